@@ -1,0 +1,41 @@
+# censusmig: `make demo` tabulates the bundled sample census, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SAMPLE := sample_microdata/census.parquet
+PROFILE := sample_microdata/census.profile.toml
+
+.PHONY: demo test lint golden sample-data clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/censusmig tabulate $(SAMPLE) --profile $(PROFILE) --out out/demo
+	@echo "Demo outputs: out/demo/report.html, out/demo/tables.xlsx, out/demo/csv/, out/demo/run.json"
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/mypy src
+
+test: lint
+	$(BIN)/pytest
+
+# Regenerate the committed sample census and the golden tables (review the diff before committing).
+sample-data: $(VENV)/.installed
+	$(BIN)/censusmig sample --persons 20000 --seed 2025 --out sample_microdata/census.csv
+	$(BIN)/censusmig sample --persons 20000 --seed 2025 --out sample_microdata/census.parquet
+
+golden: $(VENV)/.installed
+	$(BIN)/python scripts/update_golden.py
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,311 @@
+"""The public Python API: everything the command line does, as plain functions.
+
+Example:
+    >>> from censusmig import api
+    >>> run = api.tabulate("sample_microdata/census.parquet",
+    ...                    "sample_microdata/census.profile.toml", out="out/demo")
+    >>> run.tables[0].cells.head()
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from censusmig import __version__
+from censusmig.errors import CensusmigError, InputError, nearest
+from censusmig.readers.profile import Profile, read_profile
+from censusmig.readers.scan import file_facts, scan_microdata
+from censusmig.recipes.catalog import Skipped, load_catalog, select_recipes
+from censusmig.recipes.model import Recipe
+from censusmig.renderers.report import write_report
+from censusmig.renderers.tidy_csv import write_csv
+from censusmig.renderers.workbook import write_workbook
+from censusmig.tables.engine import RunResult, compute_tables
+from censusmig.tables.table import Table
+
+FORMATS = ("xlsx", "html", "csv")
+
+
+@dataclass(frozen=True)
+class Tabulation:
+    """The result of :func:`tabulate`.
+
+    Attributes:
+        tables: The computed tables.
+        skipped: Recipes not run, with the reason.
+        manifest: The run manifest (what ``run.json`` holds).
+        outputs: Files written.
+    """
+
+    tables: tuple[Table, ...]
+    skipped: tuple[Skipped, ...]
+    manifest: dict[str, Any]
+    outputs: tuple[Path, ...] = field(default_factory=tuple)
+
+    @property
+    def reconciles(self) -> bool:
+        """True when every table's records add up to its universe."""
+        return all(table.accounting.reconciles for table in self.tables)
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """Parse ``--format xlsx,html,csv``.
+
+    Raises:
+        CensusmigError: A format is unknown (exit 2), naming the nearest valid one.
+    """
+    formats = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
+    for name in formats:
+        if name not in FORMATS:
+            match = nearest(name, FORMATS)
+            hint = f" Did you mean {match!r}?" if match else ""
+            raise CensusmigError(
+                f"unknown output format {name!r}.{hint} Valid: {', '.join(FORMATS)}."
+            )
+    if not formats:
+        raise CensusmigError(f"no output format given. Valid: {', '.join(FORMATS)}.")
+    return formats
+
+
+def tabulate(
+    data: str | Path,
+    profile: str | Path,
+    *,
+    out: str | Path | None = None,
+    recipes: Iterable[str] = (),
+    recipes_dirs: Iterable[str | Path] = (),
+    formats: Sequence[str] = FORMATS,
+    command: Sequence[str] | None = None,
+) -> Tabulation:
+    """Compute the tables of the chosen recipes (all the profile can serve by default).
+
+    Args:
+        data: Person file (CSV or Parquet).
+        profile: Profile TOML file describing the data.
+        out: Output folder; nothing is written when None.
+        recipes: Recipe ids; empty means every recipe the profile can serve.
+        recipes_dirs: Extra folders of user recipes.
+        formats: Outputs to write besides ``run.json``: any of xlsx, html, csv.
+        command: Command line to record in the manifest (defaults to ``sys.argv``).
+
+    Returns:
+        The tables, the skipped recipes, the manifest and the files written.
+
+    Raises:
+        CensusmigError: Bad input, profile or recipe; the message says what and where.
+    """
+    started = time.perf_counter()
+    data_path, profile_path = Path(data), Path(profile)
+    loaded = read_profile(profile_path)
+    catalog = load_catalog(Path(folder) for folder in recipes_dirs)
+    chosen, skipped = select_recipes(catalog, loaded, recipes)
+    frame = scan_microdata(data_path)
+    loaded.check_columns(tuple(frame.collect_schema().names()), str(data_path))
+    try:
+        result = compute_tables(frame.select(loaded.columns()), loaded, chosen)
+    except pl.exceptions.PolarsError as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError(f"{data_path}: cannot tabulate: {first}") from None
+    facts = file_facts(data_path)
+    manifest: dict[str, Any] = {
+        "censusmig_version": __version__,
+        "command": list(command if command is not None else sys.argv),
+        "input": {
+            "path": str(data_path),
+            "size_bytes": facts.size,
+            "sha256": facts.sha256,
+            "records": result.records,
+            "weighted_records": result.weighted_records,
+        },
+        "profile": {"path": str(profile_path), "sha256": loaded.sha256},
+        "census": {
+            "name": loaded.census_name,
+            "country": loaded.country,
+            "reference_date": loaded.reference_date.isoformat(),
+            "residence_rule_months": loaded.residence_rule_months,
+            "weight": loaded.weight,
+        },
+        "recipes": [_recipe_entry(recipe) for recipe in chosen],
+        "skipped": [{"id": s.recipe_id, "reason": s.reason} for s in skipped],
+        "tables": [_table_entry(table) for table in result.tables],
+        "unknown_codes": {k: dict(v) for k, v in result.unknown_codes.items()},
+        "timings_seconds": {},
+    }
+    outputs: tuple[Path, ...] = ()
+    if out is not None:
+        outputs = _write_outputs(result, loaded, Path(out), formats, manifest)
+    manifest["timings_seconds"] = {
+        **{k: round(v, 4) for k, v in result.seconds.items()},
+        "total": round(time.perf_counter() - started, 4),
+    }
+    if out is not None:
+        outputs += (_write_manifest(Path(out), manifest),)
+    return Tabulation(result.tables, tuple(skipped), manifest, outputs)
+
+
+def _recipe_entry(recipe: Recipe) -> dict[str, Any]:
+    return {"id": recipe.id, "path": str(recipe.path), "sha256": recipe.sha256}
+
+
+def _table_entry(table: Table) -> dict[str, Any]:
+    accounting = table.accounting
+    grand = table.cells.filter(pl.all_horizontal(pl.col(c) == "_T" for c in table.level_columns))
+    return {
+        "id": table.recipe_id,
+        "universe": table.universe_label,
+        "universe_records": accounting.universe,
+        "universe_weighted": accounting.weighted_universe,
+        "inner_cells_records": accounting.inner_cells_total,
+        "grand_total_records": int(grand["n_unweighted"][0]),
+        "reconciles": accounting.reconciles,
+        "not_stated_records": dict(accounting.not_stated),
+        "unknown_code_records": dict(accounting.unknown_code),
+        "cells": table.cells.height,
+    }
+
+
+def quality_rows(manifest: dict[str, Any]) -> list[list[object]]:
+    """The data-quality table shared by the workbook and the report, header first."""
+    rows: list[list[object]] = [
+        [
+            "Table",
+            "Universe (records)",
+            "Records in inner cells",
+            "Reconciles",
+            "Not stated (_U), by dimension",
+            "Unknown code (_X), by dimension",
+        ]
+    ]
+    for entry in manifest["tables"]:
+        rows.append(
+            [
+                entry["id"],
+                entry["universe_records"],
+                entry["inner_cells_records"],
+                "yes" if entry["reconciles"] else "NO",
+                _pairs(entry["not_stated_records"]),
+                _pairs(entry["unknown_code_records"]),
+            ]
+        )
+    for concept, codes in manifest["unknown_codes"].items():
+        rows.append(
+            [
+                f"Source codes in no code list: {concept}",
+                sum(codes.values()),
+                "",
+                "",
+                "",
+                _pairs(codes),
+            ]
+        )
+    return rows
+
+
+def _pairs(counts: dict[str, int]) -> str:
+    return "; ".join(f"{key}: {value}" for key, value in counts.items()) or "none"
+
+
+def _write_outputs(
+    result: RunResult, profile: Profile, out: Path, formats: Sequence[str], manifest: dict[str, Any]
+) -> tuple[Path, ...]:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        written: list[Path] = []
+        quality = quality_rows(manifest)
+        if "csv" in formats:
+            written += [write_csv(table, out / "csv") for table in result.tables]
+        if "xlsx" in formats:
+            written.append(write_workbook(result.tables, out / "tables.xlsx", quality))
+        if "html" in formats:
+            written.append(
+                write_report(
+                    result.tables,
+                    out / "report.html",
+                    census_name=profile.census_name,
+                    reference_date=profile.reference_date,
+                    residence_rule_months=profile.residence_rule_months,
+                    version=__version__,
+                    quality=quality,
+                )
+            )
+    except OSError as error:
+        raise InputError(f"cannot write outputs to {out}: {error.strerror}") from None
+    return tuple(written)
+
+
+def _write_manifest(out: Path, manifest: dict[str, Any]) -> Path:
+    path = out / "run.json"
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def write_sample(persons: int, seed: int, out: str | Path) -> Path:
+    """Generate the synthetic sample census and write it as CSV or Parquet (by extension).
+
+    Args:
+        persons: Number of person records.
+        seed: Random seed; the same seed gives the same file.
+        out: ``.csv`` or ``.parquet`` path.
+
+    Returns:
+        The file written.
+
+    Raises:
+        CensusmigError: Unsupported extension, bad size, or unwritable path.
+    """
+    from censusmig.synth import generate_census
+
+    path = Path(out)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise CensusmigError(f"{path}: the sample is written as .csv or .parquet, not {suffix!r}")
+    if persons < 1:
+        raise CensusmigError(f"--persons must be at least 1 (got {persons})")
+    frame = generate_census(persons, seed)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if suffix == ".csv":
+            frame.write_csv(path)
+        else:
+            frame.write_parquet(path, statistics=True)
+    except OSError as error:
+        raise CensusmigError(f"cannot write {path}: {error.strerror}") from None
+    return path
+
+
+def list_recipes(recipes_dirs: Iterable[str | Path] = ()) -> list[dict[str, Any]]:
+    """Describe every recipe: id, title, standards, universe and the concepts it needs."""
+    catalog = load_catalog(Path(folder) for folder in recipes_dirs)
+    return [
+        {
+            "id": recipe.id,
+            "title": recipe.title,
+            "standard": list(recipe.standard),
+            "universe": recipe.universe_label,
+            "requires": list(recipe.requires()),
+            "path": str(recipe.path),
+        }
+        for recipe in catalog.values()
+    ]
+
+
+def get_recipe(recipe_id: str, recipes_dirs: Iterable[str | Path] = ()) -> Recipe:
+    """Return one recipe by id.
+
+    Raises:
+        UnknownRecipeError: No recipe has that id (the message names the nearest).
+    """
+    from censusmig.errors import UnknownRecipeError
+
+    catalog = load_catalog(Path(folder) for folder in recipes_dirs)
+    if recipe_id not in catalog:
+        raise UnknownRecipeError(recipe_id, list(catalog))
+    return catalog[recipe_id]

@@ -1,0 +1,99 @@
+"""Exceptions that carry what a user needs to fix a problem, and the exit code they map to.
+
+Exit codes (sqlfluff's convention): 0 ran fine, 1 ran but found problems, 2 could not run.
+Messages never contain microdata values beyond an offending code and its count.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_CANNOT_RUN = 2
+
+
+def nearest(value: str, choices: Iterable[str]) -> str | None:
+    """Return the choice closest to ``value``, or None when nothing is close.
+
+    Args:
+        value: What the user wrote.
+        choices: The valid spellings.
+
+    Returns:
+        The closest valid spelling, if any is reasonably close.
+    """
+    matches = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found while validating a spec file or an input.
+
+    Attributes:
+        file: The file the problem is in.
+        key: Dotted key path inside the file (``concepts.sex.column``), or a column name.
+        message: What is wrong, in plain words.
+        value: The offending value, when there is one.
+        choices: The valid choices, when they are a short list.
+    """
+
+    file: str
+    key: str
+    message: str
+    value: str | None = None
+    choices: tuple[str, ...] = ()
+
+    def render(self) -> str:
+        """Return the problem as one line: file, key, value, valid choices and nearest match."""
+        parts = [f"{self.file}: {self.key}: {self.message}"]
+        if self.value is not None:
+            parts.append(f"(got {self.value!r})")
+        if self.choices:
+            shown = ", ".join(self.choices[:12]) + (", ..." if len(self.choices) > 12 else "")
+            parts.append(f"valid: {shown}")
+            if self.value is not None:
+                match = nearest(self.value, self.choices)
+                if match is not None:
+                    parts.append(f"did you mean {match!r}?")
+        return "; ".join(parts)
+
+
+class CensusmigError(Exception):
+    """Base class for errors that stop a run; ``exit_code`` is what the CLI exits with."""
+
+    exit_code = EXIT_CANNOT_RUN
+
+
+class InputError(CensusmigError):
+    """A data file is missing, unreadable, or lacks a column the profile names."""
+
+
+class SpecError(CensusmigError):
+    """A profile or recipe file is invalid; carries every problem found, not only the first."""
+
+    def __init__(self, what: str, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        lines = [f"{what}: {len(self.problems)} problem(s)"]
+        lines += [f"  - {problem.render()}" for problem in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class UnknownRecipeError(CensusmigError):
+    """A recipe id was asked for that no recipe file defines."""
+
+    def __init__(self, recipe_id: str, known: Sequence[str]) -> None:
+        self.recipe_id = recipe_id
+        match = nearest(recipe_id, known)
+        hint = f" Did you mean {match!r}?" if match else ""
+        super().__init__(
+            f"unknown recipe id {recipe_id!r}.{hint} Known recipes: {', '.join(sorted(known))}."
+            " Run 'censusmig recipes list' to see them."
+        )
+
+
+class RecipeNotServedError(CensusmigError):
+    """A recipe named explicitly needs concepts that the profile does not map."""

@@ -1,0 +1,1 @@
+"""Microdata in: scanning data files and reading the profiles that describe them."""

@@ -1,0 +1,269 @@
+"""Profiles: TOML files that map a data file's columns and codes onto censusmig's concepts.
+
+A profile is validated whole; :class:`censusmig.errors.SpecError` lists every problem with its
+key path, the bad value, the valid choices and the nearest match.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from censusmig.classifications import countries
+from censusmig.concepts import CONCEPTS, ConceptKind
+from censusmig.errors import InputError, nearest
+from censusmig.specfile import Checker, join, load_toml
+
+RESIDENCE_RULES = (12, 6)
+
+
+@dataclass(frozen=True)
+class ConceptMapping:
+    """How one concept is read from the data.
+
+    Attributes:
+        concept: Concept name (see :data:`censusmig.concepts.CONCEPTS`).
+        column: Source column in the data file.
+        code_system: For country concepts, the ISO code system of the column, or None when
+            ``codes`` is a table.
+        codes: Source code -> standard code (category code or ISO alpha-3), from the profile's
+            ``codes`` table plus ``extra_codes``.
+        not_stated: Source codes that mean "not stated" (coded ``_U``).
+        not_applicable: Source codes that mean "not applicable" (coded ``_Z``), such as a
+            year of arrival for a person who never lived abroad.
+    """
+
+    concept: str
+    column: str
+    code_system: str | None = None
+    codes: Mapping[str, str] = field(default_factory=dict)
+    not_stated: tuple[str, ...] = ()
+    not_applicable: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GeographyLevel:
+    """One level of the profile's geography (region, district...).
+
+    Attributes:
+        name: Level name used in recipes ("region").
+        column: Source column.
+        labels: Source code -> name, for published tables.
+    """
+
+    name: str
+    column: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A validated profile.
+
+    Attributes:
+        path: The file it was read from.
+        sha256: Hash of the file's bytes, written in run manifests.
+        census_name: Name of the census or survey, for source lines.
+        country: Census country, ISO alpha-3 (a user-assigned code is allowed).
+        country_name: English name of the census country.
+        reference_date: Census reference date.
+        residence_rule_months: Usual-residence rule, 12 (UN recommendation) or 6 months.
+        person_id: Column with the person identifier, if any.
+        weight: Column with the person weight, or None for a full count.
+        geography: Geography levels, coarsest first.
+        concepts: Concept name -> mapping.
+    """
+
+    path: Path
+    sha256: str
+    census_name: str
+    country: str
+    country_name: str
+    reference_date: dt.date
+    residence_rule_months: int
+    person_id: str | None
+    weight: str | None
+    geography: tuple[GeographyLevel, ...]
+    concepts: Mapping[str, ConceptMapping]
+
+    def columns(self) -> tuple[str, ...]:
+        """Every data column the profile names, in a stable order."""
+        names = [self.person_id, self.weight]
+        names += [level.column for level in self.geography]
+        names += [mapping.column for mapping in self.concepts.values()]
+        return tuple(dict.fromkeys(name for name in names if name))
+
+    def check_columns(self, available: tuple[str, ...], data_path: str) -> None:
+        """Raise InputError naming every profile column absent from the data.
+
+        Args:
+            available: Column names of the data file.
+            data_path: The data file, for the message.
+        """
+        missing = [name for name in self.columns() if name not in available]
+        if not missing:
+            return
+        lines = []
+        for name in missing:
+            match = nearest(name, available)
+            hint = f" (nearest column: {match!r})" if match else ""
+            lines.append(f"  - column {name!r}, named in {self.path}{hint}")
+        raise InputError(
+            f"{data_path}: {len(missing)} column(s) named in the profile are not in the data:\n"
+            + "\n".join(lines)
+        )
+
+
+_TOP_KEYS = ("schema_version", "census", "data", "geography", "concepts")
+_CENSUS_KEYS = ("name", "country", "country_name", "reference_date", "residence_rule_months")
+_DATA_KEYS = ("person_id", "household_id", "weight")
+_CONCEPT_KEYS = ("column", "codes", "extra_codes", "not_stated", "not_applicable")
+_ALPHA3 = re.compile(r"^[A-Z]{3}$")
+
+
+def read_profile(path: Path) -> Profile:
+    """Read and validate a profile file.
+
+    Args:
+        path: The TOML file.
+
+    Returns:
+        The validated profile.
+
+    Raises:
+        InputError: The file cannot be read.
+        SpecError: The file is invalid; every problem is listed.
+    """
+    document, sha256 = load_toml(path, "profile")
+    check = Checker(path)
+    check.schema_version(document)
+    check.unknown_keys(document, _TOP_KEYS, "")
+
+    census = check.table(document, "census", "")
+    check.unknown_keys(census, _CENSUS_KEYS, "census")
+    census_name = check.string(census, "name", "census") or ""
+    country = check.string(census, "country", "census") or ""
+    if country and not _ALPHA3.match(country):
+        check.add("census.country", "must be an ISO 3166 alpha-3 code in capitals", country)
+    country_name = check.string(census, "country_name", "census", required=False)
+    if country_name is None:
+        known = countries.countries().get(country)
+        country_name = known.name if known else country
+    reference_date = census.get("reference_date")
+    if not isinstance(reference_date, dt.date) or isinstance(reference_date, dt.datetime):
+        check.add("census.reference_date", "must be a TOML date such as 2025-03-15", reference_date)
+        reference_date = dt.date(1970, 1, 1)
+    rule = census.get("residence_rule_months", 12)
+    if rule not in RESIDENCE_RULES:
+        check.add(
+            "census.residence_rule_months",
+            "unsupported residence rule",
+            rule,
+            tuple(map(str, RESIDENCE_RULES)),
+        )
+
+    data = check.table(document, "data", "", required=False)
+    check.unknown_keys(data, _DATA_KEYS, "data")
+    person_id = check.string(data, "person_id", "data", required=False)
+    weight = check.string(data, "weight", "data", required=False)
+
+    geography = _read_geography(check, document)
+    concepts = _read_concepts(check, document)
+    check.raise_if_any(f"invalid profile {path}")
+    return Profile(
+        path=path,
+        sha256=sha256,
+        census_name=census_name,
+        country=country,
+        country_name=country_name,
+        reference_date=reference_date,
+        residence_rule_months=int(rule),
+        person_id=person_id,
+        weight=weight,
+        geography=geography,
+        concepts=concepts,
+    )
+
+
+def _read_geography(check: Checker, document: Mapping[str, Any]) -> tuple[GeographyLevel, ...]:
+    geography = check.table(document, "geography", "", required=False)
+    check.unknown_keys(geography, ("levels",), "geography")
+    levels = geography.get("levels", [])
+    if not isinstance(levels, list):
+        check.add("geography.levels", "must be a list of tables", levels)
+        return ()
+    result = []
+    for index, level in enumerate(levels):
+        path = f"geography.levels[{index}]"
+        if not isinstance(level, dict):
+            check.add(path, "must be a table with name and column", level)
+            continue
+        check.unknown_keys(level, ("name", "column", "labels"), path)
+        name = check.string(level, "name", path)
+        column = check.string(level, "column", path)
+        labels = check.table(level, "labels", path, required=False)
+        if name and column:
+            result.append(GeographyLevel(name, column, {k: str(v) for k, v in labels.items()}))
+    return tuple(result)
+
+
+def _read_concepts(check: Checker, document: Mapping[str, Any]) -> dict[str, ConceptMapping]:
+    table = check.table(document, "concepts", "")
+    mappings: dict[str, ConceptMapping] = {}
+    for name, entry in table.items():
+        path = join("concepts", name)
+        spec = CONCEPTS.get(name)
+        if spec is None:
+            check.add(path, "unknown concept", name, tuple(CONCEPTS))
+            continue
+        if not isinstance(entry, dict):
+            check.add(path, 'must be a table such as { column = "POB" }', entry)
+            continue
+        check.unknown_keys(entry, _CONCEPT_KEYS, path)
+        column = check.string(entry, "column", path) or ""
+        not_stated = check.string_list(entry, "not_stated", path)
+        not_applicable = check.string_list(entry, "not_applicable", path)
+        system, codes = _read_codes(check, entry, path, spec.kind, spec.categories_codes())
+        mappings[name] = ConceptMapping(name, column, system, codes, not_stated, not_applicable)
+    return mappings
+
+
+def _read_codes(
+    check: Checker,
+    entry: Mapping[str, Any],
+    path: str,
+    kind: ConceptKind,
+    category_codes: tuple[str, ...],
+) -> tuple[str | None, dict[str, str]]:
+    codes = entry.get("codes")
+    extra = check.table(entry, "extra_codes", path, required=False)
+    if kind is ConceptKind.INTEGER:
+        if codes is not None or extra:
+            check.add(join(path, "codes"), "a numeric concept takes no code table")
+        return None, {}
+    system: str | None = None
+    table: dict[str, str] = {}
+    if kind is ConceptKind.COUNTRY and isinstance(codes, str):
+        if codes not in countries.CODE_SYSTEMS:
+            check.add(join(path, "codes"), "unknown code system", codes, countries.CODE_SYSTEMS)
+        else:
+            system = codes
+    elif isinstance(codes, dict):
+        table = {str(key): value for key, value in codes.items()}
+    elif codes is None:
+        check.add(join(path, "codes"), "is required (a code system name or a table)")
+    else:
+        check.add(join(path, "codes"), "must be a code system name or a table", codes)
+    table.update({str(key): value for key, value in extra.items()})
+    valid = category_codes if kind is ConceptKind.CATEGORY else tuple(countries.countries())
+    for source, target in table.items():
+        key = f"{path}.codes.{source}"
+        if not isinstance(target, str):
+            check.add(key, "must map to a string code", target)
+        elif target not in valid and not (kind is ConceptKind.COUNTRY and _ALPHA3.match(target)):
+            check.add(key, "unknown target code", target, valid)
+    return system, table

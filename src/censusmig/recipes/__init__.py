@@ -1,0 +1,1 @@
+"""Recipes: TOML descriptions of standard tables, parsed and validated (no computing here)."""

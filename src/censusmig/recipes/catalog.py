@@ -1,0 +1,101 @@
+"""The recipe catalogue: bundled recipes plus user folders, and which ones a profile can serve."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from censusmig.errors import Problem, RecipeNotServedError, SpecError, UnknownRecipeError
+from censusmig.readers.profile import Profile
+from censusmig.recipes.model import Recipe, read_recipe
+from censusmig.resources import bundled
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A recipe a run did not compute, and why.
+
+    Attributes:
+        recipe_id: The recipe.
+        reason: Plain words, e.g. "profile has no concept country_of_birth".
+    """
+
+    recipe_id: str
+    reason: str
+
+
+def load_catalog(extra_dirs: Iterable[Path] = ()) -> dict[str, Recipe]:
+    """Read the bundled recipes and those in ``extra_dirs`` (a user recipe overrides a bundled one).
+
+    Every file is validated; problems of all files are reported together.
+
+    Args:
+        extra_dirs: User folders of ``*.toml`` recipes.
+
+    Returns:
+        Recipe id -> recipe, sorted by id.
+
+    Raises:
+        SpecError: One or more recipe files are invalid.
+    """
+    folders = [bundled("recipes"), *extra_dirs]
+    recipes: dict[str, Recipe] = {}
+    problems: list[Problem] = []
+    for folder in folders:
+        if not folder.is_dir():
+            problems.append(Problem(str(folder), "(folder)", "recipe folder not found"))
+            continue
+        for path in sorted(folder.glob("*.toml")):
+            try:
+                recipe = read_recipe(path)
+            except SpecError as error:
+                problems.extend(error.problems)
+                continue
+            recipes[recipe.id] = recipe
+    if problems:
+        raise SpecError("invalid recipes", problems)
+    return dict(sorted(recipes.items()))
+
+
+def missing_concepts(recipe: Recipe, profile: Profile) -> tuple[str, ...]:
+    """Concepts the recipe needs that the profile does not map."""
+    return tuple(name for name in recipe.requires() if name not in profile.concepts)
+
+
+def select_recipes(
+    catalog: Mapping[str, Recipe], profile: Profile, wanted: Iterable[str] = ()
+) -> tuple[list[Recipe], list[Skipped]]:
+    """Choose the recipes of a run.
+
+    With ``wanted`` empty, every recipe the profile can serve runs and the others are skipped
+    with a reason. A recipe named in ``wanted`` that the profile cannot serve is an error.
+
+    Args:
+        catalog: All known recipes.
+        profile: The run's profile.
+        wanted: Recipe ids the user named, in their order.
+
+    Returns:
+        The recipes to compute and the ones skipped.
+
+    Raises:
+        UnknownRecipeError: A wanted id is not in the catalogue.
+        RecipeNotServedError: A wanted recipe needs concepts the profile lacks.
+    """
+    wanted = list(dict.fromkeys(wanted))
+    for recipe_id in wanted:
+        if recipe_id not in catalog:
+            raise UnknownRecipeError(recipe_id, list(catalog))
+    chosen: list[Recipe] = []
+    skipped: list[Skipped] = []
+    for recipe in [catalog[i] for i in wanted] if wanted else catalog.values():
+        missing = missing_concepts(recipe, profile)
+        if not missing:
+            chosen.append(recipe)
+            continue
+        reason = f"profile {profile.path} maps no {', '.join(missing)}"
+        if wanted:
+            raise RecipeNotServedError(f"recipe {recipe.id!r} cannot run: {reason}")
+        skipped.append(Skipped(recipe.id, reason))
+    return chosen, skipped

@@ -1,0 +1,76 @@
+"""The HTML report: every table as an accessible HTML table, offline (no external assets)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import jinja2
+
+from censusmig.renderers.formatting import format_count
+from censusmig.resources import bundled
+from censusmig.tables.layout import grid
+from censusmig.tables.table import Table
+
+
+def write_report(
+    tables: Sequence[Table],
+    path: Path,
+    *,
+    census_name: str,
+    reference_date: dt.date,
+    residence_rule_months: int,
+    version: str,
+    quality: Sequence[Sequence[object]],
+) -> Path:
+    """Render ``report.html`` from ``templates/report.html.j2``.
+
+    Args:
+        tables: Computed tables.
+        path: The file to write.
+        census_name: Census name for the title.
+        reference_date: Census reference date.
+        residence_rule_months: Usual residence rule.
+        version: censusmig version, printed in the report.
+        quality: Rows of the data-quality table, header first.
+
+    Returns:
+        The file written.
+    """
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(bundled("templates")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    views = []
+    for table in tables:
+        layout = grid(table)
+        body = [
+            (stub, [format_count(value) for value in values])
+            for stub, values in zip(layout.rows, layout.values, strict=True)
+        ]
+        views.append(
+            {
+                "id": table.recipe_id,
+                "title": table.title,
+                "universe": table.universe_label,
+                "grid": layout,
+                "body": body,
+                "notes": table.notes,
+                "source": table.source,
+                "standard": table.standard,
+            }
+        )
+    html = environment.get_template("report.html.j2").render(
+        census_name=census_name,
+        reference_date=reference_date.isoformat(),
+        residence_rule=residence_rule_months,
+        version=version,
+        tables=views,
+        quality=[[str(value) for value in row] for row in quality],
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path

@@ -1,0 +1,23 @@
+"""Tidy CSV: one file per table, one row per cell (margins included), codes beside labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from censusmig.tables.table import Table
+
+
+def write_csv(table: Table, folder: Path) -> Path:
+    """Write ``<folder>/<recipe-id>.csv`` (UTF-8, comma-separated, header row).
+
+    Args:
+        table: The computed table.
+        folder: Output folder, created if needed.
+
+    Returns:
+        The file written.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{table.recipe_id}.csv"
+    table.cells.write_csv(path)
+    return path

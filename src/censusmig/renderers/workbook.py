@@ -1,0 +1,111 @@
+"""A first Excel workbook: contents, a sheet per table and a data-quality sheet.
+
+Each table sheet has a title, the universe, column spanners, the stub with totals first,
+notes, symbols and the source line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from censusmig.tables.layout import grid
+from censusmig.tables.table import Table
+
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=13)
+NUMBER_FORMAT = '#,##0;-#,##0;"-"'
+
+
+def write_workbook(
+    tables: Sequence[Table], path: Path, quality: Sequence[Sequence[object]]
+) -> Path:
+    """Write the workbook.
+
+    Args:
+        tables: Computed tables, one sheet each.
+        path: The ``.xlsx`` file to write.
+        quality: Rows of the data-quality sheet, header first.
+
+    Returns:
+        The file written.
+    """
+    book = Workbook()
+    contents = book.active
+    contents.title = "Contents"
+    contents.append(["Table", "Sheet", "Title", "Universe"])
+    for cell in contents[1]:
+        cell.font = BOLD
+    for number, table in enumerate(tables, start=1):
+        sheet_name = f"T{number}"
+        contents.append([number, sheet_name, table.title, table.universe_label])
+        _write_table(book.create_sheet(sheet_name), number, table)
+    sheet = book.create_sheet("Data quality")
+    for row in quality:
+        sheet.append(list(row))
+    for cell in sheet[1]:
+        cell.font = BOLD
+    contents.column_dimensions["C"].width = 70
+    contents.column_dimensions["D"].width = 45
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def _write_table(sheet: Any, number: int, table: Table) -> None:
+    layout = grid(table)
+    stub_width = len(layout.stub_titles)
+    sheet.append([f"Table {number}. {table.title}"])
+    sheet.cell(row=1, column=1).font = TITLE
+    sheet.append([f"Universe: {table.universe_label}"])
+    sheet.append([])
+    header_top = 4
+    for offset, header in enumerate(layout.header_rows):
+        row = header_top + offset
+        column = stub_width + 1
+        for cell in header:
+            target = sheet.cell(row=row, column=column, value=cell.label)
+            target.font = BOLD
+            target.alignment = Alignment(horizontal="center", wrap_text=True)
+            if cell.span > 1:
+                sheet.merge_cells(
+                    start_row=row,
+                    start_column=column,
+                    end_row=row,
+                    end_column=column + cell.span - 1,
+                )
+            column += cell.span
+    last_header = header_top + max(len(layout.header_rows), 1) - 1
+    for index, title in enumerate(layout.stub_titles, start=1):
+        sheet.cell(row=last_header, column=index, value=title).font = BOLD
+    row = last_header + 1
+    for stub, values in zip(layout.rows, layout.values, strict=True):
+        for index, label in enumerate(stub.labels, start=1):
+            target = sheet.cell(row=row, column=index, value=label)
+            target.alignment = Alignment(indent=2 * stub.indent if index == stub_width else 0)
+            target.font = Font(bold=stub.total)
+        for index, value in enumerate(values, start=stub_width + 1):
+            target = sheet.cell(row=row, column=index, value=value)
+            target.number_format = NUMBER_FORMAT
+            target.font = Font(bold=stub.total)
+        row += 1
+    row += 1
+    for note in table.notes:
+        sheet.cell(row=row, column=1, value=f"Note: {note}")
+        row += 1
+    if table.weighted:
+        sheet.cell(row=row, column=1, value="Note: weighted estimates.")
+        row += 1
+    sheet.cell(row=row, column=1, value="Symbols: - magnitude zero.")
+    sheet.cell(row=row + 1, column=1, value=table.source)
+    sheet.column_dimensions["A"].width = 34
+    for index in range(
+        stub_width + 1, stub_width + 1 + len(layout.values[0] if layout.values else ())
+    ):
+        sheet.column_dimensions[get_column_letter(index)].width = 11
+    sheet.freeze_panes = sheet.cell(row=last_header + 1, column=stub_width + 1)

@@ -1,0 +1,132 @@
+"""Reading TOML spec files (profiles, recipes) and collecting every problem in them."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from censusmig.errors import InputError, Problem, SpecError
+
+SCHEMA_VERSION = 1
+
+
+def load_toml(path: Path, what: str) -> tuple[dict[str, Any], str]:
+    """Read a TOML file, turning unreadable or malformed files into clean errors.
+
+    Args:
+        path: The file.
+        what: What the file is ("profile", "recipe"), for messages.
+
+    Returns:
+        The parsed document and the sha256 of the file's bytes.
+
+    Raises:
+        InputError: The file is missing or unreadable.
+        SpecError: The file is not valid TOML.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{what} file not found: {path}") from None
+    except OSError as error:
+        raise InputError(f"cannot read {what} file {path}: {error.strerror}") from None
+    try:
+        document = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise SpecError(
+            f"invalid {what}", [Problem(str(path), "(file)", "is not UTF-8 text")]
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        raise SpecError(
+            f"invalid {what}", [Problem(str(path), "(syntax)", f"not valid TOML: {error}")]
+        ) from None
+    return document, hashlib.sha256(raw).hexdigest()
+
+
+class Checker:
+    """Collects problems while a spec file is read, so that all are reported at once."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = str(file)
+        self.problems: list[Problem] = []
+
+    def add(
+        self,
+        key: str,
+        message: str,
+        value: object = None,
+        choices: Iterable[str] = (),
+    ) -> None:
+        """Record one problem at ``key``."""
+        shown = None if value is None else str(value)
+        self.problems.append(Problem(self.file, key, message, shown, tuple(choices)))
+
+    def unknown_keys(self, table: Mapping[str, Any], allowed: Iterable[str], path: str) -> None:
+        """Report every key of ``table`` that is not in ``allowed``."""
+        allowed = tuple(allowed)
+        for key in table:
+            if key not in allowed:
+                self.add(join(path, key), "unknown key", key, allowed)
+
+    def string(
+        self, table: Mapping[str, Any], key: str, path: str, required: bool = True
+    ) -> str | None:
+        """Return ``table[key]`` if it is a non-empty string, recording a problem otherwise."""
+        value = table.get(key)
+        if value is None:
+            if required:
+                self.add(join(path, key), "is required")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.add(join(path, key), "must be a non-empty string", value)
+            return None
+        return value
+
+    def table(
+        self, document: Mapping[str, Any], key: str, path: str, required: bool = True
+    ) -> dict[str, Any]:
+        """Return ``document[key]`` if it is a TOML table, recording a problem otherwise."""
+        value = document.get(key)
+        if value is None:
+            if required:
+                self.add(join(path, key), "is required (a TOML table)")
+            return {}
+        if not isinstance(value, dict):
+            self.add(join(path, key), "must be a TOML table", value)
+            return {}
+        return value
+
+    def string_list(self, table: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
+        """Return ``table[key]`` as a tuple of strings (numbers are taken as their text)."""
+        value = table.get(key, [])
+        if not isinstance(value, list):
+            self.add(join(path, key), "must be a list", value)
+            return ()
+        items: list[str] = []
+        for index, item in enumerate(value):
+            if isinstance(item, bool) or not isinstance(item, str | int):
+                self.add(f"{join(path, key)}[{index}]", "must be a string or an integer", item)
+            else:
+                items.append(str(item))
+        return tuple(items)
+
+    def schema_version(self, document: Mapping[str, Any]) -> None:
+        """Check the ``schema_version`` key."""
+        version = document.get("schema_version")
+        if version is None:
+            self.add("schema_version", f"is required (this censusmig reads {SCHEMA_VERSION})")
+        elif version != SCHEMA_VERSION:
+            self.add("schema_version", "unsupported version", version, (str(SCHEMA_VERSION),))
+
+    def raise_if_any(self, what: str) -> None:
+        """Raise a SpecError carrying every recorded problem, if there is any."""
+        if self.problems:
+            raise SpecError(what, self.problems)
+
+
+def join(path: str, key: str) -> str:
+    """Join a dotted key path."""
+    return f"{path}.{key}" if path else key

@@ -1,0 +1,143 @@
+"""The published layout of a table: stub rows, column spanners and the body, from tidy cells.
+
+This only arranges numbers the engine computed; it never adds or changes one. Renderers (Excel,
+HTML) share it so that every output shows the same table.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import polars as pl
+
+from censusmig.classifications.codes import TOTAL, TRAILING_ORDER
+from censusmig.tables.table import Dimension, Table
+
+
+@dataclass(frozen=True)
+class HeaderCell:
+    """A spanner or column heading.
+
+    Attributes:
+        label: Text shown.
+        span: Number of body columns it covers.
+    """
+
+    label: str
+    span: int
+
+
+@dataclass(frozen=True)
+class StubRow:
+    """One body row's stub.
+
+    Attributes:
+        labels: One label per stub dimension.
+        indent: Indentation of the innermost label (1 for a country under its region).
+        total: True for a total or subtotal row (shown in bold).
+    """
+
+    labels: tuple[str, ...]
+    indent: int
+    total: bool
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A table laid out for publication.
+
+    Attributes:
+        stub_titles: Headings of the stub columns.
+        header_rows: Spanner rows, outer first; the last row heads the body columns.
+        rows: Stub of each body row.
+        values: Body values, one tuple per row.
+    """
+
+    stub_titles: tuple[str, ...]
+    header_rows: tuple[tuple[HeaderCell, ...], ...]
+    rows: tuple[StubRow, ...]
+    values: tuple[tuple[float, ...], ...]
+
+
+Key = tuple[str, ...]
+
+
+def grid(table: Table) -> Grid:
+    """Lay out a table: stub dimensions down, column dimensions across, totals first."""
+    cells = table.cells
+    row_levels = [level for d in table.rows for level in d.levels]
+    col_levels = [level for d in table.columns for level in d.levels]
+    labels = {
+        level: dict(zip(cells[level].to_list(), cells[f"{level}_label"].to_list(), strict=True))
+        for level in (*row_levels, *col_levels)
+    }
+    row_keys = [k for k in _keys(cells, row_levels) if _shown(k, table.rows)]
+    col_keys = [k for k in _keys(cells, col_levels) if _shown(k, table.columns)]
+    lookup = {
+        (tuple(r[: len(row_levels)]), tuple(r[len(row_levels) : -1])): r[-1]
+        for r in cells.select(*row_levels, *col_levels, "value").iter_rows()
+    }
+    header_rows = tuple(
+        _spanners(col_keys, table.columns, index, labels) for index in range(len(table.columns))
+    )
+    rows = tuple(_stub(key, table.rows, labels) for key in row_keys)
+    values = tuple(tuple(lookup[(r, c)] for c in col_keys) for r in row_keys)
+    return Grid(tuple(d.title for d in table.rows), header_rows, rows, values)
+
+
+def _keys(cells: pl.DataFrame, levels: list[str]) -> list[Key]:
+    if not levels:
+        return [()]
+    return [tuple(row) for row in cells.select(levels).unique(maintain_order=True).iter_rows()]
+
+
+def _split(key: Key, dimensions: tuple[Dimension, ...]) -> list[Key]:
+    parts, start = [], 0
+    for dimension in dimensions:
+        parts.append(key[start : start + len(dimension.levels)])
+        start += len(dimension.levels)
+    return parts
+
+
+def _shown(key: Key, dimensions: tuple[Dimension, ...]) -> bool:
+    # A special code (not stated, unknown) has no children: show it once, not also as a subtotal.
+    return not any(
+        len(part) > 1 and part[0] in TRAILING_ORDER and part[-1] == TOTAL
+        for part in _split(key, dimensions)
+    )
+
+
+def _display(
+    part: Key, levels: tuple[str, ...], labels: dict[str, dict[str, str]]
+) -> tuple[str, int]:
+    """Label and indent of one dimension's codes: the innermost level that is not a total."""
+    for depth in range(len(part) - 1, -1, -1):
+        if part[depth] != TOTAL:
+            indent = depth if part[0] not in TRAILING_ORDER else 0
+            return labels[levels[depth]][part[depth]], indent
+    return labels[levels[0]][part[0]], 0
+
+
+def _stub(
+    key: Key, dimensions: tuple[Dimension, ...], labels: dict[str, dict[str, str]]
+) -> StubRow:
+    parts = _split(key, dimensions)
+    shown = [_display(part, d.levels, labels) for part, d in zip(parts, dimensions, strict=True)]
+    total = any(part[-1] == TOTAL for part in parts)
+    return StubRow(tuple(label for label, _ in shown), shown[-1][1], total)
+
+
+def _spanners(
+    col_keys: list[Key],
+    dimensions: tuple[Dimension, ...],
+    index: int,
+    labels: dict[str, dict[str, str]],
+) -> tuple[HeaderCell, ...]:
+    start = sum(len(d.levels) for d in dimensions[:index])
+    stop = start + len(dimensions[index].levels)
+    cells = []
+    for prefix, group in itertools.groupby(col_keys, key=lambda k: k[:stop]):
+        label, _ = _display(prefix[start:stop], dimensions[index].levels, labels)
+        cells.append(HeaderCell(label, len(list(group))))
+    return tuple(cells)

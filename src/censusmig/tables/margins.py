@@ -1,0 +1,148 @@
+"""From inner cells to a complete table: outer levels, every margin, zeros, order and labels.
+
+All of it works on the aggregated cells (a few thousand rows at most), never on microdata.
+Margins are sums of inner cells, so they reconcile by construction; a region's subtotal is the
+row with its inner level coded ``_T``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from censusmig.classifications.codes import TOTAL, TRAILING_ORDER
+from censusmig.tables.table import Dimension
+
+COUNTS = ("value", "n_unweighted")
+
+
+@dataclass(frozen=True)
+class Coding:
+    """How a dimension's codes are completed, ordered and labelled.
+
+    Attributes:
+        dimension: Name, title and level columns.
+        fixed: Inner codes of a fixed category set in publication order, or None for an open
+            classification whose categories are the codes observed.
+        parents: Outer level -> (inner code -> outer code), for classifications with levels.
+        labels: Level -> (code -> label); unlisted codes are labelled with the code itself.
+        outer_order: Outer level -> its codes in publication order.
+    """
+
+    dimension: Dimension
+    fixed: tuple[str, ...] | None = None
+    parents: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    outer_order: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def inner(self) -> str:
+        """The innermost level's column."""
+        return self.dimension.levels[-1]
+
+
+def complete(cells: pl.DataFrame, codings: Sequence[Coding], by_size: bool) -> pl.DataFrame:
+    """Turn aggregated inner cells into the full tidy table.
+
+    Args:
+        cells: One row per observed combination of inner codes (String columns named by
+            each coding's inner level) with ``value`` and ``n_unweighted``.
+        codings: The table's dimensions, stub first.
+        by_size: Order open classifications by size (largest first) rather than by code.
+
+    Returns:
+        Every combination of every level's categories and margins, zeros included, sorted for
+        publication, with a ``<level>_label`` column beside each level.
+    """
+    cells = cells.with_columns(
+        pl.col(coding.inner).replace_strict(mapping, default=TRAILING_ORDER[0]).alias(level)
+        for coding in codings
+        for level, mapping in coding.parents.items()
+    )
+    full = _with_margins(cells, codings)
+    full = _zero_filled(full, codings)
+    full = _ordered(full, codings, by_size)
+    levels = [level for coding in codings for level in coding.dimension.levels]
+    labelled = full.with_columns(
+        pl.col(level)
+        .replace_strict(dict(coding.labels.get(level, {})), default=pl.col(level))
+        .alias(f"{level}_label")
+        for coding in codings
+        for level in coding.dimension.levels
+    )
+    return labelled.select(
+        *itertools.chain.from_iterable((level, f"{level}_label") for level in levels), *COUNTS
+    )
+
+
+def _with_margins(cells: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFrame:
+    # Each dimension is kept to a depth: all its levels, an outer prefix, or none (its total).
+    depths = [range(len(coding.dimension.levels), -1, -1) for coding in codings]
+    parts = []
+    for combination in itertools.product(*depths):
+        kept: list[str] = []
+        totalled: list[str] = []
+        for coding, depth in zip(codings, combination, strict=True):
+            kept += coding.dimension.levels[:depth]
+            totalled += coding.dimension.levels[depth:]
+        sums = [pl.col(name).sum() for name in COUNTS]
+        part = cells.group_by(kept).agg(sums) if kept else cells.select(sums)
+        parts.append(part.with_columns(pl.lit(TOTAL).alias(name) for name in totalled))
+    order = [level for coding in codings for level in coding.dimension.levels]
+    return pl.concat([part.select(*order, *COUNTS) for part in parts], how="vertical_relaxed")
+
+
+def _zero_filled(full: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFrame:
+    domain: pl.DataFrame | None = None
+    for coding in codings:
+        levels = list(coding.dimension.levels)
+        observed = full.select(levels).unique()
+        if coding.fixed is not None:
+            # Fixed sets always show every category and "not stated", even when empty.
+            wanted = pl.DataFrame({levels[0]: [TOTAL, *coding.fixed, TRAILING_ORDER[2]]})
+            observed = pl.concat([wanted, observed]).unique()
+        domain = observed if domain is None else domain.join(observed, how="cross")
+    assert domain is not None
+    keys = [level for coding in codings for level in coding.dimension.levels]
+    return domain.join(full, on=keys, how="left").with_columns(
+        pl.col(name).fill_null(0) for name in COUNTS
+    )
+
+
+def _ordered(full: pl.DataFrame, codings: Sequence[Coding], by_size: bool) -> pl.DataFrame:
+    keys: list[pl.Expr] = []
+    for coding in codings:
+        levels = coding.dimension.levels
+        for depth, level in enumerate(levels):
+            order = coding.fixed if level == coding.inner else coding.outer_order.get(level)
+            if order is not None:
+                keys.append(_rank(level, order))
+                continue
+            # An open level: total first, then by size (at the table's overall margin) or code.
+            others = list(levels[:depth])
+            sizes = (
+                full.filter(*(pl.col(c) == TOTAL for c in _other_levels(codings, coding)))
+                .select(*others, level, "value")
+                .unique(subset=[*others, level])
+            )
+            if by_size:
+                ranked = sizes.sort(["value", level], descending=[True, False])
+            else:
+                ranked = sizes.sort(level)
+            rank_map = {code: i for i, code in enumerate(dict.fromkeys(ranked[level].to_list()))}
+            keys.append(_rank(level, tuple(rank_map)))
+    return full.sort(keys)
+
+
+def _other_levels(codings: Sequence[Coding], coding: Coding) -> list[str]:
+    return [level for other in codings if other is not coding for level in other.dimension.levels]
+
+
+def _rank(level: str, order: Sequence[str]) -> pl.Expr:
+    """Rank of a code: total first, listed codes in order, then unlisted, specials last."""
+    ranks = {TOTAL: -1, **{code: i for i, code in enumerate(order) if code != TOTAL}}
+    ranks.update({code: 1_000_000 + i for i, code in enumerate(TRAILING_ORDER)})
+    return pl.col(level).replace_strict(ranks, default=999_999, return_dtype=pl.Int64)

@@ -1,0 +1,135 @@
+"""The engine on small handmade person files whose tables can be worked out by hand."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from censusmig.readers.profile import Profile
+from censusmig.recipes.model import Recipe
+from censusmig.tables.engine import compute_tables
+from censusmig.tables.layout import grid
+from helpers import people
+
+# (SEX, AGE, POB): 900 = Quetzalia, 320 Guatemala, 724 Spain, 810 USSR, 998 not stated, 999 no code
+ROWS = [
+    (1, 3, 900),
+    (2, 3, 900),
+    (1, 40, 320),
+    (2, 41, 320),
+    (2, 88, 724),
+    (1, 70, 810),
+    (9, 30, 320),
+    (1, 999, 998),
+    (2, 150, 999),
+]
+
+
+def cell(frame: pl.DataFrame, **codes: str) -> int:
+    found = frame.filter(*(pl.col(k) == v for k, v in codes.items()))
+    assert found.height == 1, codes
+    return int(found["value"][0])
+
+
+@pytest.fixture()
+def tables(profile: Profile, catalog: dict[str, Recipe]) -> dict[str, pl.DataFrame]:
+    recipes = [catalog["nativity_age_sex"], catalog["foreign_born_country_of_birth_age_sex"]]
+    result = compute_tables(people(ROWS).lazy(), profile, recipes)
+    return {table.recipe_id: table.cells for table in result.tables}
+
+
+def test_nativity_cells_by_hand(tables: dict[str, pl.DataFrame]) -> None:
+    t = tables["nativity_age_sex"]
+    assert cell(t, age_group="_T", sex="_T", nativity="_T") == 9
+    assert cell(t, age_group="_T", sex="_T", nativity="native_born") == 2
+    assert cell(t, age_group="_T", sex="_T", nativity="foreign_born") == 5
+    assert cell(t, age_group="_T", sex="_T", nativity="_U") == 1
+    assert cell(t, age_group="_T", sex="_T", nativity="_X") == 1
+    assert cell(t, age_group="Y0T4", sex="_T", nativity="native_born") == 2
+    assert cell(t, age_group="Y_GE85", sex="F", nativity="foreign_born") == 1
+    assert cell(t, age_group="_U", sex="M", nativity="_U") == 1
+    assert cell(t, age_group="_X", sex="F", nativity="_X") == 1
+    assert cell(t, age_group="Y30T34", sex="_U", nativity="foreign_born") == 1
+    # Fixed category sets are complete: an empty age group is a zero row, not a missing one.
+    assert cell(t, age_group="Y60T64", sex="_T", nativity="_T") == 0
+
+
+def test_country_of_birth_region_subtotals(tables: dict[str, pl.DataFrame]) -> None:
+    t = tables["foreign_born_country_of_birth_age_sex"]
+    total = {"sex": "_T", "age_group": "_T"}
+    assert cell(t, region_of_birth="_T", country_of_birth="_T", **total) == 5
+    assert cell(t, region_of_birth="019", country_of_birth="_T", **total) == 3
+    assert cell(t, region_of_birth="019", country_of_birth="GTM", **total) == 3
+    assert cell(t, region_of_birth="150", country_of_birth="_T", **total) == 2
+    assert cell(t, region_of_birth="150", country_of_birth="SUN", **total) == 1
+    labels = dict(zip(t["country_of_birth"], t["country_of_birth_label"], strict=True))
+    assert labels["GTM"] == "Guatemala"
+    assert labels["SUN"].startswith("USSR")
+    # Native-born, not-stated and unknown-code persons are outside this universe.
+    assert set(t["country_of_birth"]) >= {"GTM", "ESP", "SUN"}
+    assert "QUE" not in set(t["country_of_birth"])
+
+
+def test_publication_order_totals_first_and_largest_region_first(
+    tables: dict[str, pl.DataFrame],
+) -> None:
+    t = tables["foreign_born_country_of_birth_age_sex"]
+    regions = t.select("region_of_birth").unique(maintain_order=True)["region_of_birth"].to_list()
+    assert regions[0] == "_T"
+    assert regions.index("019") < regions.index("150")  # M49 order: Americas before Europe
+    first = t.row(0, named=True)
+    assert first["region_of_birth"] == "_T" and first["sex"] == "_T" and first["age_group"] == "_T"
+
+
+def test_accounting_and_unknown_codes(profile: Profile, catalog: dict[str, Recipe]) -> None:
+    result = compute_tables(people(ROWS).lazy(), profile, [catalog["nativity_age_sex"]])
+    accounting = result.tables[0].accounting
+    assert accounting.universe == 9 and accounting.inner_cells_total == 9
+    assert accounting.not_stated == {"age_group": 1, "sex": 1, "nativity": 1}
+    assert accounting.unknown_code == {"age_group": 1, "sex": 0, "nativity": 1}
+    assert result.unknown_codes == {"age": {"150": 1}, "country_of_birth": {"999": 1}}
+    assert result.records == 9
+
+
+def test_weighted_values_and_unweighted_counts(
+    weighted_profile: Profile, catalog: dict[str, Recipe]
+) -> None:
+    weights = [10.0, 20.0, 30.5, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0]
+    frame = people(ROWS, weights)
+    result = compute_tables(frame.lazy(), weighted_profile, [catalog["nativity_age_sex"]])
+    table = result.tables[0]
+    assert table.weighted
+    t = table.cells
+    grand = t.filter(pl.col("age_group") == "_T", pl.col("sex") == "_T", pl.col("nativity") == "_T")
+    assert grand["value"][0] == pytest.approx(sum(weights))
+    assert grand["n_unweighted"][0] == 9
+    native = t.filter(
+        pl.col("age_group") == "_T", pl.col("sex") == "_T", pl.col("nativity") == "native_born"
+    )
+    assert native["value"][0] == pytest.approx(30.0)
+    assert result.weighted_records == pytest.approx(sum(weights))
+
+
+def test_codes_read_from_text_columns_and_leading_zeros(
+    profile: Profile, catalog: dict[str, Recipe]
+) -> None:
+    frame = people(ROWS).with_columns(
+        pl.col("POB").cast(pl.String).str.zfill(3), pl.col("SEX").cast(pl.String)
+    )
+    result = compute_tables(frame.lazy(), profile, [catalog["nativity_age_sex"]])
+    t = result.tables[0].cells
+    assert cell(t, age_group="_T", sex="_T", nativity="foreign_born") == 5
+    assert cell(t, age_group="_T", sex="M", nativity="_T") == 4
+
+
+def test_layout_has_totals_first_and_every_value(
+    profile: Profile, catalog: dict[str, Recipe]
+) -> None:
+    result = compute_tables(people(ROWS).lazy(), profile, [catalog["nativity_age_sex"]])
+    layout = grid(result.tables[0])
+    assert layout.rows[0].labels == ("Total, all ages",) and layout.rows[0].total
+    assert layout.rows[-1].labels == ("Unknown code",)
+    assert [c.label for c in layout.header_rows[0]][0] == "Both sexes"
+    assert layout.values[0][0] == 9
+    # 3 sexes shown (total, M, F) + not stated, each with 5 nativity columns (T, N, F, U, X).
+    assert len(layout.values[0]) == 4 * 5
