@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from helpers import SAMPLE_PROFILE
 
 from censusmig.readers.profile import Profile, read_profile
 from censusmig.recipes.catalog import load_catalog
 from censusmig.recipes.model import Recipe
+from helpers import SAMPLE_PROFILE
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,9 @@ COLUMNS = ("PERSON_ID", "HH_ID", "REGION", "DISTRICT", "SEX", "AGE", "POB", "CIT
            "FATHER_POB", "YOA")  # fmt: skip
 
 
-def people(rows: Sequence[tuple[int, int, int]], weights: Sequence[float] | None = None) -> pl.DataFrame:
+def people(
+    rows: Sequence[tuple[int, int, int]], weights: Sequence[float] | None = None
+) -> pl.DataFrame:
     """A person file with the sample's columns from (SEX, AGE, POB) triples."""
     n = len(rows)
     frame = pl.DataFrame(

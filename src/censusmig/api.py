@@ -261,14 +261,14 @@ def write_sample(persons: int, seed: int, out: str | Path) -> Path:
     Raises:
         CensusmigError: Unsupported extension, bad size, or unwritable path.
     """
-    from censusmig.synth import generate_census
-
     path = Path(out)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise CensusmigError(f"{path}: the sample is written as .csv or .parquet, not {suffix!r}")
     if persons < 1:
         raise CensusmigError(f"--persons must be at least 1 (got {persons})")
+    from censusmig.synth import generate_census  # numpy is imported only when generating
+
     frame = generate_census(persons, seed)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

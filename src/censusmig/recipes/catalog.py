@@ -11,6 +11,25 @@ from censusmig.readers.profile import Profile
 from censusmig.recipes.model import Recipe, read_recipe
 from censusmig.resources import bundled
 
+# The STANDARDS.md catalogue order, which is also the order of tables in every output;
+# user recipes follow, by id.
+STANDARD_ORDER: tuple[str, ...] = (
+    "nativity_age_sex",
+    "foreign_born_country_of_birth_age_sex",
+    "foreign_born_country_of_birth_education_sex",
+    "citizenship_status_age_sex",
+    "foreign_citizens_citizenship_age_sex",
+    "foreign_citizens_citizenship_education_sex",
+    "foreign_born_period_of_arrival_country_of_birth",
+    "residence_1_year_ago_age_sex",
+    "residence_5_years_ago_age_sex",
+    "reason_for_migration_sex_age",
+    "migratory_status_sex_age_region",
+    "internal_lifetime_origin_destination",
+    "internal_5_years_origin_destination",
+    "generation_age_sex",
+)
+
 
 @dataclass(frozen=True)
 class Skipped:
@@ -34,7 +53,7 @@ def load_catalog(extra_dirs: Iterable[Path] = ()) -> dict[str, Recipe]:
         extra_dirs: User folders of ``*.toml`` recipes.
 
     Returns:
-        Recipe id -> recipe, sorted by id.
+        Recipe id -> recipe, in :data:`STANDARD_ORDER`, then user recipes by id.
 
     Raises:
         SpecError: One or more recipe files are invalid.
@@ -55,7 +74,8 @@ def load_catalog(extra_dirs: Iterable[Path] = ()) -> dict[str, Recipe]:
             recipes[recipe.id] = recipe
     if problems:
         raise SpecError("invalid recipes", problems)
-    return dict(sorted(recipes.items()))
+    rank = {recipe_id: index for index, recipe_id in enumerate(STANDARD_ORDER)}
+    return dict(sorted(recipes.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])))
 
 
 def missing_concepts(recipe: Recipe, profile: Profile) -> tuple[str, ...]:

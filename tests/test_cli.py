@@ -1,0 +1,193 @@
+"""The command line: outputs, stdout/stderr split, exit codes, no tracebacks, --json = API."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from censusmig import api
+from censusmig.cli.main import app
+from helpers import ROOT, SAMPLE_PROFILE, people
+
+ROWS = [(1, 3, 900), (2, 40, 320), (2, 88, 724), (1, 70, 810), (9, 30, 998), (2, 150, 999)]
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture()
+def data(tmp_path: Path) -> Path:
+    path = tmp_path / "people.csv"
+    people(ROWS).write_csv(path)
+    return path
+
+
+def test_tabulate_writes_the_four_outputs(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, stdout, stderr = invoke(
+        "tabulate", str(data), "--profile", str(SAMPLE_PROFILE), "--out", str(out)
+    )
+    assert code == 0, stderr
+    for name in ("run.json", "tables.xlsx", "report.html", "csv/nativity_age_sex.csv",
+                 "csv/foreign_born_country_of_birth_age_sex.csv"):  # fmt: skip
+        assert (out / name).is_file(), name
+        assert str(out / name) in stdout
+    assert "Tabulating" in stderr and "Tabulating" not in stdout
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["input"]["records"] == len(ROWS)
+    assert all(entry["reconciles"] for entry in manifest["tables"])
+    assert manifest["unknown_codes"] == {"age": {"150": 1}, "country_of_birth": {"999": 1}}
+
+
+def test_quiet_hides_status_but_not_results(data: Path, tmp_path: Path) -> None:
+    code, stdout, stderr = invoke(
+        "--quiet",
+        "tabulate",
+        str(data),
+        "-p",
+        str(SAMPLE_PROFILE),
+        "-o",
+        str(tmp_path / "o"),
+        "-f",
+        "csv",
+    )
+    assert code == 0
+    assert stderr == ""
+    assert stdout.strip().splitlines() == [
+        str(tmp_path / "o" / "csv" / "nativity_age_sex.csv"),
+        str(tmp_path / "o" / "csv" / "foreign_born_country_of_birth_age_sex.csv"),
+        str(tmp_path / "o" / "run.json"),
+    ]
+
+
+def test_json_output_equals_the_api_manifest(data: Path, tmp_path: Path) -> None:
+    code, stdout, _ = invoke(
+        "-q",
+        "tabulate",
+        str(data),
+        "-p",
+        str(SAMPLE_PROFILE),
+        "-o",
+        str(tmp_path / "a"),
+        "--json",
+        "-f",
+        "csv",
+    )
+    assert code == 0
+    from_cli = json.loads(stdout)
+    from_api = api.tabulate(data, SAMPLE_PROFILE, formats=("csv",)).manifest
+    for manifest in (from_cli, from_api):
+        manifest.pop("timings_seconds")
+        manifest.pop("command")
+    assert from_cli == from_api
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["tabulate", "absent.csv", "-p", str(SAMPLE_PROFILE), "-o", "x"],
+            "data file not found: absent.csv",
+        ),
+        (
+            ["tabulate", "{data}", "-p", "absent.toml", "-o", "x"],
+            "profile file not found: absent.toml",
+        ),
+        (
+            ["tabulate", "{data}", "-p", str(SAMPLE_PROFILE), "-o", "x", "-r", "nativity_age"],
+            "Did you mean 'nativity_age_sex'?",
+        ),
+        (
+            ["tabulate", "{data}", "-p", str(SAMPLE_PROFILE), "-o", "x", "-f", "xslx"],
+            "Did you mean 'xlsx'?",
+        ),
+        (
+            ["tabulate", "{bad_profile}", "-p", "{bad_profile}", "-o", "x"],
+            "concepts.sexx: unknown concept",
+        ),
+        (["tabulate", "{no_pob}", "-p", str(SAMPLE_PROFILE), "-o", "x"], "column 'POB', named in"),
+        (
+            ["tabulate", "{text}", "-p", str(SAMPLE_PROFILE), "-o", "x"],
+            "unsupported file type '.txt'",
+        ),
+        (["recipes", "show", "nativity"], "unknown recipe id 'nativity'"),
+        (["sample", "--persons", "0", "--out", "x.csv"], "--persons must be at least 1"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message_and_no_traceback(
+    args: list[str], expected: str, data: Path, tmp_path: Path
+) -> None:
+    bad_profile = tmp_path / "bad.toml"
+    bad_profile.write_text(SAMPLE_PROFILE.read_text().replace("sex = {", "sexx = {"))
+    no_pob = tmp_path / "no_pob.csv"
+    people(ROWS).drop("POB").write_csv(no_pob)
+    text = tmp_path / "data.txt"
+    text.write_text("x")
+    paths = {"data": data, "bad_profile": bad_profile, "no_pob": no_pob, "text": text}
+    args = [arg.format(**paths) if arg.startswith("{") else arg for arg in args]
+    if args[1].startswith("{"):
+        args[1] = str(paths[args[1].strip("{}")])
+    code, stdout, stderr = invoke(*args)
+    assert code == 2, stderr
+    assert expected in stderr
+    assert "Traceback" not in stderr + stdout
+    assert stdout == ""
+
+
+def test_missing_column_message_names_the_nearest_column(tmp_path: Path) -> None:
+    path = tmp_path / "renamed.csv"
+    people(ROWS).rename({"POB": "POB_"}).write_csv(path)
+    code, _, stderr = invoke(
+        "tabulate", str(path), "-p", str(SAMPLE_PROFILE), "-o", str(tmp_path / "o")
+    )
+    assert code == 2
+    assert "nearest column: 'POB_'" in stderr
+
+
+def test_recipes_list_json_and_show(tmp_path: Path) -> None:
+    code, stdout, _ = invoke("recipes", "list", "--json")
+    assert code == 0
+    assert json.loads(stdout) == api.list_recipes()
+    code, stdout, _ = invoke("recipes", "show", "foreign_born_country_of_birth_age_sex")
+    assert code == 0
+    assert "Who is counted: Foreign-born usually resident population" in stdout
+    assert "Needs these concepts in the profile: country_of_birth, sex, age." in stdout
+
+
+def test_every_command_has_help_text_and_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for command in (["tabulate"], ["sample"], ["recipes", "list"], ["recipes", "show"]):
+        code, stdout, _ = invoke(*command, "--help")
+        assert code == 0
+        assert len(stdout.strip().splitlines()) > 3
+        assert f"censusmig {' '.join(command)}" in readme, command
+
+
+def test_python_dash_m_runs_and_keeps_stderr_apart(data: Path, tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "censusmig",
+            "tabulate",
+            str(data),
+            "-p",
+            "nope.toml",
+            "-o",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+    assert "profile file not found: nope.toml" in completed.stderr
+    assert "Traceback" not in completed.stderr
