@@ -52,9 +52,19 @@ def write_workbook(
         cell.font = BOLD
     contents.column_dimensions["C"].width = 70
     contents.column_dimensions["D"].width = 45
+    for each in book.worksheets:
+        _print_setup(each)
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
+
+
+def _print_setup(sheet: Any) -> None:
+    """Print landscape, one page wide, as published tables are."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _write_table(sheet: Any, number: int, table: Table) -> None:
