@@ -22,8 +22,8 @@ demo: $(VENV)/.installed
 	@echo "Demo outputs: out/demo/report.html, out/demo/tables.xlsx, out/demo/csv/, out/demo/run.json"
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy src
 
 test: lint
