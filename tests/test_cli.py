@@ -43,7 +43,7 @@ def test_tabulate_writes_the_four_outputs(data: Path, tmp_path: Path) -> None:
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["input"]["records"] == len(ROWS)
     assert all(entry["reconciles"] for entry in manifest["tables"])
-    assert manifest["unknown_codes"] == {"age": {"150": 1}, "country_of_birth": {"999": 1}}
+    assert manifest["unknown_codes"] == {"age": {"AGE=150": 1}, "country_of_birth": {"POB=999": 1}}
 
 
 def test_quiet_hides_status_but_not_results(data: Path, tmp_path: Path) -> None:
@@ -57,12 +57,16 @@ def test_quiet_hides_status_but_not_results(data: Path, tmp_path: Path) -> None:
         str(tmp_path / "o"),
         "-f",
         "csv",
+        "-r",
+        "foreign_born_country_of_birth_age_sex",
+        "-r",
+        "nativity_age_sex",
     )
     assert code == 0
     assert stderr == ""
-    assert stdout.strip().splitlines() == [
-        str(tmp_path / "o" / "csv" / "nativity_age_sex.csv"),
+    assert stdout.strip().splitlines() == [  # in the order asked for
         str(tmp_path / "o" / "csv" / "foreign_born_country_of_birth_age_sex.csv"),
+        str(tmp_path / "o" / "csv" / "nativity_age_sex.csv"),
         str(tmp_path / "o" / "run.json"),
     ]
 

@@ -87,7 +87,7 @@ def test_accounting_and_unknown_codes(profile: Profile, catalog: dict[str, Recip
     assert accounting.universe == 9 and accounting.inner_cells_total == 9
     assert accounting.not_stated == {"age_group": 1, "sex": 1, "nativity": 1}
     assert accounting.unknown_code == {"age_group": 1, "sex": 0, "nativity": 1}
-    assert result.unknown_codes == {"age": {"150": 1}, "country_of_birth": {"999": 1}}
+    assert result.unknown_codes == {"age": {"AGE=150": 1}, "country_of_birth": {"POB=999": 1}}
     assert result.records == 9
 
 

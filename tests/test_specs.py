@@ -63,7 +63,7 @@ def test_profile_code_targets_are_checked(tmp_path: Path) -> None:
         read_profile(path)
     (problem,) = caught.value.problems
     assert problem.key == "concepts.sex.codes.2"
-    assert problem.choices == ("M", "F")
+    assert problem.choices == ("M", "F", "_U", "_Z")
 
 
 def test_malformed_and_missing_profiles(tmp_path: Path) -> None:

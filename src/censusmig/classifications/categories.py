@@ -101,3 +101,158 @@ NATIVITY = CategorySet(
 
 # Oldest age accepted as valid; older ages go to the unknown-code category.
 MAX_VALID_AGE = 120
+
+CITIZENSHIP_ACQUISITION = CategorySet(
+    "citizenship_acquisition",
+    (
+        Category("by_birth", "By birth"),
+        Category("by_naturalisation", "By naturalisation (declaration, option, marriage)"),
+    ),
+)
+
+CITIZENSHIP_STATUS = CategorySet(
+    "citizenship_status",
+    (
+        Category("citizen_by_birth", "Citizen by birth"),
+        Category("citizen_by_naturalisation", "Citizen by naturalisation"),
+        Category("citizen_acquisition_not_stated", "Citizen, acquisition not stated"),
+        Category("foreign_citizen", "Foreign citizen"),
+        Category("stateless", "Stateless"),
+    ),
+)
+
+RESIDENCE = CategorySet(
+    "residence",
+    (
+        Category("same_dwelling", "Same dwelling"),
+        Category("same_area", "Elsewhere in the same area"),
+        Category("other_area", "Another area of the country"),
+        Category("abroad", "Abroad"),
+    ),
+)
+
+REASON_FOR_MIGRATION = CategorySet(
+    "reason_for_migration",
+    (
+        Category("employment", "Employment"),
+        Category("family", "Family (joining, accompanying, marriage)"),
+        Category("education", "Education"),
+        Category("humanitarian", "Humanitarian (asylum, refuge, conflict, persecution)"),
+        Category("environment", "Environment or disaster"),
+        Category("other", "Other"),
+    ),
+)
+
+ISCED_LEVELS = CategorySet(
+    "isced_2011",
+    tuple(
+        Category(f"ED{level}", label)
+        for level, label in enumerate(
+            (
+                "Early childhood education or none",
+                "Primary education",
+                "Lower secondary education",
+                "Upper secondary education",
+                "Post-secondary non-tertiary education",
+                "Short-cycle tertiary education",
+                "Bachelor's or equivalent",
+                "Master's or equivalent",
+                "Doctoral or equivalent",
+            )
+        )
+    ),
+)
+
+EDUCATION = CategorySet(
+    "education",
+    (
+        Category("ED0", "Less than primary", 0, 0),
+        Category("ED1", "Primary", 1, 1),
+        Category("ED2", "Lower secondary", 2, 2),
+        Category("ED3", "Upper secondary", 3, 3),
+        Category("ED4", "Post-secondary non-tertiary", 4, 4),
+        Category("ED5T8", "Tertiary", 5, 8),
+    ),
+    total_label="Total, all levels",
+)
+
+DISABILITY = CategorySet(
+    "disability",
+    (
+        Category("with_disability", "With disability"),
+        Category("without_disability", "Without disability"),
+    ),
+)
+
+MIGRATORY_STATUS = CategorySet(
+    "migratory_status",
+    (
+        Category("native_citizen", "Native-born citizen"),
+        Category("native_non_citizen", "Native-born non-citizen"),
+        Category("foreign_citizen", "Foreign-born citizen"),
+        Category("foreign_non_citizen", "Foreign-born non-citizen"),
+    ),
+)
+
+GENERATION = CategorySet(
+    "generation",
+    (
+        Category("first", "First generation (foreign-born)"),
+        Category("second_both", "Second generation, both parents foreign-born"),
+        Category("second_one", "Second generation, one parent foreign-born"),
+        Category("third_plus", "Third generation or higher (both parents native-born)"),
+    ),
+)
+
+RECENT_MIGRANT = CategorySet(
+    "recent_migrant",
+    (
+        Category("recent", "Recent international migrant"),
+        Category("not_recent", "Not a recent international migrant"),
+    ),
+)
+
+
+def duration_groups(breaks: tuple[int, ...], name: str = "period_of_arrival") -> CategorySet:
+    """Periods of arrival as completed years of residence, e.g. breaks (1, 5, 10, 15, 20).
+
+    Args:
+        breaks: Increasing lower bounds in years after the first group, which starts at 0.
+        name: Name of the set.
+
+    Returns:
+        Groups "Less than 1 year", "1-4 years", ..., "20 years or more" (SDMX-style codes).
+    """
+    bounds = (0, *breaks)
+    groups = []
+    for low, high in zip(bounds, (*breaks, None), strict=True):
+        if high is None:
+            groups.append(Category(f"Y_GE{low}", f"{low} years or more", low, None))
+        elif low == 0 and high == 1:
+            groups.append(Category("Y_LT1", "Less than 1 year", 0, 0))
+        else:
+            groups.append(Category(f"Y{low}T{high - 1}", f"{low}-{high - 1} years", low, high - 1))
+    return CategorySet(name, tuple(groups), total_label="Total")
+
+
+PERIOD_OF_ARRIVAL = duration_groups((1, 5, 10, 15, 20))
+
+
+def interval_groups(breaks: tuple[int, ...], name: str, unit: str = "") -> CategorySet:
+    """Interval categories from lower bounds: breaks (0, 15, 25, 65) give 0-14, 15-24, 25-64, 65+.
+
+    Args:
+        breaks: Increasing lower bounds; the first is the lowest value counted.
+        name: Name of the set.
+        unit: Text after the labels ("" for ages, where the stub title carries the unit).
+
+    Returns:
+        The category set with SDMX-style codes (``Y15T24``, ``Y_GE65``).
+    """
+    groups = []
+    for low, high in zip(breaks, (*breaks[1:], None), strict=True):
+        if high is None:
+            groups.append(Category(f"Y_GE{low}", f"{low}+{unit}", low, None))
+        else:
+            groups.append(Category(f"Y{low}T{high - 1}", f"{low}-{high - 1}{unit}", low, high - 1))
+    return CategorySet(name, tuple(groups), total_label="Total, all ages")

@@ -16,6 +16,9 @@ import pycountry
 
 CODE_SYSTEMS: tuple[str, ...] = ("iso3166-numeric", "iso3166-alpha2", "iso3166-alpha3")
 
+STATELESS = "XXA"
+"""ICAO Doc 9303 code for a stateless person, used as the 'country' of citizenship."""
+
 M49_REGIONS: dict[str, str] = {
     "002": "Africa",
     "019": "Americas",
@@ -81,6 +84,7 @@ def countries() -> dict[str, Country]:
     for record in pycountry.countries:
         name = getattr(record, "common_name", None) or record.name
         table[record.alpha_3] = Country(record.alpha_3, name, regions.get(record.alpha_3, ""))
+    table[STATELESS] = Country(STATELESS, "Stateless", "")
     return table
 
 

@@ -22,6 +22,25 @@ RESIDENCE_RULES = (12, 6)
 
 
 @dataclass(frozen=True)
+class Gate:
+    """A second column that says whether the concept's own column applies.
+
+    Many questionnaires ask "where were you born? 1 here ... 4 abroad" and code the country
+    in another column only for some answers (the EPH's CH15 and CH15_COD).
+
+    Attributes:
+        column: The gate column (CH15).
+        codes: Gate code -> standard code for answers that settle the concept by themselves
+            ("1" -> "ARG", "9" -> "_U").
+        detail: Gate codes for which the concept's own column is read ("4", "5").
+    """
+
+    column: str
+    codes: Mapping[str, str]
+    detail: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ConceptMapping:
     """How one concept is read from the data.
 
@@ -30,11 +49,13 @@ class ConceptMapping:
         column: Source column in the data file.
         code_system: For country concepts, the ISO code system of the column, or None when
             ``codes`` is a table.
-        codes: Source code -> standard code (category code or ISO alpha-3), from the profile's
-            ``codes`` table plus ``extra_codes``.
+        codes: Source code -> standard code (category code, ISO alpha-3, area code, or a number
+            for numeric concepts), from the profile's ``codes`` table plus ``extra_codes``.
         not_stated: Source codes that mean "not stated" (coded ``_U``).
         not_applicable: Source codes that mean "not applicable" (coded ``_Z``), such as a
             year of arrival for a person who never lived abroad.
+        case_insensitive: Compare text codes without regard to case ("bol" = "BOL").
+        gate: A gate column deciding when ``column`` is read, if any.
     """
 
     concept: str
@@ -43,6 +64,12 @@ class ConceptMapping:
     codes: Mapping[str, str] = field(default_factory=dict)
     not_stated: tuple[str, ...] = ()
     not_applicable: tuple[str, ...] = ()
+    case_insensitive: bool = False
+    gate: Gate | None = None
+
+    def columns(self) -> tuple[str, ...]:
+        """The data columns this mapping reads."""
+        return (self.column, self.gate.column) if self.gate else (self.column,)
 
 
 @dataclass(frozen=True)
@@ -94,7 +121,7 @@ class Profile:
         """Every data column the profile names, in a stable order."""
         names = [self.person_id, self.weight]
         names += [level.column for level in self.geography]
-        names += [mapping.column for mapping in self.concepts.values()]
+        names += [name for mapping in self.concepts.values() for name in mapping.columns()]
         return tuple(dict.fromkeys(name for name in names if name))
 
     def check_columns(self, available: tuple[str, ...], data_path: str) -> None:
@@ -121,7 +148,15 @@ class Profile:
 _TOP_KEYS = ("schema_version", "census", "data", "geography", "concepts")
 _CENSUS_KEYS = ("name", "country", "country_name", "reference_date", "residence_rule_months")
 _DATA_KEYS = ("person_id", "household_id", "weight")
-_CONCEPT_KEYS = ("column", "codes", "extra_codes", "not_stated", "not_applicable")
+_CONCEPT_KEYS = (
+    "column",
+    "codes",
+    "extra_codes",
+    "not_stated",
+    "not_applicable",
+    "case_insensitive",
+    "gate",
+)
 _ALPHA3 = re.compile(r"^[A-Z]{3}$")
 
 
@@ -227,9 +262,44 @@ def _read_concepts(check: Checker, document: Mapping[str, Any]) -> dict[str, Con
         column = check.string(entry, "column", path) or ""
         not_stated = check.string_list(entry, "not_stated", path)
         not_applicable = check.string_list(entry, "not_applicable", path)
+        folded = entry.get("case_insensitive", False)
+        if not isinstance(folded, bool):
+            check.add(join(path, "case_insensitive"), "must be true or false", folded)
+            folded = False
         system, codes = _read_codes(check, entry, path, spec.kind, spec.categories_codes())
-        mappings[name] = ConceptMapping(name, column, system, codes, not_stated, not_applicable)
+        gate = _read_gate(check, entry, path, spec.kind, spec.categories_codes())
+        mappings[name] = ConceptMapping(
+            name, column, system, codes, not_stated, not_applicable, folded, gate
+        )
     return mappings
+
+
+_SPECIAL_TARGETS = ("_U", "_Z")
+
+
+def _valid_targets(kind: ConceptKind, category_codes: tuple[str, ...]) -> tuple[str, ...]:
+    if kind is ConceptKind.CATEGORY:
+        return (*category_codes, *_SPECIAL_TARGETS)
+    if kind is ConceptKind.COUNTRY:
+        return (*countries.countries(), *_SPECIAL_TARGETS)
+    return _SPECIAL_TARGETS
+
+
+def _check_target(
+    check: Checker, key: str, target: object, kind: ConceptKind, valid: tuple[str, ...]
+) -> None:
+    if kind is ConceptKind.INTEGER:
+        if isinstance(target, bool) or not isinstance(target, int | str):
+            check.add(key, "must map to a whole number", target)
+        elif isinstance(target, str) and target not in _SPECIAL_TARGETS:
+            check.add(key, "must map to a whole number, _U or _Z", target, _SPECIAL_TARGETS)
+        return
+    if not isinstance(target, str):
+        check.add(key, "must map to a string code", target)
+    elif kind is ConceptKind.AREA:
+        return  # area codes are the profile's own
+    elif target not in valid and not (kind is ConceptKind.COUNTRY and _ALPHA3.match(target)):
+        check.add(key, "unknown target code", target, valid)
 
 
 def _read_codes(
@@ -241,12 +311,8 @@ def _read_codes(
 ) -> tuple[str | None, dict[str, str]]:
     codes = entry.get("codes")
     extra = check.table(entry, "extra_codes", path, required=False)
-    if kind is ConceptKind.INTEGER:
-        if codes is not None or extra:
-            check.add(join(path, "codes"), "a numeric concept takes no code table")
-        return None, {}
     system: str | None = None
-    table: dict[str, str] = {}
+    table: dict[str, Any] = {}
     if kind is ConceptKind.COUNTRY and isinstance(codes, str):
         if codes not in countries.CODE_SYSTEMS:
             check.add(join(path, "codes"), "unknown code system", codes, countries.CODE_SYSTEMS)
@@ -255,15 +321,35 @@ def _read_codes(
     elif isinstance(codes, dict):
         table = {str(key): value for key, value in codes.items()}
     elif codes is None:
-        check.add(join(path, "codes"), "is required (a code system name or a table)")
+        if kind in (ConceptKind.CATEGORY, ConceptKind.COUNTRY):
+            check.add(join(path, "codes"), "is required (a code system name or a table)")
     else:
         check.add(join(path, "codes"), "must be a code system name or a table", codes)
     table.update({str(key): value for key, value in extra.items()})
-    valid = category_codes if kind is ConceptKind.CATEGORY else tuple(countries.countries())
+    valid = _valid_targets(kind, category_codes)
     for source, target in table.items():
-        key = f"{path}.codes.{source}"
-        if not isinstance(target, str):
-            check.add(key, "must map to a string code", target)
-        elif target not in valid and not (kind is ConceptKind.COUNTRY and _ALPHA3.match(target)):
-            check.add(key, "unknown target code", target, valid)
-    return system, table
+        _check_target(check, f"{path}.codes.{source}", target, kind, valid)
+    return system, {source: str(target) for source, target in table.items()}
+
+
+def _read_gate(
+    check: Checker,
+    entry: Mapping[str, Any],
+    path: str,
+    kind: ConceptKind,
+    category_codes: tuple[str, ...],
+) -> Gate | None:
+    gate = check.table(entry, "gate", path, required=False)
+    if not gate:
+        return None
+    path = join(path, "gate")
+    check.unknown_keys(gate, ("column", "codes", "detail"), path)
+    column = check.string(gate, "column", path) or ""
+    codes = check.table(gate, "codes", path, required=False)
+    detail = check.string_list(gate, "detail", path)
+    if not detail:
+        check.add(join(path, "detail"), "list the gate codes for which the column is read")
+    valid = _valid_targets(kind, category_codes)
+    for source, target in codes.items():
+        _check_target(check, f"{path}.codes.{source}", target, kind, valid)
+    return Gate(column, {str(k): str(v) for k, v in codes.items()}, detail)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from censusmig.concepts import GEOGRAPHY
 from censusmig.errors import Problem, RecipeNotServedError, SpecError, UnknownRecipeError
 from censusmig.readers.profile import Profile
 from censusmig.recipes.model import Recipe, read_recipe
@@ -79,8 +80,12 @@ def load_catalog(extra_dirs: Iterable[Path] = ()) -> dict[str, Recipe]:
 
 
 def missing_concepts(recipe: Recipe, profile: Profile) -> tuple[str, ...]:
-    """Concepts the recipe needs that the profile does not map."""
-    return tuple(name for name in recipe.requires() if name not in profile.concepts)
+    """Concepts the recipe needs that the profile does not map (``geography``: no levels)."""
+    return tuple(
+        name
+        for name in recipe.requires()
+        if not (name in profile.concepts or (name == GEOGRAPHY and profile.geography))
+    )
 
 
 def select_recipes(

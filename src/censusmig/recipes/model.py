@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from censusmig.classifications.codes import NOT_STATED, UNKNOWN_CODE
-from censusmig.concepts import DIMENSIONS, NUMERIC_FIELDS
+from censusmig.classifications.categories import CategorySet, duration_groups, interval_groups
+from censusmig.classifications.codes import NOT_APPLICABLE, NOT_STATED, UNKNOWN_CODE
+from censusmig.concepts import CONCEPTS, DIMENSIONS, NUMERIC_FIELDS
 from censusmig.specfile import Checker, load_toml
 
 OPERATORS = ("=", "!=", ">=", "<=", ">", "<", "in")
@@ -53,6 +55,8 @@ class Recipe:
         columns: Dimensions in the column spanners, outer first.
         notes: Footnotes printed under the table.
         country_order: Order of countries within their region: "size" or "alphabetical".
+        categories: Dimension -> category set replacing its default (other age groups...).
+        top: Dimension -> keep only its N largest categories, the rest as "other".
     """
 
     id: str
@@ -67,6 +71,8 @@ class Recipe:
     columns: tuple[str, ...]
     notes: tuple[str, ...]
     country_order: str = "size"
+    categories: Mapping[str, CategorySet] = field(default_factory=dict)
+    top: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -95,7 +101,12 @@ _KEYS = (
     "columns",
     "notes",
     "options",
+    "categories",
 )
+
+# Dimensions whose categories a recipe may redefine, and how.
+_BREAKS = {"age_group": "age", "broad_age_group": "age", "period_of_arrival": "duration"}
+_TOP = ("country_of_birth", "citizenship")
 
 
 def read_recipe(path: Path) -> Recipe:
@@ -150,6 +161,7 @@ def read_recipe(path: Path) -> Recipe:
     if country_order not in _ORDERS:
         check.add("options.country_order", "unknown order", country_order, _ORDERS)
 
+    categories, top = _read_categories(check, document, rows + columns)
     check.raise_if_any(f"invalid recipe {path}")
     return Recipe(
         id=recipe_id,
@@ -164,7 +176,55 @@ def read_recipe(path: Path) -> Recipe:
         columns=columns,
         notes=notes,
         country_order=str(country_order),
+        categories=categories,
+        top=top,
     )
+
+
+def _read_categories(
+    check: Checker, document: dict[str, Any], dimensions: tuple[str, ...]
+) -> tuple[dict[str, CategorySet], dict[str, int]]:
+    """Read ``[categories.<dimension>]``: ``breaks = [0, 15, 65]`` or ``top = 20``."""
+    table = check.table(document, "categories", "", required=False)
+    sets: dict[str, CategorySet] = {}
+    top: dict[str, int] = {}
+    for name, entry in table.items():
+        path = f"categories.{name}"
+        if name not in (*_BREAKS, *_TOP):
+            check.add(
+                path, "categories of this dimension cannot be redefined", name, (*_BREAKS, *_TOP)
+            )
+            continue
+        if name not in dimensions:
+            check.add(path, "the recipe does not use this dimension", name, dimensions)
+        if not isinstance(entry, dict):
+            check.add(path, "must be a table such as { breaks = [0, 15, 65] }", entry)
+            continue
+        if name in _TOP:
+            check.unknown_keys(entry, ("top",), path)
+            value = entry.get("top")
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                check.add(f"{path}.top", "must be a whole number of at least 1", value)
+            else:
+                top[name] = value
+            continue
+        check.unknown_keys(entry, ("breaks",), path)
+        breaks = entry.get("breaks")
+        if (
+            not isinstance(breaks, list)
+            or len(breaks) < 2
+            or not all(isinstance(b, int) and not isinstance(b, bool) and b >= 0 for b in breaks)
+            or breaks != sorted(set(breaks))
+        ):
+            check.add(f"{path}.breaks", "must be increasing whole numbers, at least two", breaks)
+            continue
+        if _BREAKS[name] == "age":
+            sets[name] = interval_groups(tuple(breaks), f"{name}_custom")
+        elif breaks[0] != 0:
+            check.add(f"{path}.breaks", "periods of arrival start at 0 years", breaks)
+        else:
+            sets[name] = duration_groups(tuple(breaks[1:]), f"{name}_custom")
+    return sets, top
 
 
 def _dimension_list(check: Checker, document: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -194,8 +254,10 @@ def _parse_condition(check: Checker, key: str, text: str) -> Condition | None:
     if operator not in ("=", "!=", "in"):
         check.add(key, f"{field} is a category: use =, != or in", operator, ("=", "!=", "in"))
         return None
-    if spec.categories is not None:
-        valid = (*spec.categories.codes, NOT_STATED, UNKNOWN_CODE)
+    concept = CONCEPTS.get(field)
+    categories = spec.categories or (concept.categories if concept else None)
+    if categories is not None:
+        valid = (*categories.codes, NOT_STATED, NOT_APPLICABLE, UNKNOWN_CODE)
         for value in values:
             if value not in valid:
                 check.add(key, f"unknown {field} category", value, valid)

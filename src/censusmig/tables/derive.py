@@ -1,36 +1,91 @@
-"""Derived variables: each dimension as one Polars expression over the source columns.
+"""Derived variables: every concept and dimension as a Polars expression over the source columns.
 
-Every expression yields a code for every record: a category code, ``_U`` (not stated: a
-declared missing-value code or an empty cell) or ``_X`` (a source code in no code list). Nothing
-is ever null, so every record lands in exactly one cell of every table. Codes are Polars Enums,
-so aggregation groups on small integers and labels are attached only after aggregation.
+Two stages. First each concept the run reads is coded once (``_c_<concept>``): a category or
+country code, ``_U`` (not stated: a declared missing-value code or an empty cell), ``_Z`` (not
+applicable) or ``_X`` (a source code in no code list); numeric concepts get a value column and a
+status column (``_s_<concept>``). Then each dimension is one expression over those columns.
+Nothing is ever null, so every record lands in exactly one cell of every table. Codes are Polars
+Enums, so aggregation groups on small integers and labels are attached only after aggregation.
+
+Each derivation rule is a small function with its rule in the docstring (STANDARDS.md,
+"Derived variables").
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+import functools
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
 from censusmig.classifications import countries
-from censusmig.classifications.categories import MAX_VALID_AGE, CategorySet
+from censusmig.classifications.categories import (
+    CITIZENSHIP_STATUS,
+    EDUCATION,
+    GENERATION,
+    MAX_VALID_AGE,
+    MIGRATORY_STATUS,
+    NATIVITY,
+    RECENT_MIGRANT,
+    RESIDENCE,
+    Category,
+    CategorySet,
+)
 from censusmig.classifications.codes import (
     NOT_APPLICABLE,
     NOT_STATED,
+    OTHER,
     TRAILING_ORDER,
     UNKNOWN_CODE,
 )
-from censusmig.concepts import DIMENSIONS
+from censusmig.concepts import CONCEPTS, DIMENSIONS, ConceptKind
 from censusmig.readers.profile import ConceptMapping, Profile
 
 WEIGHT = "_weight"
 """Column holding each record's weight (1 for a full count)."""
 
+VALID = "ok"
+"""Status of a numeric concept whose value is usable."""
+
 _ALPHA_SYSTEMS = ("iso3166-alpha2", "iso3166-alpha3")
+_EARLIEST_YEAR = 1850
+_SPECIAL = (NOT_STATED, NOT_APPLICABLE, UNKNOWN_CODE)
 
 
-def _enum(codes: tuple[str, ...]) -> pl.Enum:
+def enum(codes: Iterable[str]) -> pl.Enum:
+    """An Enum of ``codes`` followed by the special codes."""
     return pl.Enum(list(dict.fromkeys((*codes, *TRAILING_ORDER))))
+
+
+def concept_column(concept: str) -> str:
+    """Name of the coded column of a concept."""
+    return f"_c_{concept}"
+
+
+def status_column(concept: str) -> str:
+    """Name of the status column of a numeric concept (``ok``, ``_U``, ``_Z``, ``_X``)."""
+    return f"_s_{concept}"
+
+
+@dataclass(frozen=True)
+class ColumnRequest:
+    """A derived column a run needs.
+
+    Attributes:
+        dimension: Dimension name.
+        column: Name of the column to create.
+        categories: Category set overriding the dimension's default, if any.
+    """
+
+    dimension: str
+    column: str
+    categories: CategorySet | None = None
+
+
+# --- stage 1: concepts --------------------------------------------------------------------
 
 
 def country_codes(profile: Profile) -> tuple[str, ...]:
@@ -38,40 +93,55 @@ def country_codes(profile: Profile) -> tuple[str, ...]:
     extra = [profile.country]
     for mapping in profile.concepts.values():
         extra += mapping.codes.values()
-    return tuple(dict.fromkeys((*countries.countries(), *extra)))
+        if mapping.gate:
+            extra += mapping.gate.codes.values()
+    codes = (*countries.countries(), *extra)
+    return tuple(dict.fromkeys(code for code in codes if code not in TRAILING_ORDER))
 
 
-def _source(mapping: ConceptMapping, schema: pl.Schema) -> tuple[pl.Expr, bool]:
-    """The source column as an expression and whether it is compared as integers."""
-    dtype = schema[mapping.column]
-    column = pl.col(mapping.column)
+def _source(mapping: ConceptMapping, column: str, schema: pl.Schema) -> tuple[pl.Expr, bool]:
+    """A source column as an expression and whether it is compared as integers."""
+    dtype = schema[column]
+    expr = pl.col(column)
     if dtype.is_integer():
-        return column, True
+        return expr, True
     if dtype.is_float():
-        return column.cast(pl.Int64, strict=False), True
-    text = column.cast(pl.String).str.strip_chars()
-    if mapping.code_system in _ALPHA_SYSTEMS:
+        return expr.cast(pl.Int64, strict=False), True
+    text = expr.cast(pl.String).str.strip_chars()
+    if mapping.case_insensitive or mapping.code_system in _ALPHA_SYSTEMS:
         text = text.str.to_uppercase()
     if mapping.code_system == "iso3166-numeric":
         text = text.str.strip_chars_start("0")
     return text, False
 
 
-def _keyed(table: Mapping[str, str], as_int: bool, strip_zeros: bool) -> dict[object, str]:
+def _keyed(mapping: ConceptMapping, table: Mapping[str, str], as_int: bool) -> dict[object, str]:
     keyed: dict[object, str] = {}
     for key, value in table.items():
+        key = key.strip()
         if as_int:
-            if key.strip().lstrip("-").isdigit():
+            if key.lstrip("-").isdigit():
                 keyed[int(key)] = value
-        else:
-            keyed[key.strip().lstrip("0") if strip_zeros else key.strip()] = value
+            continue
+        if mapping.case_insensitive or mapping.code_system in _ALPHA_SYSTEMS:
+            key = key.upper()
+        if mapping.code_system == "iso3166-numeric":
+            key = key.lstrip("0")
+        keyed[key] = value
     return keyed
+
+
+def _with_missing(mapping: ConceptMapping, table: Mapping[str, str]) -> dict[str, str]:
+    full = dict(table)
+    full.update({code: NOT_APPLICABLE for code in mapping.not_applicable})
+    full.update({code: NOT_STATED for code in mapping.not_stated})
+    return full
 
 
 def map_codes(
     mapping: ConceptMapping, schema: pl.Schema, base: Mapping[str, str], dtype: pl.Enum
 ) -> pl.Expr:
-    """Map a source column onto standard codes, with ``_U`` and ``_X`` for the rest.
+    """Map a concept's source column(s) onto standard codes, with ``_U``/``_Z``/``_X`` for the rest.
 
     Args:
         mapping: The profile's mapping of the concept.
@@ -82,109 +152,425 @@ def map_codes(
     Returns:
         An expression of ``dtype`` with no nulls.
     """
-    source, as_int = _source(mapping, schema)
-    table = {**base, **mapping.codes}
-    table.update({code: NOT_APPLICABLE for code in mapping.not_applicable})
-    table.update({code: NOT_STATED for code in mapping.not_stated})
-    strip = mapping.code_system == "iso3166-numeric"
-    keyed = _keyed(table, as_int, strip)
-    mapped = source.replace_strict(keyed, default=UNKNOWN_CODE, return_dtype=dtype)
-    return pl.when(source.is_null()).then(pl.lit(NOT_STATED, dtype)).otherwise(mapped)
+    source, as_int = _source(mapping, mapping.column, schema)
+    table = _with_missing(mapping, {**base, **mapping.codes})
+    mapped = source.replace_strict(
+        _keyed(mapping, table, as_int), default=UNKNOWN_CODE, return_dtype=dtype
+    )
+    coded = pl.when(source.is_null()).then(pl.lit(NOT_STATED, dtype)).otherwise(mapped)
+    if mapping.gate is None:
+        return coded
+    gate, gate_as_int = _source(mapping, mapping.gate.column, schema)
+    gate_table = {**mapping.gate.codes, **{code: "detail" for code in mapping.gate.detail}}
+    keyed = _keyed(mapping, gate_table, gate_as_int)
+    answer = gate.replace_strict(keyed, default=UNKNOWN_CODE, return_dtype=pl.String)
+    return (
+        pl.when(gate.is_null())
+        .then(pl.lit(NOT_STATED, dtype))
+        .when(answer == "detail")
+        .then(coded)
+        .otherwise(answer.cast(dtype))
+    )
 
 
-def age_expr(mapping: ConceptMapping, schema: pl.Schema) -> pl.Expr:
-    """Age in completed years, null where not stated or out of range (0 to 120)."""
-    source, _ = _source(mapping, schema)
-    if not schema[mapping.column].is_integer():
+def _number(
+    mapping: ConceptMapping, schema: pl.Schema, low: int, high: int
+) -> tuple[pl.Expr, pl.Expr]:
+    """Value and status of a numeric concept; the value is null unless the status is ``ok``."""
+    source, as_int = _source(mapping, mapping.column, schema)
+    if not as_int:
         source = source.cast(pl.Int64, strict=False)
-    missing = [int(code) for code in mapping.not_stated if code.lstrip("-").isdigit()]
-    valid = source.is_between(0, MAX_VALID_AGE) & ~source.is_in(missing)
-    return pl.when(valid).then(source).cast(pl.Int32)
+    recodes = {int(k): v for k, v in mapping.codes.items() if k.strip().lstrip("-").isdigit()}
+    numbers = {k: int(v) for k, v in recodes.items() if v.lstrip("-").isdigit()}
+    specials = {k: v for k, v in recodes.items() if not v.lstrip("-").isdigit()}
+    specials.update(
+        {int(c): NOT_APPLICABLE for c in mapping.not_applicable if c.lstrip("-").isdigit()}
+    )
+    specials.update({int(c): NOT_STATED for c in mapping.not_stated if c.lstrip("-").isdigit()})
+    value = source.replace(numbers) if numbers else source
+    special = source.replace_strict(specials, default=None, return_dtype=pl.String)
+    status = (
+        pl.when(source.is_null())
+        .then(pl.lit(NOT_STATED))
+        .when(special.is_not_null())
+        .then(special)
+        .when(value.is_between(low, high))
+        .then(pl.lit(VALID))
+        .otherwise(pl.lit(UNKNOWN_CODE))
+        .cast(pl.Enum([VALID, *_SPECIAL]))
+    )
+    return pl.when(status == VALID).then(value).cast(pl.Int32), status
 
 
-def age_group_expr(mapping: ConceptMapping, schema: pl.Schema, categories: CategorySet) -> pl.Expr:
-    """Age group codes from a category set of intervals; ``_U`` not stated, ``_X`` out of range."""
-    table: dict[str, str] = {}
+def _area(mapping: ConceptMapping, schema: pl.Schema, profile: Profile) -> pl.Expr:
+    """An area code (region of the profile's first geography level) as text."""
+    source, as_int = _source(mapping, mapping.column, schema)
+    labels = profile.geography[0].labels if profile.geography else {}
+    known = list(mapping.codes.values()) or list(labels)
+    table = _with_missing(mapping, mapping.codes or {code: code for code in labels})
+    if not table or (not mapping.codes and not labels):
+        # No code list: every code is taken as it is, except the declared missing values.
+        keyed = _keyed(mapping, _with_missing(mapping, {}), as_int)
+        text = source.cast(pl.String)
+        coded = source.replace_strict(keyed, default=None, return_dtype=pl.String)
+        return pl.when(source.is_null()).then(pl.lit(NOT_STATED)).otherwise(coded.fill_null(text))
+    dtype = enum(known)
+    mapped = source.replace_strict(
+        _keyed(mapping, table, as_int), default=UNKNOWN_CODE, return_dtype=dtype
+    )
+    return (
+        pl.when(source.is_null()).then(pl.lit(NOT_STATED, dtype)).otherwise(mapped).cast(pl.String)
+    )
+
+
+def concept_exprs(profile: Profile, schema: pl.Schema, concepts: Iterable[str]) -> list[pl.Expr]:
+    """Stage 1: the coded column (and status column, for numbers) of each concept."""
+    exprs: list[pl.Expr] = []
+    country_enum = enum(country_codes(profile))
+    last_year = profile.reference_date.year
+    for name in sorted(set(concepts)):
+        mapping = profile.concepts[name]
+        kind = CONCEPTS[name].kind
+        if kind is ConceptKind.CATEGORY:
+            categories = CONCEPTS[name].categories
+            assert categories is not None
+            exprs.append(
+                map_codes(mapping, schema, {}, enum(categories.codes)).alias(concept_column(name))
+            )
+        elif kind is ConceptKind.COUNTRY:
+            base = countries.code_map(mapping.code_system) if mapping.code_system else {}
+            exprs.append(map_codes(mapping, schema, base, country_enum).alias(concept_column(name)))
+        elif kind is ConceptKind.AREA:
+            exprs.append(_area(mapping, schema, profile).alias(concept_column(name)))
+        else:
+            low, high = (0, MAX_VALID_AGE) if name == "age" else (_EARLIEST_YEAR, last_year)
+            value, status = _number(mapping, schema, low, high)
+            exprs += [value.alias(concept_column(name)), status.alias(status_column(name))]
+    return exprs
+
+
+# --- stage 2: dimensions ------------------------------------------------------------------
+
+
+def _c(concept: str) -> pl.Expr:
+    return pl.col(concept_column(concept))
+
+
+def interval_codes(value: pl.Expr, status: pl.Expr, categories: CategorySet, high: int) -> pl.Expr:
+    """Interval categories (age groups, durations) of a number; specials from its status."""
+    table: dict[int, str] = {}
     for category in categories.categories:
         low = category.low or 0
-        high = MAX_VALID_AGE if category.high is None else category.high
-        table.update({str(age): category.code for age in range(low, high + 1)})
-    as_int = ConceptMapping(
-        mapping.concept, mapping.column, None, {}, mapping.not_stated, mapping.not_applicable
+        top = high if category.high is None else category.high
+        table.update({number: category.code for number in range(low, top + 1)})
+    dtype = enum(categories.codes)
+    grouped = value.replace_strict(table, default=UNKNOWN_CODE, return_dtype=dtype)
+    return pl.when(status == VALID).then(grouped).otherwise(status.cast(pl.String).cast(dtype))
+
+
+def lookup(
+    inputs: Sequence[tuple[pl.Expr, Sequence[str]]],
+    rule: Callable[..., str],
+    codes: Sequence[str],
+) -> pl.Expr:
+    """Apply a rule on category codes to every record through one integer lookup.
+
+    The rule is a plain Python function of the input codes (readable, unit-tested); it is
+    evaluated once per combination of input categories, and the records are mapped through
+    the resulting table on the Enums' integer codes, never on strings.
+
+    Args:
+        inputs: (Enum expression, its categories in Enum order) for each argument of ``rule``.
+        rule: Function of one code per input returning the result code.
+        codes: Regular result categories (special codes are added).
+
+    Returns:
+        An Enum expression of the rule's result.
+    """
+    key: pl.Expr = pl.lit(0, pl.Int64)
+    for expr, categories in inputs:
+        key = key * len(categories) + expr.to_physical().cast(pl.Int64)
+    table: dict[int, str] = {}
+    for combination in itertools.product(*(range(len(categories)) for _, categories in inputs)):
+        index = 0
+        for position, (_, categories) in zip(combination, inputs, strict=True):
+            index = index * len(categories) + position
+        table[index] = rule(*(cats[i] for i, (_, cats) in zip(combination, inputs, strict=True)))
+    return key.replace_strict(table, return_dtype=enum(codes))
+
+
+def nativity_rule(country_of_birth: str, census_country: str) -> str:
+    """Nativity: native-born where the country of birth is the census country.
+
+    ``_U``, ``_Z`` and ``_X`` stay as they are: a person whose birthplace is not stated or
+    miscoded is neither native- nor foreign-born.
+    """
+    if country_of_birth in TRAILING_ORDER:
+        return country_of_birth
+    return "native_born" if country_of_birth == census_country else "foreign_born"
+
+
+def citizenship_status_rule(citizenship: str, acquisition: str, census_country: str) -> str:
+    """Citizen by birth / by naturalisation / foreign citizen / stateless.
+
+    A citizen of the census country is split by how citizenship was acquired (a citizen whose
+    acquisition is not stated is "citizen, acquisition not stated", still a citizen); ICAO code
+    XXA is stateless; any other country is a foreign citizen; a not-applicable citizenship
+    counts as not stated.
+    """
+    if citizenship == census_country:
+        return {
+            "by_birth": "citizen_by_birth",
+            "by_naturalisation": "citizen_by_naturalisation",
+        }.get(acquisition, "citizen_acquisition_not_stated")
+    if citizenship == countries.STATELESS:
+        return "stateless"
+    if citizenship in (NOT_STATED, NOT_APPLICABLE):
+        return NOT_STATED
+    if citizenship in TRAILING_ORDER:
+        return citizenship
+    return "foreign_citizen"
+
+
+def migratory_status_rule(nativity: str, citizenship: str, census_country: str) -> str:
+    """The EGM 2 x 2: native-/foreign-born by citizen of the census country or not.
+
+    Stateless persons are non-citizens. Unknown nativity or citizenship gives ``_X`` when either
+    is a code in no list, otherwise ``_U``.
+    """
+    if UNKNOWN_CODE in (nativity, citizenship):
+        return UNKNOWN_CODE
+    if nativity in TRAILING_ORDER or citizenship in TRAILING_ORDER:
+        return NOT_STATED
+    citizen = citizenship == census_country
+    if nativity == "native_born":
+        return "native_citizen" if citizen else "native_non_citizen"
+    return "foreign_citizen" if citizen else "foreign_non_citizen"
+
+
+def generation_rule(nativity: str, mother: str, father: str) -> str:
+    """First / second (both or one parent foreign-born) / third+ generation.
+
+    Foreign-born: first. Native-born: both parents foreign-born, second (both); one foreign-born
+    and the other native-born or not stated, second (one); both native-born, third or higher;
+    otherwise (a parent's birthplace unknown and no parent foreign-born) not stated. Unknown
+    nativity of the person stays as it is.
+    """
+    if nativity == "foreign_born":
+        return "first"
+    if nativity != "native_born":
+        return nativity
+    foreign = (mother, father).count("foreign_born")
+    if foreign == 2:
+        return "second_both"
+    if foreign == 1:
+        return "second_one"
+    if (mother, father).count("native_born") == 2:
+        return "third_plus"
+    return NOT_STATED
+
+
+def recent_migrant_rule(nativity: str, arrival: str, abroad_5_years_ago: str) -> str:
+    """Recent international migrant: arrived within 5 years, or lived abroad 5 years ago.
+
+    Foreign-born whose year of arrival is less than 5 years before the census year
+    (``arrival`` = "recent"), or anyone aged 5+ whose residence 5 years ago was abroad
+    (``abroad_5_years_ago`` = "yes"). A foreign-born person whose year of arrival is not stated
+    or miscoded, and who is not recent by residence, is ``_U`` / ``_X``.
+    """
+    foreign = nativity == "foreign_born"
+    if (foreign and arrival == "recent") or abroad_5_years_ago == "yes":
+        return "recent"
+    if foreign and arrival in (NOT_STATED, UNKNOWN_CODE):
+        return arrival
+    return "not_recent"
+
+
+def years_since_arrival(year_of_arrival: pl.Expr, reference_date: dt.date) -> pl.Expr:
+    """Completed years of residence: census year minus year of arrival (month not known)."""
+    return pl.lit(reference_date.year) - year_of_arrival
+
+
+def residence_area(residence: pl.Expr, country: pl.Expr | None) -> pl.Expr:
+    """Detail of residence at a past date: abroad by M49 region of the country, else the type.
+
+    Abroad with the country not stated, miscoded or unplaced by M49 is ``abroad_U``,
+    ``abroad_X`` or ``abroad_O``; without a country concept, plain ``abroad``.
+    """
+    kind = residence.cast(pl.String)
+    if country is None:
+        return kind
+    table = {code: c.region or OTHER for code, c in countries.countries().items()}
+    region = country.cast(pl.String).replace_strict(table, default=OTHER, return_dtype=pl.String)
+    detail = pl.when(region.is_in(TRAILING_ORDER)).then(pl.lit("abroad") + region).otherwise(region)
+    return pl.when(kind == "abroad").then(detail).otherwise(kind)
+
+
+def residence_area_parents() -> dict[str, str]:
+    """Inner code of ``residence_*_area`` -> its residence type."""
+    parents = {code: code for code in (*RESIDENCE.codes, *TRAILING_ORDER)}
+    parents.update({region: "abroad" for region in countries.M49_REGIONS})
+    parents.update({f"abroad{special}": "abroad" for special in TRAILING_ORDER})
+    return parents
+
+
+def _education(attainment: pl.Expr, categories: CategorySet) -> pl.Expr:
+    table = {
+        f"ED{level}": c.code
+        for c in categories.categories
+        for level in range(c.low or 0, (c.high or 8) + 1)
+    }
+    table.update({special: special for special in TRAILING_ORDER})
+    return attainment.cast(pl.String).replace_strict(
+        table, default=UNKNOWN_CODE, return_dtype=enum(categories.codes)
     )
-    return map_codes(as_int, _integer_schema(mapping, schema), table, _enum(categories.codes))
 
 
-def _integer_schema(mapping: ConceptMapping, schema: pl.Schema) -> pl.Schema:
-    # Ages are compared as integers even when a CSV column was read as text.
-    if schema[mapping.column].is_integer():
-        return schema
-    overridden: dict[str, pl.DataType] = dict(schema.items())
-    overridden[mapping.column] = pl.Float64()
-    return pl.Schema(overridden)
+def _n(concept: str) -> pl.Expr:
+    """The nativity helper column of a country-of-birth concept."""
+    return pl.col(f"_n_{concept}")
 
 
-def derive(frame: pl.LazyFrame, profile: Profile, dimensions: set[str]) -> pl.LazyFrame:
-    """Add one coded column per dimension (and ``age``, ``_weight``) to the source frame.
+_PARENTS = ("country_of_birth_mother", "country_of_birth_father")
+_ARRIVAL = CategorySet(
+    "arrival", (Category("recent", "", 0, 4), Category("not_recent", "", 5, None))
+)
+
+
+def nativity_exprs(profile: Profile, concepts: Iterable[str]) -> list[pl.Expr]:
+    """Nativity of the person and of each parent whose country of birth is coded."""
+    country = enum(country_codes(profile))
+    rule = functools.partial(nativity_rule, census_country=profile.country)
+    return [
+        lookup([(_c(name), country.categories.to_list())], rule, NATIVITY.codes).alias(f"_n_{name}")
+        for name in ("country_of_birth", *_PARENTS)
+        if name in concepts
+    ]
+
+
+def _categories(concept: str) -> list[str]:
+    spec = CONCEPTS[concept].categories
+    assert spec is not None
+    return list(enum(spec.codes).categories)
+
+
+def dimension_expr(request: ColumnRequest, profile: Profile) -> pl.Expr:
+    """Stage 2: one dimension as an expression over the coded concept columns."""
+    name = request.dimension
+    spec = DIMENSIONS[name]
+    categories = request.categories or spec.categories
+    countries_in_order = list(enum(country_codes(profile)).categories)
+    nativity = list(enum(NATIVITY.codes).categories)
+    here = profile.country
+    if name in ("age_group", "broad_age_group"):
+        assert categories is not None
+        expr = interval_codes(_c("age"), pl.col(status_column("age")), categories, MAX_VALID_AGE)
+    elif name == "period_of_arrival":
+        assert categories is not None
+        years = years_since_arrival(_c("year_of_arrival"), profile.reference_date)
+        expr = interval_codes(years, pl.col(status_column("year_of_arrival")), categories, 200)
+    elif name == "nativity":
+        expr = _n("country_of_birth")
+    elif name == "citizenship_status":
+        expr = lookup(
+            [
+                (_c("citizenship"), countries_in_order),
+                (_c("citizenship_acquisition"), _categories("citizenship_acquisition")),
+            ],
+            functools.partial(citizenship_status_rule, census_country=here),
+            CITIZENSHIP_STATUS.codes,
+        )
+    elif name == "migratory_status":
+        expr = lookup(
+            [(_n("country_of_birth"), nativity), (_c("citizenship"), countries_in_order)],
+            functools.partial(migratory_status_rule, census_country=here),
+            MIGRATORY_STATUS.codes,
+        )
+    elif name == "generation":
+        expr = lookup(
+            [(_n(concept), nativity) for concept in ("country_of_birth", *_PARENTS)],
+            generation_rule,
+            GENERATION.codes,
+        )
+    elif name == "recent_migrant":
+        years = years_since_arrival(_c("year_of_arrival"), profile.reference_date)
+        arrival = interval_codes(years, pl.col(status_column("year_of_arrival")), _ARRIVAL, 200)
+        abroad = pl.lit(False)
+        if "residence_5_years_ago" in profile.concepts:
+            abroad = ((_c("residence_5_years_ago") == "abroad") & (_c("age") >= 5)).fill_null(False)
+        expr = lookup(
+            [
+                (_n("country_of_birth"), nativity),
+                (arrival, list(enum(_ARRIVAL.codes).categories)),
+                (abroad.cast(pl.UInt8), ["no", "yes"]),
+            ],
+            recent_migrant_rule,
+            RECENT_MIGRANT.codes,
+        )
+    elif name == "education":
+        expr = _education(_c("educational_attainment"), categories or EDUCATION)
+    elif name == "region":
+        expr = pl.col(profile.geography[0].column).cast(pl.String).fill_null(NOT_STATED)
+    elif name in ("country_of_birth", "citizenship", "residence_1_year_ago",
+                  "residence_5_years_ago", "reason_for_migration", "disability", "sex",
+                  "place_of_birth", "region_5_years_ago"):  # fmt: skip
+        expr = _c(name)
+    else:  # pragma: no cover - DIMENSIONS and this function are kept in step by tests
+        raise NotImplementedError(name)
+    return expr.alias(request.column)
+
+
+def inner_expr(request: ColumnRequest, profile: Profile) -> pl.Expr | None:
+    """The inner-level column of a dimension whose levels are not derivable from one column."""
+    if request.dimension != "residence_5_years_ago":
+        return None
+    country = _c("country_5_years_ago") if "country_5_years_ago" in profile.concepts else None
+    return residence_area(_c("residence_5_years_ago"), country)
+
+
+def concepts_of(requests: Iterable[ColumnRequest], profile: Profile) -> set[str]:
+    """Concepts the requested dimensions read (required ones, plus optional ones mapped)."""
+    needed: set[str] = set()
+    for request in requests:
+        spec = DIMENSIONS[request.dimension]
+        needed |= {c for c in spec.requires if c in profile.concepts}
+        needed |= {c for c in spec.uses if c in profile.concepts}
+        if request.dimension == "recent_migrant" and "residence_5_years_ago" in profile.concepts:
+            needed.add("age")
+    return needed
+
+
+def derive(
+    frame: pl.LazyFrame,
+    profile: Profile,
+    requests: Iterable[ColumnRequest],
+    concepts: Iterable[str] = (),
+) -> pl.LazyFrame:
+    """Add the coded concept columns, the requested dimension columns and ``_weight``.
 
     Args:
         frame: The person file, lazily.
         profile: Validated profile; its columns must exist in ``frame``.
-        dimensions: Dimensions the run's recipes use.
+        requests: Dimension columns the run's recipes use.
+        concepts: Further concepts to code (for universe conditions and the quality report).
 
     Returns:
         The frame with the derived columns added; source columns are kept for accounting.
     """
+    requests = list(requests)
     schema = frame.collect_schema()
-    concepts = profile.concepts
-    exprs: list[pl.Expr] = []
-    country_enum = _enum(country_codes(profile))
-    if "age" in concepts:
-        exprs.append(age_expr(concepts["age"], schema).alias("age"))
-    if profile.weight:
-        exprs.append(pl.col(profile.weight).cast(pl.Float64).fill_null(0.0).alias(WEIGHT))
-    else:
-        exprs.append(pl.lit(1, pl.Int64).alias(WEIGHT))
-    for name in sorted(dimensions):
-        spec = DIMENSIONS[name]
-        if name == "sex":
-            assert spec.categories is not None
-            sex = map_codes(concepts["sex"], schema, {}, _enum(spec.categories.codes))
-            exprs.append(sex.alias(name))
-        elif name in ("age_group", "broad_age_group"):
-            assert spec.categories is not None
-            exprs.append(age_group_expr(concepts["age"], schema, spec.categories).alias(name))
-        elif name == "country_of_birth":
-            exprs.append(_country(concepts[name], schema, country_enum).alias(name))
-        elif name == "nativity":
-            continue  # from the coded country of birth, below
-        else:  # pragma: no cover - DIMENSIONS and this function are kept in step by tests
-            raise NotImplementedError(name)
-    frame = frame.with_columns(exprs)
-    if "nativity" in dimensions:
-        if "country_of_birth" not in dimensions:
-            cob = _country(concepts["country_of_birth"], schema, country_enum)
-            frame = frame.with_columns(cob.alias("country_of_birth"))
-        nativity = nativity_expr(pl.col("country_of_birth"), profile.country, country_enum)
-        frame = frame.with_columns(nativity.alias("nativity"))
-    return frame
-
-
-def _country(mapping: ConceptMapping, schema: pl.Schema, dtype: pl.Enum) -> pl.Expr:
-    base = countries.code_map(mapping.code_system) if mapping.code_system else {}
-    return map_codes(mapping, schema, base, dtype)
-
-
-def nativity_expr(
-    country_of_birth: pl.Expr, census_country: str, countries_enum: pl.Enum
-) -> pl.Expr:
-    """Nativity from country of birth: native-born where it is the census country.
-
-    ``_U`` and ``_X`` of the country of birth stay ``_U`` and ``_X``: a person whose birthplace
-    is not stated or miscoded is neither native- nor foreign-born.
-    """
-    dtype = _enum(("native_born", "foreign_born"))
-    table = {code: "foreign_born" for code in countries_enum.categories}
-    table.update({special: special for special in TRAILING_ORDER})
-    table[census_country] = "native_born"
-    return country_of_birth.replace_strict(table, return_dtype=dtype)
+    needed = concepts_of(requests, profile) | set(concepts)
+    weight = (
+        pl.col(profile.weight).cast(pl.Float64).fill_null(0.0)
+        if profile.weight
+        else pl.lit(1, pl.Int64)
+    )
+    frame = frame.with_columns(*concept_exprs(profile, schema, needed), weight.alias(WEIGHT))
+    frame = frame.with_columns(nativity_exprs(profile, needed))
+    stage_two = [dimension_expr(request, profile) for request in requests]
+    inner = [
+        expr.alias(f"{request.column}_area")
+        for request in requests
+        if (expr := inner_expr(request, profile)) is not None
+    ]
+    return frame.with_columns(*stage_two, *inner)

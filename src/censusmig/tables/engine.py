@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from censusmig.classifications import countries
+from censusmig.classifications.categories import RESIDENCE
 from censusmig.classifications.codes import (
     NOT_STATED,
     OTHER,
@@ -24,15 +25,20 @@ from censusmig.classifications.codes import (
     TRAILING_ORDER,
     UNKNOWN_CODE,
 )
-from censusmig.concepts import DIMENSIONS, NUMERIC_FIELDS
-from censusmig.readers.profile import Profile
+from censusmig.concepts import CONCEPTS, DIMENSIONS, NUMERIC_FIELDS, ConceptKind
+from censusmig.readers.profile import ConceptMapping, Profile
 from censusmig.recipes.model import Condition, Recipe
-from censusmig.tables.derive import WEIGHT, derive
+from censusmig.tables.derive import (
+    WEIGHT,
+    ColumnRequest,
+    concept_column,
+    concepts_of,
+    derive,
+    residence_area_parents,
+    status_column,
+)
 from censusmig.tables.margins import Coding, complete
 from censusmig.tables.table import Accounting, Dimension, Table
-
-# Which coded column shows a concept's unknown codes, for the data-quality report.
-_CODED_COLUMN = {"sex": "sex", "age": "age_group", "country_of_birth": "country_of_birth"}
 
 
 @dataclass(frozen=True)
@@ -54,8 +60,33 @@ class RunResult:
     seconds: Mapping[str, float] = field(default_factory=dict)
 
 
+def _requests(recipes: Sequence[Recipe]) -> dict[tuple[str, str], ColumnRequest]:
+    """The derived columns of a run: (recipe id or "", dimension) -> request."""
+    requests: dict[tuple[str, str], ColumnRequest] = {}
+    for recipe in recipes:
+        for name in recipe.dimensions:
+            override = recipe.categories.get(name)
+            if override is None:
+                requests[("", name)] = ColumnRequest(name, name)
+            else:
+                requests[(recipe.id, name)] = ColumnRequest(name, f"{name}__{recipe.id}", override)
+        for condition in recipe.universe:
+            if condition.field in DIMENSIONS:
+                requests[("", condition.field)] = ColumnRequest(condition.field, condition.field)
+    return requests
+
+
+def _inner_source(request: ColumnRequest) -> str:
+    spec = DIMENSIONS[request.dimension]
+    return request.column if spec.levels[-1] == spec.name else f"{request.column}_area"
+
+
 def compute_tables(frame: pl.LazyFrame, profile: Profile, recipes: Sequence[Recipe]) -> RunResult:
     """Compute every recipe's table in one pass over the data.
+
+    The microdata are read once: the derived columns every table needs (compact Enum codes)
+    and the source columns of the concepts (for the unknown-code report) are collected in one
+    scan, and every table's cells are then aggregated from that in-memory frame together.
 
     Args:
         frame: The person file, lazily; it must have every column the profile names.
@@ -66,39 +97,15 @@ def compute_tables(frame: pl.LazyFrame, profile: Profile, recipes: Sequence[Reci
         The tables and the run-level record accounting.
     """
     started = time.perf_counter()
-    dimensions = {name for recipe in recipes for name in recipe.dimensions}
-    dimensions |= {c.field for recipe in recipes for c in recipe.universe if c.field in DIMENSIONS}
-    # Every concept a run reads gets its coded column, so its unknown codes are reported.
-    concepts = {name for recipe in recipes for name in recipe.requires()}
-    dimensions |= {_CODED_COLUMN[name] for name in concepts if name in _CODED_COLUMN}
-    derived = derive(frame, profile, dimensions)
-
-    plans = [derived.select(pl.len().alias("records"), pl.col(WEIGHT).sum().alias("weighted"))]
-    for recipe in recipes:
-        inner = [DIMENSIONS[name].levels[-1] for name in recipe.dimensions]
-        universe = derived.filter(*(_condition(c) for c in recipe.universe))
-        plans.append(
-            universe.group_by(inner).agg(
-                pl.len().cast(pl.Int64).alias("n_unweighted"), pl.col(WEIGHT).sum().alias("value")
-            )
-        )
-        # Counted apart from the cells, so that the accounting is a real check.
-        plans.append(universe.select(pl.len().alias("records"), pl.col(WEIGHT).sum()))
-    checked = [
-        (concept, column)
-        for concept, column in _CODED_COLUMN.items()
-        if column in dimensions and concept in profile.concepts
-    ]
-    for concept, column in checked:
-        source = profile.concepts[concept].column
-        plans.append(
-            derived.filter(pl.col(column) == UNKNOWN_CODE)
-            .group_by(pl.col(source).cast(pl.String).alias("code"))
-            .agg(pl.len().alias("records"))
-            .sort("code")
-        )
-    results = pl.collect_all(plans)
+    requests = _requests(recipes)
+    concepts = {c for recipe in recipes for c in recipe.requires() if c in profile.concepts}
+    derived = derive(frame, profile, requests.values(), concepts)
+    concepts |= concepts_of(requests.values(), profile)
+    checked = sorted(concepts)
+    batch = derived.select(_kept_columns(requests, recipes, profile, checked)).collect()
     scanned = time.perf_counter()
+    results = pl.collect_all(_plans(batch.lazy(), requests, recipes, profile, checked))
+    aggregated = time.perf_counter()
 
     totals = results[0].row(0, named=True)
     per_recipe = results[1 : 1 + 2 * len(recipes)]
@@ -108,7 +115,7 @@ def compute_tables(frame: pl.LazyFrame, profile: Profile, recipes: Sequence[Reci
     )
     unknown = {
         concept: dict(zip(found["code"].to_list(), found["records"].to_list(), strict=True))
-        for (concept, _), found in zip(checked, results[1 + 2 * len(recipes) :], strict=True)
+        for concept, found in zip(checked, results[1 + 2 * len(recipes) :], strict=True)
         if found.height
     }
     finished = time.perf_counter()
@@ -117,12 +124,93 @@ def compute_tables(frame: pl.LazyFrame, profile: Profile, recipes: Sequence[Reci
         records=int(totals["records"]),
         weighted_records=float(totals["weighted"] or 0),
         unknown_codes=unknown,
-        seconds={"scan_and_aggregate": scanned - started, "margins": finished - scanned},
+        seconds={
+            "scan_and_derive": scanned - started,
+            "aggregate": aggregated - scanned,
+            "margins": finished - aggregated,
+        },
+    )
+
+
+def _kept_columns(
+    requests: dict[tuple[str, str], ColumnRequest],
+    recipes: Sequence[Recipe],
+    profile: Profile,
+    checked: Sequence[str],
+) -> list[str]:
+    """Columns the aggregations read: dimensions, numeric conditions, weight, quality inputs."""
+    names = [WEIGHT]
+    for request in requests.values():
+        names += [request.column, _inner_source(request)]
+    for recipe in recipes:
+        names += [concept_column(c.field) for c in recipe.universe if c.field in NUMERIC_FIELDS]
+    for concept in checked:
+        numeric = CONCEPTS[concept].kind is ConceptKind.INTEGER
+        names.append(status_column(concept) if numeric else concept_column(concept))
+        names += profile.concepts[concept].columns()
+    return list(dict.fromkeys(names))
+
+
+def _plans(
+    source: pl.LazyFrame,
+    requests: dict[tuple[str, str], ColumnRequest],
+    recipes: Sequence[Recipe],
+    profile: Profile,
+    checked: Sequence[str],
+) -> list[pl.LazyFrame]:
+    """Every aggregation of a run: totals, then per recipe its cells and universe, then quality.
+
+    Each is a plain "group by cell keys, sum counts and weights", so partial results of data
+    partitions can be merged by summing again.
+    """
+    plans = [source.select(pl.len().alias("records"), pl.col(WEIGHT).sum().alias("weighted"))]
+    for recipe in recipes:
+        keys = []
+        for name in recipe.dimensions:
+            request = requests.get((recipe.id, name)) or requests[("", name)]
+            keys.append(pl.col(_inner_source(request)).alias(DIMENSIONS[name].levels[-1]))
+        universe = source.filter(*(_condition(c) for c in recipe.universe))
+        plans.append(
+            universe.group_by(keys).agg(
+                pl.len().cast(pl.Int64).alias("n_unweighted"), pl.col(WEIGHT).sum().alias("value")
+            )
+        )
+        # Counted apart from the cells, so that the accounting is a real check.
+        plans.append(universe.select(pl.len().alias("records"), pl.col(WEIGHT).sum()))
+    plans += [_unknown_codes(source, profile.concepts[name]) for name in checked]
+    return plans
+
+
+def _unknown_codes(derived: pl.LazyFrame, mapping: ConceptMapping) -> pl.LazyFrame:
+    """Source codes of a concept that are in no code list, as "COLUMN=code" with counts."""
+    name = mapping.concept
+    numeric = CONCEPTS[name].kind is ConceptKind.INTEGER
+    coded = pl.col(status_column(name) if numeric else concept_column(name)).cast(pl.String)
+
+    def shown(column: str) -> pl.Expr:
+        return pl.format("{}={}", pl.lit(column), pl.col(column).cast(pl.String).fill_null(""))
+
+    code = shown(mapping.column)
+    if mapping.gate is not None:
+        detail = pl.col(mapping.gate.column).cast(pl.String).str.strip_chars()
+        code = (
+            pl.when(detail.is_in(mapping.gate.detail))
+            .then(code)
+            .otherwise(shown(mapping.gate.column))
+        )
+    return (
+        derived.filter(coded == UNKNOWN_CODE)
+        .group_by(code.alias("code"))
+        .agg(pl.len().alias("records"))
+        .sort("code")
     )
 
 
 def _condition(condition: Condition) -> pl.Expr:
-    column = pl.col(condition.field)
+    if condition.field in NUMERIC_FIELDS:
+        column = pl.col(concept_column(condition.field))
+    else:
+        column = pl.col(condition.field)
     if condition.field in NUMERIC_FIELDS:
         value = int(condition.values[0])
         return {
@@ -139,15 +227,44 @@ def _condition(condition: Condition) -> pl.Expr:
     return text.is_in(condition.values)
 
 
-def coding(name: str, profile: Profile) -> Coding:
-    """How a dimension is completed, ordered and labelled for this profile."""
+def coding(name: str, profile: Profile, recipe: Recipe) -> Coding:
+    """How a dimension is completed, ordered and labelled in a recipe's table."""
     spec = DIMENSIONS[name]
     dimension = Dimension(name, spec.title, spec.levels)
-    if spec.categories is not None:
-        labels = spec.categories.labels()
-        return Coding(dimension, spec.categories.codes, labels={spec.levels[0]: labels})
-    # Open classification: countries grouped by their M49 region.
-    outer, inner = spec.levels
+    categories = recipe.categories.get(name) or spec.categories
+    if categories is not None:
+        return Coding(dimension, categories.codes, labels={spec.levels[0]: categories.labels()})
+    if name in ("country_of_birth", "citizenship"):
+        return _country_coding(dimension, profile, recipe)
+    if name == "residence_5_years_ago":
+        outer, inner = spec.levels
+        regions = countries.region_labels()
+        detail = {
+            "abroad_U": "Abroad, country not stated",
+            "abroad_X": "Abroad, unknown country code",
+            "abroad_O": "Abroad, other or unclassified areas",
+        }
+        residence = RESIDENCE.labels()
+        return Coding(
+            dimension,
+            parents={outer: residence_area_parents()},
+            labels={outer: residence, inner: {**residence, **regions, **detail}},
+            order={
+                outer: RESIDENCE.codes,
+                inner: (*RESIDENCE.codes, *regions, *detail),
+            },
+        )
+    # Regions of the country: the profile's first geography level.
+    labels = dict(profile.geography[0].labels) if profile.geography else {}
+    return Coding(
+        dimension,
+        fixed=tuple(labels) or None,
+        labels={name: {**SPECIAL_LABELS, **labels}},
+    )
+
+
+def _country_coding(dimension: Dimension, profile: Profile, recipe: Recipe) -> Coding:
+    outer, inner = dimension.levels
     known = countries.countries()
     specials = {code: code for code in TRAILING_ORDER}
     region_of = {code: country.region or OTHER for code, country in known.items()}
@@ -159,20 +276,22 @@ def coding(name: str, profile: Profile) -> Coding:
         parents={outer: {**region_of, **specials}},
         labels={
             outer: {**SPECIAL_LABELS, **region_labels, TOTAL: "Total"},
-            inner: {**SPECIAL_LABELS, **country_labels, TOTAL: "Total"},
+            inner: {**SPECIAL_LABELS, **country_labels, TOTAL: "Total", OTHER: "Other countries"},
         },
-        outer_order={outer: tuple(countries.M49_REGIONS)},
+        order={outer: tuple(countries.M49_REGIONS)},
+        by_size=recipe.country_order == "size",
+        top=recipe.top.get(dimension.name),
     )
 
 
 def _table(recipe: Recipe, cells: pl.DataFrame, universe: pl.DataFrame, profile: Profile) -> Table:
-    codings = [coding(name, profile) for name in recipe.dimensions]
+    codings = [coding(name, profile, recipe) for name in recipe.dimensions]
     inner = [c.inner for c in codings]
     cells = cells.with_columns(pl.col(name).cast(pl.String) for name in inner)
     weighted = profile.weight is not None
     if not weighted:
         cells = cells.with_columns(pl.col("value").cast(pl.Int64))
-    full = complete(cells, codings, by_size=recipe.country_order == "size")
+    full = complete(cells, codings)
     rows = len(recipe.rows)
     return Table(
         recipe_id=recipe.id,

@@ -72,8 +72,9 @@ def grid(table: Table) -> Grid:
         level: dict(zip(cells[level].to_list(), cells[f"{level}_label"].to_list(), strict=True))
         for level in (*row_levels, *col_levels)
     }
-    row_keys = [k for k in _keys(cells, row_levels) if _shown(k, table.rows)]
-    col_keys = [k for k in _keys(cells, col_levels) if _shown(k, table.columns)]
+    all_rows, all_cols = _keys(cells, row_levels), _keys(cells, col_levels)
+    row_keys = [k for k in all_rows if _shown(k, table.rows, _detailed(all_rows, table.rows))]
+    col_keys = [k for k in all_cols if _shown(k, table.columns, _detailed(all_cols, table.columns))]
     lookup = {
         (tuple(r[: len(row_levels)]), tuple(r[len(row_levels) : -1])): r[-1]
         for r in cells.select(*row_levels, *col_levels, "value").iter_rows()
@@ -100,12 +101,27 @@ def _split(key: Key, dimensions: tuple[Dimension, ...]) -> list[Key]:
     return parts
 
 
-def _shown(key: Key, dimensions: tuple[Dimension, ...]) -> bool:
-    # A special code (not stated, unknown) has no children: show it once, not also as a subtotal.
-    return not any(
-        len(part) > 1 and part[0] in TRAILING_ORDER and part[-1] == TOTAL
-        for part in _split(key, dimensions)
-    )
+def _detailed(keys: list[Key], dimensions: tuple[Dimension, ...]) -> set[tuple[int, str]]:
+    """(dimension index, outer code) of the outer categories that have real sub-categories."""
+    found = set()
+    for key in keys:
+        for index, part in enumerate(_split(key, dimensions)):
+            if len(part) > 1 and part[-1] not in (TOTAL, part[0]):
+                found.add((index, part[0]))
+    return found
+
+
+def _shown(key: Key, dimensions: tuple[Dimension, ...], detailed: set[tuple[int, str]]) -> bool:
+    """Whether a row (or column) is shown.
+
+    An outer category without sub-categories of its own (not stated; "same dwelling", whose
+    only detail is itself) is shown once, as its single child, not also as a subtotal.
+    """
+    for index, part in enumerate(_split(key, dimensions)):
+        if len(part) > 1 and part[0] != TOTAL and (index, part[0]) not in detailed:
+            if part[-1] == TOTAL:
+                return False
+    return True
 
 
 def _display(
@@ -114,7 +130,7 @@ def _display(
     """Label and indent of one dimension's codes: the innermost level that is not a total."""
     for depth in range(len(part) - 1, -1, -1):
         if part[depth] != TOTAL:
-            indent = depth if part[0] not in TRAILING_ORDER else 0
+            indent = 0 if part[0] in TRAILING_ORDER or part[depth] == part[0] else depth
             return labels[levels[depth]][part[depth]], indent
     return labels[levels[0]][part[0]], 0
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from censusmig.classifications.codes import TOTAL, TRAILING_ORDER
+from censusmig.classifications.codes import NOT_STATED, OTHER, TOTAL, TRAILING_ORDER
 from censusmig.tables.table import Dimension
 
 COUNTS = ("value", "n_unweighted")
@@ -25,18 +25,24 @@ class Coding:
 
     Attributes:
         dimension: Name, title and level columns.
-        fixed: Inner codes of a fixed category set in publication order, or None for an open
-            classification whose categories are the codes observed.
+        fixed: Inner codes of a fixed category set in publication order (always shown, with
+            zeros), or None for an open classification whose categories are the codes observed.
         parents: Outer level -> (inner code -> outer code), for classifications with levels.
         labels: Level -> (code -> label); unlisted codes are labelled with the code itself.
-        outer_order: Outer level -> its codes in publication order.
+        order: Level -> codes in publication order; a level without one is ordered by size
+            (``by_size``) or by code.
+        by_size: Order unlisted levels by size, largest first.
+        top: Keep only the ``top`` largest inner categories; the rest become ``_O`` (other)
+            under their own outer category. None keeps all.
     """
 
     dimension: Dimension
     fixed: tuple[str, ...] | None = None
     parents: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    outer_order: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    order: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    by_size: bool = False
+    top: int | None = None
 
     @property
     def inner(self) -> str:
@@ -44,27 +50,27 @@ class Coding:
         return self.dimension.levels[-1]
 
 
-def complete(cells: pl.DataFrame, codings: Sequence[Coding], by_size: bool) -> pl.DataFrame:
+def complete(cells: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFrame:
     """Turn aggregated inner cells into the full tidy table.
 
     Args:
         cells: One row per observed combination of inner codes (String columns named by
             each coding's inner level) with ``value`` and ``n_unweighted``.
         codings: The table's dimensions, stub first.
-        by_size: Order open classifications by size (largest first) rather than by code.
 
     Returns:
         Every combination of every level's categories and margins, zeros included, sorted for
         publication, with a ``<level>_label`` column beside each level.
     """
     cells = cells.with_columns(
-        pl.col(coding.inner).replace_strict(mapping, default=TRAILING_ORDER[0]).alias(level)
+        pl.col(coding.inner).replace_strict(mapping, default=OTHER).alias(level)
         for coding in codings
         for level, mapping in coding.parents.items()
     )
+    cells = _top(cells, codings)
     full = _with_margins(cells, codings)
     full = _zero_filled(full, codings)
-    full = _ordered(full, codings, by_size)
+    full = _ordered(full, codings)
     levels = [level for coding in codings for level in coding.dimension.levels]
     labelled = full.with_columns(
         pl.col(level)
@@ -76,6 +82,27 @@ def complete(cells: pl.DataFrame, codings: Sequence[Coding], by_size: bool) -> p
     return labelled.select(
         *itertools.chain.from_iterable((level, f"{level}_label") for level in levels), *COUNTS
     )
+
+
+def _top(cells: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFrame:
+    """Recode all but the largest inner categories to ``_O``, then sum the cells again."""
+    for coding in codings:
+        if coding.top is None:
+            continue
+        sizes = (
+            cells.filter(~pl.col(coding.inner).is_in(TRAILING_ORDER))
+            .group_by(coding.inner)
+            .agg(pl.col("value").sum())
+            .sort(["value", coding.inner], descending=[True, False])
+        )
+        kept = sizes[coding.inner].head(coding.top).to_list()
+        keep = pl.col(coding.inner).is_in(kept) | pl.col(coding.inner).is_in(TRAILING_ORDER)
+        cells = cells.with_columns(
+            pl.when(keep).then(pl.col(coding.inner)).otherwise(pl.lit(OTHER))
+        )
+        keys = [c for c in cells.columns if c not in COUNTS]
+        cells = cells.group_by(keys).agg(pl.col(name).sum() for name in COUNTS)
+    return cells
 
 
 def _with_margins(cells: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFrame:
@@ -100,9 +127,9 @@ def _zero_filled(full: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFrame:
     for coding in codings:
         levels = list(coding.dimension.levels)
         observed = full.select(levels).unique()
-        if coding.fixed is not None:
+        if coding.fixed is not None and len(levels) == 1:
             # Fixed sets always show every category and "not stated", even when empty.
-            wanted = pl.DataFrame({levels[0]: [TOTAL, *coding.fixed, TRAILING_ORDER[2]]})
+            wanted = pl.DataFrame({levels[0]: [TOTAL, *coding.fixed, NOT_STATED]})
             observed = pl.concat([wanted, observed]).unique()
         domain = observed if domain is None else domain.join(observed, how="cross")
     assert domain is not None
@@ -112,33 +139,33 @@ def _zero_filled(full: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFrame:
     )
 
 
-def _ordered(full: pl.DataFrame, codings: Sequence[Coding], by_size: bool) -> pl.DataFrame:
+def _ordered(full: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFrame:
     keys: list[pl.Expr] = []
     for coding in codings:
         levels = coding.dimension.levels
         for depth, level in enumerate(levels):
-            order = coding.fixed if level == coding.inner else coding.outer_order.get(level)
-            if order is not None:
-                keys.append(_rank(level, order))
-                continue
-            # An open level: total first, then by size (at the table's overall margin) or code.
-            others = list(levels[:depth])
-            sizes = (
-                full.filter(*(pl.col(c) == TOTAL for c in _other_levels(codings, coding)))
-                .select(*others, level, "value")
-                .unique(subset=[*others, level])
-            )
-            if by_size:
-                ranked = sizes.sort(["value", level], descending=[True, False])
-            else:
-                ranked = sizes.sort(level)
-            rank_map = {code: i for i, code in enumerate(dict.fromkeys(ranked[level].to_list()))}
-            keys.append(_rank(level, tuple(rank_map)))
+            order = coding.order.get(level)
+            if order is None and coding.fixed is not None and level == coding.inner:
+                order = coding.fixed
+            if order is None:
+                order = _observed_order(full, codings, coding, depth)
+            keys.append(_rank(level, order))
     return full.sort(keys)
 
 
-def _other_levels(codings: Sequence[Coding], coding: Coding) -> list[str]:
-    return [level for other in codings if other is not coding for level in other.dimension.levels]
+def _observed_order(
+    full: pl.DataFrame, codings: Sequence[Coding], coding: Coding, depth: int
+) -> tuple[str, ...]:
+    """An open level's codes: by size at the table's overall margin, or by code."""
+    level = coding.dimension.levels[depth]
+    others = [name for other in codings if other is not coding for name in other.dimension.levels]
+    at_margin = full.filter(*(pl.col(name) == TOTAL for name in others))
+    sizes = at_margin.select(*coding.dimension.levels[:depth], level, "value").unique()
+    if coding.by_size:
+        ranked = sizes.sort(["value", level], descending=[True, False])[level].to_list()
+    else:
+        ranked = sorted(sizes[level].unique().to_list(), key=lambda code: (len(code), code))
+    return tuple(dict.fromkeys(ranked))
 
 
 def _rank(level: str, order: Sequence[str]) -> pl.Expr:
