@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 from censusmig import api
+from censusmig.tables.table import MEASURES
 from helpers import SAMPLE_DIR, SAMPLE_PROFILE
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -39,9 +40,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def grand_total(out: Path, recipe_id: str) -> int:
     cells = pl.read_csv(out / "csv" / f"{recipe_id}.csv", infer_schema_length=0)
-    levels = [
-        c for c in cells.columns if c not in ("value", "n_unweighted") and not c.endswith("_label")
-    ]
+    levels = [c for c in cells.columns if c not in MEASURES and not c.endswith("_label")]
     row = cells.filter(pl.all_horizontal(pl.col(c) == "_T" for c in levels))
     return int(row["value"][0])
 
@@ -75,7 +74,9 @@ def test_report_in_headless_chromium(outputs: Path) -> None:
         page.goto((outputs / "report.html").as_uri())
         assert page.title().endswith("tables on international migration")
         tables = page.locator("main table")
-        assert tables.count() == len(manifest["tables"]) + 1  # + the data-quality table
+        for entry in manifest["tables"]:
+            assert page.locator(f"#{entry['id']} table").count() in (1, 2)  # counts (+ percent)
+        assert page.locator("#data-quality table").count() == 1
         for index in range(tables.count()):
             table = tables.nth(index)
             assert table.locator("caption").inner_text().strip()
@@ -87,7 +88,10 @@ def test_report_in_headless_chromium(outputs: Path) -> None:
         assert first.locator("th").inner_text() == "Total, all ages"
         expected = f"{grand_total(outputs, 'nativity_age_sex'):,}"
         assert first.locator("td").first.inner_text() == expected
-        visible = page.locator("#nativity_age_sex table").bounding_box()
+        percent = page.locator("#nativity_age_sex table").nth(1)
+        assert percent.locator("caption").inner_text().endswith("(percent)")
+        assert percent.locator("tbody tr").first.locator("td").first.inner_text() == "100.0"
+        visible = page.locator("#nativity_age_sex table").first.bounding_box()
         assert visible is not None and visible["height"] > 200
         screenshot = page.screenshot(full_page=False)
         browser.close()

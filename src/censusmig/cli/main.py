@@ -29,7 +29,7 @@ app = typer.Typer(
 recipes_app = typer.Typer(help="List and explain the table recipes.", no_args_is_help=True)
 app.add_typer(recipes_app, name="recipes")
 
-stderr = Console(stderr=True, highlight=False)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class _State:

@@ -123,4 +123,7 @@ def select_recipes(
         if wanted:
             raise RecipeNotServedError(f"recipe {recipe.id!r} cannot run: {reason}")
         skipped.append(Skipped(recipe.id, reason))
+    if not chosen:
+        lines = "\n".join(f"  - {s.recipe_id}: {s.reason}" for s in skipped)
+        raise RecipeNotServedError(f"no recipe can run with profile {profile.path}:\n{lines}")
     return chosen, skipped

@@ -57,6 +57,9 @@ class Recipe:
         country_order: Order of countries within their region: "size" or "alphabetical".
         categories: Dimension -> category set replacing its default (other age groups...).
         top: Dimension -> keep only its N largest categories, the rest as "other".
+        percent_of: Dimensions totalled in the denominator of a ``percent`` measure (each cell
+            as a share of its total over them; all dimensions: percent of the grand total), or
+            empty for counts only.
     """
 
     id: str
@@ -73,6 +76,7 @@ class Recipe:
     country_order: str = "size"
     categories: Mapping[str, CategorySet] = field(default_factory=dict)
     top: Mapping[str, int] = field(default_factory=dict)
+    percent_of: tuple[str, ...] = ()
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -156,7 +160,16 @@ def read_recipe(path: Path) -> Recipe:
         check.add("rows", "needs at least one dimension")
 
     options = check.table(document, "options", "", required=False)
-    check.unknown_keys(options, ("country_order",), "options")
+    check.unknown_keys(options, ("country_order", "percent_of"), "options")
+    percent_of = check.string_list(options, "percent_of", "options")
+    for index, name in enumerate(percent_of):
+        if name not in rows + columns:
+            check.add(
+                f"options.percent_of[{index}]",
+                "not a dimension of this table",
+                name,
+                rows + columns,
+            )
     country_order = options.get("country_order", "size")
     if country_order not in _ORDERS:
         check.add("options.country_order", "unknown order", country_order, _ORDERS)
@@ -176,6 +189,7 @@ def read_recipe(path: Path) -> Recipe:
         columns=columns,
         notes=notes,
         country_order=str(country_order),
+        percent_of=percent_of,
         categories=categories,
         top=top,
     )

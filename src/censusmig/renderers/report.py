@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jinja2
 
-from censusmig.renderers.formatting import format_count
+from censusmig.renderers.formatting import format_count, format_percent, measures
 from censusmig.resources import bundled
 from censusmig.tables.layout import grid
 from censusmig.tables.table import Table
@@ -46,18 +46,22 @@ def write_report(
     )
     views = []
     for table in tables:
-        layout = grid(table)
-        body = [
-            (stub, [format_count(value) for value in values])
-            for stub, values in zip(layout.rows, layout.values, strict=True)
-        ]
+        blocks = []
+        for measure in measures(bool(table.percent_of)):
+            layout = grid(table, measure)
+            formatter = format_percent if measure == "percent" else format_count
+            body = [
+                (stub, [formatter(value) for value in values])
+                for stub, values in zip(layout.rows, layout.values, strict=True)
+            ]
+            caption = table.title + (" (percent)" if measure == "percent" else "")
+            blocks.append({"caption": caption, "grid": layout, "body": body})
         views.append(
             {
                 "id": table.recipe_id,
                 "title": table.title,
                 "universe": table.universe_label,
-                "grid": layout,
-                "body": body,
+                "blocks": blocks,
                 "notes": table.notes,
                 "source": table.source,
                 "standard": table.standard,

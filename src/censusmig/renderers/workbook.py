@@ -14,12 +14,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from censusmig.tables.layout import grid
+from censusmig.renderers.formatting import NOT_AVAILABLE, measures
+from censusmig.tables.layout import Grid, grid
 from censusmig.tables.table import Table
 
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=13)
 NUMBER_FORMAT = '#,##0;-#,##0;"-"'
+PERCENT_FORMAT = '0.0;-0.0;"-"'
 
 
 def write_workbook(
@@ -68,13 +70,42 @@ def _print_setup(sheet: Any) -> None:
 
 
 def _write_table(sheet: Any, number: int, table: Table) -> None:
-    layout = grid(table)
-    stub_width = len(layout.stub_titles)
     sheet.append([f"Table {number}. {table.title}"])
     sheet.cell(row=1, column=1).font = TITLE
     sheet.append([f"Universe: {table.universe_label}"])
-    sheet.append([])
-    header_top = 4
+    row = 4
+    first_body_row = 0
+    for measure in measures(bool(table.percent_of)):
+        layout = grid(table, measure)
+        if measure == "percent":
+            sheet.cell(row=row, column=1, value="Percent").font = BOLD
+            row += 1
+        body_row = _write_grid(
+            sheet, layout, row, PERCENT_FORMAT if measure == "percent" else NUMBER_FORMAT
+        )
+        first_body_row = first_body_row or body_row
+        row = body_row + len(layout.rows) + 1
+    for note in table.notes:
+        sheet.cell(row=row, column=1, value=f"Note: {note}")
+        row += 1
+    if table.weighted:
+        sheet.cell(row=row, column=1, value="Note: weighted estimates.")
+        row += 1
+    sheet.cell(row=row, column=1, value="Symbols: - magnitude zero; .. not available.")
+    sheet.cell(row=row + 1, column=1, value=table.source)
+    layout = grid(table)
+    stub_width = len(layout.stub_titles)
+    sheet.column_dimensions["A"].width = 34
+    for index in range(
+        stub_width + 1, stub_width + 1 + len(layout.values[0] if layout.values else ())
+    ):
+        sheet.column_dimensions[get_column_letter(index)].width = 11
+    sheet.freeze_panes = sheet.cell(row=first_body_row, column=stub_width + 1)
+
+
+def _write_grid(sheet: Any, layout: Grid, header_top: int, number_format: str) -> int:
+    """Write spanners, stub and body from ``header_top``; return the first body row."""
+    stub_width = len(layout.stub_titles)
     for offset, header in enumerate(layout.header_rows):
         row = header_top + offset
         column = stub_width + 1
@@ -100,22 +131,12 @@ def _write_table(sheet: Any, number: int, table: Table) -> None:
             target.alignment = Alignment(indent=2 * stub.indent if index == stub_width else 0)
             target.font = Font(bold=stub.total)
         for index, value in enumerate(values, start=stub_width + 1):
-            target = sheet.cell(row=row, column=index, value=value)
-            target.number_format = NUMBER_FORMAT
+            target = sheet.cell(
+                row=row, column=index, value=NOT_AVAILABLE if value is None else value
+            )
+            target.number_format = number_format
             target.font = Font(bold=stub.total)
+            if value is None:
+                target.alignment = Alignment(horizontal="right")
         row += 1
-    row += 1
-    for note in table.notes:
-        sheet.cell(row=row, column=1, value=f"Note: {note}")
-        row += 1
-    if table.weighted:
-        sheet.cell(row=row, column=1, value="Note: weighted estimates.")
-        row += 1
-    sheet.cell(row=row, column=1, value="Symbols: - magnitude zero.")
-    sheet.cell(row=row + 1, column=1, value=table.source)
-    sheet.column_dimensions["A"].width = 34
-    for index in range(
-        stub_width + 1, stub_width + 1 + len(layout.values[0] if layout.values else ())
-    ):
-        sheet.column_dimensions[get_column_letter(index)].width = 11
-    sheet.freeze_panes = sheet.cell(row=last_header + 1, column=stub_width + 1)
+    return last_header + 1

@@ -401,6 +401,7 @@ def residence_area(residence: pl.Expr, country: pl.Expr | None) -> pl.Expr:
     if country is None:
         return kind
     table = {code: c.region or OTHER for code, c in countries.countries().items()}
+    table.update({NOT_STATED: NOT_STATED, NOT_APPLICABLE: NOT_STATED, UNKNOWN_CODE: UNKNOWN_CODE})
     region = country.cast(pl.String).replace_strict(table, default=OTHER, return_dtype=pl.String)
     detail = pl.when(region.is_in(TRAILING_ORDER)).then(pl.lit("abroad") + region).otherwise(region)
     return pl.when(kind == "abroad").then(detail).otherwise(kind)

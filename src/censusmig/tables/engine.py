@@ -37,7 +37,7 @@ from censusmig.tables.derive import (
     residence_area_parents,
     status_column,
 )
-from censusmig.tables.margins import Coding, complete
+from censusmig.tables.margins import Coding, complete, with_percent
 from censusmig.tables.table import Accounting, Dimension, Table
 
 
@@ -292,6 +292,8 @@ def _table(recipe: Recipe, cells: pl.DataFrame, universe: pl.DataFrame, profile:
     if not weighted:
         cells = cells.with_columns(pl.col("value").cast(pl.Int64))
     full = complete(cells, codings)
+    if recipe.percent_of:
+        full = with_percent(full, codings, recipe.percent_of)
     rows = len(recipe.rows)
     return Table(
         recipe_id=recipe.id,
@@ -306,6 +308,7 @@ def _table(recipe: Recipe, cells: pl.DataFrame, universe: pl.DataFrame, profile:
         source=_source_line(profile),
         weighted=weighted,
         accounting=_accounting(cells, universe, inner),
+        percent_of=recipe.percent_of,
     )
 
 

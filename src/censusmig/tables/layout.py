@@ -57,14 +57,19 @@ class Grid:
     stub_titles: tuple[str, ...]
     header_rows: tuple[tuple[HeaderCell, ...], ...]
     rows: tuple[StubRow, ...]
-    values: tuple[tuple[float, ...], ...]
+    values: tuple[tuple[float | None, ...], ...]
 
 
 Key = tuple[str, ...]
 
 
-def grid(table: Table) -> Grid:
-    """Lay out a table: stub dimensions down, column dimensions across, totals first."""
+def grid(table: Table, measure: str = "value") -> Grid:
+    """Lay out a table: stub dimensions down, column dimensions across, totals first.
+
+    Args:
+        table: The table.
+        measure: The column shown in the body: ``value`` or ``percent``.
+    """
     cells = table.cells
     row_levels = [level for d in table.rows for level in d.levels]
     col_levels = [level for d in table.columns for level in d.levels]
@@ -77,7 +82,7 @@ def grid(table: Table) -> Grid:
     col_keys = [k for k in all_cols if _shown(k, table.columns, _detailed(all_cols, table.columns))]
     lookup = {
         (tuple(r[: len(row_levels)]), tuple(r[len(row_levels) : -1])): r[-1]
-        for r in cells.select(*row_levels, *col_levels, "value").iter_rows()
+        for r in cells.select(*row_levels, *col_levels, measure).iter_rows()
     }
     header_rows = tuple(
         _spanners(col_keys, table.columns, index, labels) for index in range(len(table.columns))

@@ -173,3 +173,33 @@ def _rank(level: str, order: Sequence[str]) -> pl.Expr:
     ranks = {TOTAL: -1, **{code: i for i, code in enumerate(order) if code != TOTAL}}
     ranks.update({code: 1_000_000 + i for i, code in enumerate(TRAILING_ORDER)})
     return pl.col(level).replace_strict(ranks, default=999_999, return_dtype=pl.Int64)
+
+
+def with_percent(cells: pl.DataFrame, codings: Sequence[Coding], of: Sequence[str]) -> pl.DataFrame:
+    """Add ``percent``: each cell as a share of its total over the dimensions ``of``.
+
+    The denominator is the cell with every level of those dimensions at ``_T`` and the other
+    codes unchanged; a zero denominator gives a null percent (shown as "..").
+
+    Args:
+        cells: A complete table from :func:`complete`.
+        codings: The table's dimensions.
+        of: Names of the dimensions totalled in the denominator.
+
+    Returns:
+        The cells with a ``percent`` column (rounded to 6 decimals, for stable outputs).
+    """
+    totalled = [level for c in codings if c.dimension.name in of for level in c.dimension.levels]
+    kept = [level for c in codings if c.dimension.name not in of for level in c.dimension.levels]
+    denominators = cells.filter(*(pl.col(level) == TOTAL for level in totalled)).select(
+        *kept, pl.col("value").alias("_denominator")
+    )
+    joined = (
+        cells.join(denominators, on=kept, how="left")
+        if kept
+        else cells.join(denominators, how="cross")
+    )
+    percent = (100 * pl.col("value") / pl.col("_denominator")).round(6)
+    return joined.with_columns(
+        pl.when(pl.col("_denominator") > 0).then(percent).otherwise(None).alias("percent")
+    ).drop("_denominator")

@@ -83,6 +83,8 @@ class Table:
         source: Source line.
         weighted: True when ``value`` is a weighted estimate.
         accounting: Record accounting.
+        percent_of: Dimensions whose total is the denominator of the ``percent`` column
+            (empty: the table has no ``percent`` column).
     """
 
     recipe_id: str
@@ -97,6 +99,7 @@ class Table:
     source: str
     weighted: bool
     accounting: Accounting
+    percent_of: tuple[str, ...] = ()
 
     @property
     def dimensions(self) -> tuple[Dimension, ...]:
