@@ -192,6 +192,13 @@ def _explain(recipe: Any) -> str:
         f"Needs these concepts in the profile: {', '.join(recipe.requires())}.",
         "Standards: " + "; ".join(recipe.standard) + ".",
     ]
+    for name, categories in recipe.categories.items():
+        labels = ", ".join(category.label for category in categories.categories)
+        lines.append(f"Categories of {name} redefined: {labels}.")
+    for name, top in recipe.top.items():
+        lines.append(f"Only the {top} largest {name} categories are listed; the rest as other.")
+    if recipe.percent_of:
+        lines.append(f"Also as percentages of the total over {', '.join(recipe.percent_of)}.")
     lines += [f"Note: {note}" for note in recipe.notes]
     lines.append(f"File: {recipe.path}")
     return "\n".join(lines)
