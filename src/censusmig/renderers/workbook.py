@@ -19,6 +19,7 @@ from censusmig.tables.layout import Grid, grid
 from censusmig.tables.table import Table
 
 BOLD = Font(bold=True)
+PLAIN = Font(bold=False)
 TITLE = Font(bold=True, size=13)
 NUMBER_FORMAT = '#,##0;-#,##0;"-"'
 PERCENT_FORMAT = '0.0;-0.0;"-"'
@@ -75,8 +76,8 @@ def _write_table(sheet: Any, number: int, table: Table) -> None:
     sheet.append([f"Universe: {table.universe_label}"])
     row = 4
     first_body_row = 0
-    for measure in measures(bool(table.percent_of)):
-        layout = grid(table, measure)
+    layouts = {measure: grid(table, measure) for measure in measures(bool(table.percent_of))}
+    for measure, layout in layouts.items():
         if measure == "percent":
             sheet.cell(row=row, column=1, value="Percent").font = BOLD
             row += 1
@@ -93,7 +94,7 @@ def _write_table(sheet: Any, number: int, table: Table) -> None:
         row += 1
     sheet.cell(row=row, column=1, value="Symbols: - magnitude zero; .. not available.")
     sheet.cell(row=row + 1, column=1, value=table.source)
-    layout = grid(table)
+    layout = layouts["value"]
     stub_width = len(layout.stub_titles)
     sheet.column_dimensions["A"].width = 34
     for index in range(
@@ -129,13 +130,14 @@ def _write_grid(sheet: Any, layout: Grid, header_top: int, number_format: str) -
         for index, label in enumerate(stub.labels, start=1):
             target = sheet.cell(row=row, column=index, value=label)
             target.alignment = Alignment(indent=2 * stub.indent if index == stub_width else 0)
-            target.font = Font(bold=stub.total)
+            target.font = BOLD if stub.total else PLAIN
         for index, value in enumerate(values, start=stub_width + 1):
             target = sheet.cell(
                 row=row, column=index, value=NOT_AVAILABLE if value is None else value
             )
             target.number_format = number_format
-            target.font = Font(bold=stub.total)
+            if stub.total:
+                target.font = BOLD
             if value is None:
                 target.alignment = Alignment(horizontal="right")
         row += 1

@@ -78,8 +78,10 @@ def grid(table: Table, measure: str = "value") -> Grid:
         for level in (*row_levels, *col_levels)
     }
     all_rows, all_cols = _keys(cells, row_levels), _keys(cells, col_levels)
-    row_keys = [k for k in all_rows if _shown(k, table.rows, _detailed(all_rows, table.rows))]
-    col_keys = [k for k in all_cols if _shown(k, table.columns, _detailed(all_cols, table.columns))]
+    detailed_rows = _detailed(all_rows, table.rows)
+    detailed_cols = _detailed(all_cols, table.columns)
+    row_keys = [k for k in all_rows if _shown(k, table.rows, detailed_rows)]
+    col_keys = [k for k in all_cols if _shown(k, table.columns, detailed_cols)]
     lookup = {
         (tuple(r[: len(row_levels)]), tuple(r[len(row_levels) : -1])): r[-1]
         for r in cells.select(*row_levels, *col_levels, measure).iter_rows()
