@@ -133,3 +133,36 @@ def test_skipped_recipes_are_named_one_line_each(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["tabulate", data, "-p", nothing, "-o", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "no recipe can run with profile" in result.stderr
+
+
+CALENDAR_RECIPE = """
+schema_version = 1
+id = "foreign_born_calendar_period_sex"
+title = "Foreign-born population by calendar period of arrival and sex"
+description = "EU 2021 calendar periods of arrival."
+standard = ["EU-2021: year of arrival in the country since 1980"]
+universe = { label = "Foreign-born", where = ["nativity = foreign_born"] }
+rows = ["calendar_period_of_arrival"]
+columns = ["sex"]
+"""
+
+
+def test_calendar_periods_of_arrival_follow_eu_2021(tmp_path: Path) -> None:
+    (tmp_path / "foreign_born_calendar_period_sex.toml").write_text(CALENDAR_RECIPE)
+    run = api.tabulate(
+        SAMPLE_DIR / "census.parquet",
+        SAMPLE_PROFILE,
+        recipes=[
+            "foreign_born_calendar_period_sex",
+            "foreign_born_period_of_arrival_country_of_birth",
+        ],
+        recipes_dirs=[tmp_path],
+    )
+    calendar, relative = (table.cells for table in run.tables)
+    codes = calendar.filter(pl.col("sex") == "_T")["calendar_period_of_arrival"].to_list()
+    assert codes[:9] == ["_T", "Y_LT1980", "Y1980T1989", "Y1990T1999", "Y2000T2004", "Y2005T2009",
+                         "Y2010T2014", "Y2015T2024", "Y2025"]  # fmt: skip
+    census_year = totals(calendar, calendar_period_of_arrival="Y2025")["value"][0]
+    under_one = totals(relative, period_of_arrival="Y_LT1")["value"][0]
+    assert census_year == under_one  # arrived in the census year = less than 1 year (by year)
+    assert totals(calendar)["value"][0] == totals(relative)["value"][0]

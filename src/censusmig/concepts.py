@@ -220,6 +220,12 @@ DIMENSIONS: dict[str, DimensionSpec] = {
             PERIOD_OF_ARRIVAL,
         ),
         _dimension(
+            "calendar_period_of_arrival",
+            ("year_of_arrival",),
+            "calendar period of the most recent arrival (EU 2021: before 1980 ... census year)",
+            "Period of arrival",
+        ),
+        _dimension(
             "recent_migrant",
             ("country_of_birth", "year_of_arrival"),
             "foreign-born arrived within 5 years, or anyone aged 5+ who lived abroad 5 years ago",

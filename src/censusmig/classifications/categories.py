@@ -256,3 +256,33 @@ def interval_groups(breaks: tuple[int, ...], name: str, unit: str = "") -> Categ
         else:
             groups.append(Category(f"Y{low}T{high - 1}", f"{low}-{high - 1}{unit}", low, high - 1))
     return CategorySet(name, tuple(groups), total_label="Total, all ages")
+
+
+EU_2021_PERIOD_STARTS = (1980, 1990, 2000, 2005, 2010, 2015)
+"""First years of the calendar periods of arrival of the EU 2021 census programme."""
+
+EARLIEST_YEAR = 1850
+"""Earliest calendar year accepted as a year of arrival."""
+
+
+def calendar_periods(
+    reference_year: int, starts: tuple[int, ...] = EU_2021_PERIOD_STARTS
+) -> CategorySet:
+    """Calendar periods of arrival: before 1980, 1980-1989, ..., 2015 to last year, census year.
+
+    Args:
+        reference_year: The census year, which is its own period.
+        starts: First years of the periods after "before ..."; all before ``reference_year``.
+
+    Returns:
+        The category set (codes ``Y_LT1980``, ``Y1980T1989``, ..., ``Y2025``).
+    """
+    groups = [Category(f"Y_LT{starts[0]}", f"Before {starts[0]}", EARLIEST_YEAR, starts[0] - 1)]
+    for low, high in zip(starts, (*starts[1:], reference_year), strict=True):
+        groups.append(Category(f"Y{low}T{high - 1}", f"{low}-{high - 1}", low, high - 1))
+    groups.append(
+        Category(
+            f"Y{reference_year}", f"{reference_year} (census year)", reference_year, reference_year
+        )
+    )
+    return CategorySet("calendar_period_of_arrival", tuple(groups), total_label="Total")

@@ -24,6 +24,7 @@ import polars as pl
 from censusmig.classifications import countries
 from censusmig.classifications.categories import (
     CITIZENSHIP_STATUS,
+    EARLIEST_YEAR,
     EDUCATION,
     GENERATION,
     MAX_VALID_AGE,
@@ -33,6 +34,7 @@ from censusmig.classifications.categories import (
     RESIDENCE,
     Category,
     CategorySet,
+    calendar_periods,
 )
 from censusmig.classifications.codes import (
     NOT_APPLICABLE,
@@ -51,7 +53,6 @@ VALID = "ok"
 """Status of a numeric concept whose value is usable."""
 
 _ALPHA_SYSTEMS = ("iso3166-alpha2", "iso3166-alpha3")
-_EARLIEST_YEAR = 1850
 _SPECIAL = (NOT_STATED, NOT_APPLICABLE, UNKNOWN_CODE)
 
 
@@ -243,7 +244,7 @@ def concept_exprs(profile: Profile, schema: pl.Schema, concepts: Iterable[str]) 
         elif kind is ConceptKind.AREA:
             exprs.append(_area(mapping, schema, profile).alias(concept_column(name)))
         else:
-            low, high = (0, MAX_VALID_AGE) if name == "age" else (_EARLIEST_YEAR, last_year)
+            low, high = (0, MAX_VALID_AGE) if name == "age" else (EARLIEST_YEAR, last_year)
             value, status = _number(mapping, schema, low, high)
             exprs += [value.alias(concept_column(name)), status.alias(status_column(name))]
     return exprs
@@ -470,6 +471,10 @@ def dimension_expr(request: ColumnRequest, profile: Profile) -> pl.Expr:
         assert categories is not None
         years = years_since_arrival(_c("year_of_arrival"), profile.reference_date)
         expr = interval_codes(years, pl.col(status_column("year_of_arrival")), categories, 200)
+    elif name == "calendar_period_of_arrival":
+        periods = calendar_periods(profile.reference_date.year)
+        status = pl.col(status_column("year_of_arrival"))
+        expr = interval_codes(_c("year_of_arrival"), status, periods, profile.reference_date.year)
     elif name == "nativity":
         expr = _n("country_of_birth")
     elif name == "citizenship_status":

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from censusmig.classifications import countries
-from censusmig.classifications.categories import RESIDENCE
+from censusmig.classifications.categories import RESIDENCE, calendar_periods
 from censusmig.classifications.codes import (
     NOT_STATED,
     OTHER,
@@ -232,6 +232,8 @@ def coding(name: str, profile: Profile, recipe: Recipe) -> Coding:
     spec = DIMENSIONS[name]
     dimension = Dimension(name, spec.title, spec.levels)
     categories = recipe.categories.get(name) or spec.categories
+    if name == "calendar_period_of_arrival":
+        categories = calendar_periods(profile.reference_date.year)
     if categories is not None:
         return Coding(dimension, categories.codes, labels={spec.levels[0]: categories.labels()})
     if name in ("country_of_birth", "citizenship"):
