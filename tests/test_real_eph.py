@@ -7,6 +7,8 @@ sums of PONDERA Q3 937,869 and Q4 929,754; Q4 unweighted CH15 counts 1=1475, 2=1
 
 from __future__ import annotations
 
+import os
+
 import polars as pl
 import pytest
 
@@ -23,6 +25,8 @@ RECIPES = [
     "foreign_born_country_of_birth_age_sex",
 ]
 
+if not EPH.is_dir() and os.environ.get("CENSUSMIG_REQUIRE_REAL_DATA") == "1":
+    raise RuntimeError(f"{EPH} is required here (CENSUSMIG_REQUIRE_REAL_DATA=1) but missing")
 pytestmark = pytest.mark.skipif(
     not EPH.is_dir(), reason="../shared/real_microdata is not beside the repo"
 )
