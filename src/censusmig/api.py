@@ -33,6 +33,9 @@ from censusmig.tables.table import Table
 
 FORMATS = ("xlsx", "html", "csv")
 
+AUTO_BATCH_ROWS = 5_000_000
+"""Records per slice when a Parquet file is larger than this (bounded memory, same tables)."""
+
 
 @dataclass(frozen=True)
 class Tabulation:
@@ -84,6 +87,7 @@ def tabulate(
     recipes_dirs: Iterable[str | Path] = (),
     formats: Sequence[str] = FORMATS,
     command: Sequence[str] | None = None,
+    batch_rows: int | None = None,
 ) -> Tabulation:
     """Compute the tables of the chosen recipes (all the profile can serve by default).
 
@@ -95,6 +99,8 @@ def tabulate(
         recipes_dirs: Extra folders of user recipes.
         formats: Outputs to write besides ``run.json``: any of xlsx, html, csv.
         command: Command line to record in the manifest (defaults to ``sys.argv``).
+        batch_rows: Read the file in slices of this many records, so memory stays bounded;
+            by default Parquet files above :data:`AUTO_BATCH_ROWS` records are sliced.
 
     Returns:
         The tables, the skipped recipes, the manifest and the files written.
@@ -109,8 +115,13 @@ def tabulate(
     chosen, skipped = select_recipes(catalog, loaded, recipes)
     frame = scan_microdata(data_path)
     loaded.check_columns(tuple(frame.collect_schema().names()), str(data_path))
+    if batch_rows is not None and batch_rows < 1:
+        raise CensusmigError(f"--batch-rows must be at least 1 (got {batch_rows})")
+    if batch_rows is None and data_path.suffix.lower() != ".csv":
+        records = int(frame.select(pl.len()).collect().item())  # Parquet metadata only
+        batch_rows = AUTO_BATCH_ROWS if records > AUTO_BATCH_ROWS else None
     try:
-        result = compute_tables(frame.select(loaded.columns()), loaded, chosen)
+        result = compute_tables(frame.select(loaded.columns()), loaded, chosen, batch_rows)
     except pl.exceptions.PolarsError as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise InputError(f"{data_path}: cannot tabulate: {first}") from None
@@ -267,18 +278,39 @@ def write_sample(persons: int, seed: int, out: str | Path) -> Path:
         raise CensusmigError(f"{path}: the sample is written as .csv or .parquet, not {suffix!r}")
     if persons < 1:
         raise CensusmigError(f"--persons must be at least 1 (got {persons})")
-    from censusmig.synth import generate_census  # numpy is imported only when generating
+    from censusmig.synth import iter_census_chunks  # numpy is imported only when generating
 
-    frame = generate_census(persons, seed)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if suffix == ".csv":
-            frame.write_csv(path)
-        else:
-            frame.write_parquet(path, statistics=True)
+        _write_chunks(iter_census_chunks(persons, seed), path)
     except OSError as error:
         raise CensusmigError(f"cannot write {path}: {error.strerror}") from None
     return path
+
+
+def _write_chunks(chunks: Iterable[pl.DataFrame], path: Path) -> None:
+    """Write frames one after the other, never holding more than one in memory.
+
+    Parquet gets one row group per chunk (through pyarrow's writer, which can append); CSV
+    gets one header, then the rows of every chunk.
+    """
+    if path.suffix.lower() == ".csv":
+        with path.open("wb") as handle:
+            for index, chunk in enumerate(chunks):
+                chunk.write_csv(handle, include_header=index == 0)
+        return
+    import pyarrow.parquet as pq
+
+    writer: pq.ParquetWriter | None = None
+    try:
+        for chunk in chunks:
+            table = chunk.to_arrow()
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema, compression="zstd")
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def list_recipes(recipes_dirs: Iterable[str | Path] = ()) -> list[dict[str, Any]]:

@@ -89,6 +89,14 @@ def tabulate(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the run manifest as JSON on stdout.")
     ] = False,
+    batch_rows: Annotated[
+        int | None,
+        typer.Option(
+            "--batch-rows",
+            help="Read the data in slices of N records (bounded memory). Default: Parquet "
+            "files above 5,000,000 records are read in slices of that size.",
+        ),
+    ] = None,
 ) -> None:
     """Compute the migration tables of DATA and write them to OUT.
 
@@ -106,6 +114,7 @@ def tabulate(
             recipes_dirs=recipes_dir or (),
             formats=formats,
             command=["censusmig", *sys.argv[1:]],
+            batch_rows=batch_rows,
         )
     except CensusmigError as error:
         raise fail(error) from None

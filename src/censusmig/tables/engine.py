@@ -81,17 +81,25 @@ def _inner_source(request: ColumnRequest) -> str:
     return request.column if spec.levels[-1] == spec.name else f"{request.column}_area"
 
 
-def compute_tables(frame: pl.LazyFrame, profile: Profile, recipes: Sequence[Recipe]) -> RunResult:
+def compute_tables(
+    frame: pl.LazyFrame,
+    profile: Profile,
+    recipes: Sequence[Recipe],
+    batch_rows: int | None = None,
+) -> RunResult:
     """Compute every recipe's table in one pass over the data.
 
     The microdata are read once: the derived columns every table needs (compact Enum codes)
-    and the source columns of the concepts (for the unknown-code report) are collected in one
-    scan, and every table's cells are then aggregated from that in-memory frame together.
+    and the source columns of the concepts (for the unknown-code report) are collected, and
+    every table's cells are aggregated from that in-memory frame together. With
+    ``batch_rows``, the file is read in slices of that many records, each slice aggregated
+    the same way, and the partial cells summed: memory then stays bounded by the slice.
 
     Args:
         frame: The person file, lazily; it must have every column the profile names.
         profile: Validated profile.
         recipes: Recipes the profile can serve.
+        batch_rows: Records per slice, or None to read the file in one go.
 
     Returns:
         The tables and the run-level record accounting.
@@ -102,9 +110,21 @@ def compute_tables(frame: pl.LazyFrame, profile: Profile, recipes: Sequence[Reci
     derived = derive(frame, profile, requests.values(), concepts)
     concepts |= concepts_of(requests.values(), profile)
     checked = sorted(concepts)
-    batch = derived.select(_kept_columns(requests, recipes, profile, checked)).collect()
-    scanned = time.perf_counter()
-    results = pl.collect_all(_plans(batch.lazy(), requests, recipes, profile, checked))
+    kept = derived.select(_kept_columns(requests, recipes, profile, checked))
+    if batch_rows is None:
+        slices = [kept]
+    else:
+        records = int(frame.select(pl.len()).collect().item())
+        slices = [kept.slice(start, batch_rows) for start in range(0, max(records, 1), batch_rows)]
+    partials: list[list[pl.DataFrame]] = []
+    read = 0.0
+    for part in slices:
+        before = time.perf_counter()
+        batch = part.collect()
+        read += time.perf_counter() - before
+        partials.append(pl.collect_all(_plans(batch.lazy(), requests, recipes, profile, checked)))
+        del batch
+    results = [_merge([partial[i] for partial in partials]) for i in range(len(partials[0]))]
     aggregated = time.perf_counter()
 
     totals = results[0].row(0, named=True)
@@ -125,11 +145,26 @@ def compute_tables(frame: pl.LazyFrame, profile: Profile, recipes: Sequence[Reci
         weighted_records=float(totals["weighted"] or 0),
         unknown_codes=unknown,
         seconds={
-            "scan_and_derive": scanned - started,
-            "aggregate": aggregated - scanned,
+            "scan_and_derive": read,
+            "aggregate": aggregated - started - read,
             "margins": finished - aggregated,
         },
     )
+
+
+_SUMMED = ("records", "weighted", "n_unweighted", "value", WEIGHT)
+
+
+def _merge(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Sum the partial results of one aggregation over data slices."""
+    if len(parts) == 1:
+        return parts[0]
+    combined = pl.concat(parts)
+    keys = [name for name in combined.columns if name not in _SUMMED]
+    sums = [pl.col(name).sum() for name in combined.columns if name in _SUMMED]
+    if not keys:
+        return combined.select(sums)
+    return combined.group_by(keys).agg(sums).sort(keys)
 
 
 def _kept_columns(
