@@ -101,13 +101,13 @@ def lut(column: str, table: Mapping[int, int], default: int, high: int, null: in
     return pl.lit(pl.Series(values, dtype=pl.UInt16)).gather(index)
 
 
-def coded(column: str, labels: Sequence[str], codes: Mapping[int, str], high: int = 0) -> pl.Expr:
+def coded(column: str, labels: Sequence[str], codes: Mapping[int, str]) -> pl.Expr:
     """Code of a categorical column: source code -> position of its label; nulls ``_U``.
 
     Source codes not in ``codes`` are ``_X`` (a code in no list).
     """
     table = {code: labels.index(label) for code, label in codes.items()}
-    return lut(column, table, labels.index(X), max(high, *codes), labels.index(U))
+    return lut(column, table, labels.index(X), max(codes), labels.index(U))
 
 
 def _country(column: str, extra: Mapping[int, str], not_stated: int) -> pl.Expr:
@@ -121,12 +121,10 @@ def _nativity(column: str) -> pl.Expr:
     return coded(column, NATIVITY, codes)
 
 
-def _in_order(column: str, labels: Sequence[str], na: int | None, ns: int) -> pl.Expr:
-    """Source codes 1..k are the first k labels; then not applicable and not stated."""
+def _in_order(column: str, labels: Sequence[str], na: int, ns: int) -> pl.Expr:
+    """Source codes 1..k are the first k labels; ``na`` is not applicable, ``ns`` not stated."""
     regular = [label for label in labels if label not in (Z, U, X)]
-    codes = {i: label for i, label in enumerate(regular, start=1)} | {ns: U}
-    if na is not None:
-        codes[na] = Z
+    codes = {i: label for i, label in enumerate(regular, start=1)} | {na: Z, ns: U}
     return coded(column, labels, codes)
 
 
@@ -171,7 +169,13 @@ def derived(path: str) -> pl.LazyFrame:
         place_of_birth=_in_order("REGION_BIRTH", AREA, 88, 99),
         region=pl.col("REGION"),
         citizenship_status=pl.when(citizen)
-        .then(pl.when(acq == 1).then(0).when(acq == 2).then(1).otherwise(2))
+        .then(
+            pl.when(acq == 1)
+            .then(CIT_STATUS.index("citizen_by_birth"))
+            .when(acq == 2)
+            .then(CIT_STATUS.index("citizen_by_naturalisation"))
+            .otherwise(CIT_STATUS.index("citizen_acquisition_not_stated"))
+        )
         .when(cit == 997)
         .then(CIT_STATUS.index("stateless"))
         .when(cit.is_in(list(iso_numeric())))
@@ -189,7 +193,7 @@ def derived(path: str) -> pl.LazyFrame:
     return frame.with_columns(
         nativity=n,
         citizenship=cit_code,
-        # native/foreign x citizen/non-citizen, in the order of MIGRATORY
+        # nativity (native 0, foreign 1) x non-citizen (0, 1): the order of MIGRATORY
         migratory_status=pl.when((n == NATIVITY.index(X)) | (cit_code == labels.index(X)))
         .then(MIGRATORY.index(X))
         .when((n == NATIVITY.index(U)) | (cit_code == labels.index(U)))
@@ -306,7 +310,7 @@ def _labelled(column: str, labels: Mapping[str, list[str]]) -> pl.Expr:
 
 def floor_cells(path: str) -> dict[str, pl.DataFrame]:
     """Inner cells of the 14 tables: dimension codes (String), n_unweighted and value (Int64)."""
-    base = derived(path)
+    base = derived(path).cache()  # derive once, shared by the 14 aggregations
     labels = _labels()
     plans = []
     for universe, keys in RECIPES.values():
