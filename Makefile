@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SAMPLE := sample_microdata/census.parquet
 PROFILE := sample_microdata/census.profile.toml
 
-.PHONY: demo test lint golden sample-data clean
+.PHONY: demo test lint golden sample-data bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,8 @@ demo: $(VENV)/.installed
 	@echo "Demo outputs: out/demo/report.html, out/demo/tables.xlsx, out/demo/csv/, out/demo/run.json"
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check src tests scripts
-	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/ruff format --check src tests scripts bench
 	$(BIN)/mypy src
 
 test: lint
@@ -36,6 +36,11 @@ sample-data: $(VENV)/.installed
 
 golden: $(VENV)/.installed
 	$(BIN)/python scripts/update_golden.py
+
+# Speed and memory against a hand-written Polars floor and pandas (not part of `make test`).
+# Writes bench/RESULTS.md; `make bench BIG=1` adds the 100M-person streaming run.
+bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/run_bench.py $(if $(BIG),--big,)
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -139,6 +139,43 @@ def _with_missing(mapping: ConceptMapping, table: Mapping[str, str]) -> dict[str
     return full
 
 
+_DENSE_SPAN = 1 << 20
+"""Largest span of integer codes looked up through an array rather than a hash map."""
+
+
+def table_lookup(
+    source: pl.Expr, table: Mapping[int, str], default: str, null: str, dtype: pl.Enum
+) -> pl.Expr:
+    """Map integer codes through a table: an array lookup (gather) when the codes are dense.
+
+    This is what makes recoding cheap: each record costs one bounds check and one array
+    read, the way a hand-written expert script does it, instead of a hash-map probe.
+
+    Args:
+        source: Integer expression.
+        table: Code -> result code.
+        default: Result for codes not in the table.
+        null: Result for nulls.
+        dtype: Enum of every result code.
+
+    Returns:
+        An expression of ``dtype`` with no nulls.
+    """
+    if not table or max(table) - min(table) > _DENSE_SPAN:
+        mapped = source.replace_strict(dict(table), default=default, return_dtype=dtype)
+        return pl.when(source.is_null()).then(pl.lit(null, dtype)).otherwise(mapped)
+    low, high = min(table), max(table)
+    values = [table.get(code, default) for code in range(low, high + 1)] + [default, null]
+    index = (
+        pl.when(source.is_null())
+        .then(pl.lit(high - low + 2))
+        .when(source.is_between(low, high))
+        .then(source - low)
+        .otherwise(pl.lit(high - low + 1))
+    )
+    return pl.lit(pl.Series(values, dtype=dtype)).gather(index)
+
+
 def map_codes(
     mapping: ConceptMapping, schema: pl.Schema, base: Mapping[str, str], dtype: pl.Enum
 ) -> pl.Expr:
@@ -155,10 +192,12 @@ def map_codes(
     """
     source, as_int = _source(mapping, mapping.column, schema)
     table = _with_missing(mapping, {**base, **mapping.codes})
-    mapped = source.replace_strict(
-        _keyed(mapping, table, as_int), default=UNKNOWN_CODE, return_dtype=dtype
-    )
-    coded = pl.when(source.is_null()).then(pl.lit(NOT_STATED, dtype)).otherwise(mapped)
+    keyed = _keyed(mapping, table, as_int)
+    if as_int:
+        coded = table_lookup(source, keyed, UNKNOWN_CODE, NOT_STATED, dtype)  # type: ignore[arg-type]
+    else:
+        mapped = source.replace_strict(keyed, default=UNKNOWN_CODE, return_dtype=dtype)
+        coded = pl.when(source.is_null()).then(pl.lit(NOT_STATED, dtype)).otherwise(mapped)
     if mapping.gate is None:
         return coded
     gate, gate_as_int = _source(mapping, mapping.gate.column, schema)
@@ -189,22 +228,17 @@ def _number(
     )
     specials.update({int(c): NOT_STATED for c in mapping.not_stated if c.lstrip("-").isdigit()})
     value = source.replace(numbers) if numbers else source
-    special = source.replace_strict(specials, default=None, return_dtype=pl.String)
-    status = (
-        pl.when(source.is_null())
-        .then(pl.lit(NOT_STATED))
-        .when(special.is_not_null())
-        .then(special)
-        .when(value.is_between(low, high))
-        .then(pl.lit(VALID))
-        .otherwise(pl.lit(UNKNOWN_CODE))
-        .cast(pl.Enum([VALID, *_SPECIAL]))
+    table = dict.fromkeys(range(low, high + 1), VALID)
+    table.update(
+        {code: VALID if low <= to <= high else UNKNOWN_CODE for code, to in numbers.items()}
     )
+    table.update(specials)
+    status = table_lookup(source, table, UNKNOWN_CODE, NOT_STATED, pl.Enum([VALID, *_SPECIAL]))
     return pl.when(status == VALID).then(value).cast(pl.Int32), status
 
 
 def _area(mapping: ConceptMapping, schema: pl.Schema, profile: Profile) -> pl.Expr:
-    """An area code (region of the profile's first geography level) as text."""
+    """An area code of the profile's first geography level (an Enum when the codes are known)."""
     source, as_int = _source(mapping, mapping.column, schema)
     labels = profile.geography[0].labels if profile.geography else {}
     known = list(mapping.codes.values()) or list(labels)
@@ -219,17 +253,28 @@ def _area(mapping: ConceptMapping, schema: pl.Schema, profile: Profile) -> pl.Ex
     mapped = source.replace_strict(
         _keyed(mapping, table, as_int), default=UNKNOWN_CODE, return_dtype=dtype
     )
-    return (
-        pl.when(source.is_null()).then(pl.lit(NOT_STATED, dtype)).otherwise(mapped).cast(pl.String)
-    )
+    return pl.when(source.is_null()).then(pl.lit(NOT_STATED, dtype)).otherwise(mapped)
+
+
+def region_mapping(profile: Profile) -> ConceptMapping:
+    """The region of usual residence (first geography level), read like an area concept."""
+    return ConceptMapping("region", profile.geography[0].column)
 
 
 def concept_exprs(profile: Profile, schema: pl.Schema, concepts: Iterable[str]) -> list[pl.Expr]:
-    """Stage 1: the coded column (and status column, for numbers) of each concept."""
+    """Stage 1: the coded column (and status column, for numbers) of each concept.
+
+    ``region`` (the geography's first level) is coded like an area concept.
+    """
     exprs: list[pl.Expr] = []
     country_enum = enum(country_codes(profile))
     last_year = profile.reference_date.year
     for name in sorted(set(concepts)):
+        if name == "region":
+            exprs.append(
+                _area(region_mapping(profile), schema, profile).alias(concept_column(name))
+            )
+            continue
         mapping = profile.concepts[name]
         kind = CONCEPTS[name].kind
         if kind is ConceptKind.CATEGORY:
@@ -265,8 +310,12 @@ def interval_codes(value: pl.Expr, status: pl.Expr, categories: CategorySet, hig
         top = high if category.high is None else category.high
         table.update({number: category.code for number in range(low, top + 1)})
     dtype = enum(categories.codes)
-    grouped = value.replace_strict(table, default=UNKNOWN_CODE, return_dtype=dtype)
-    return pl.when(status == VALID).then(grouped).otherwise(status.cast(pl.String).cast(dtype))
+    grouped = table_lookup(value, table, UNKNOWN_CODE, UNKNOWN_CODE, dtype)
+    return lookup(
+        [(status, [VALID, *_SPECIAL]), (grouped, dtype.categories.to_list())],
+        lambda state, group: group if state == VALID else state,
+        categories.codes,
+    )
 
 
 def lookup(
@@ -291,13 +340,13 @@ def lookup(
     key: pl.Expr = pl.lit(0, pl.Int64)
     for expr, categories in inputs:
         key = key * len(categories) + expr.to_physical().cast(pl.Int64)
-    table: dict[int, str] = {}
-    for combination in itertools.product(*(range(len(categories)) for _, categories in inputs)):
-        index = 0
-        for position, (_, categories) in zip(combination, inputs, strict=True):
-            index = index * len(categories) + position
-        table[index] = rule(*(cats[i] for i, (_, cats) in zip(combination, inputs, strict=True)))
-    return key.replace_strict(table, return_dtype=enum(codes))
+    results = [
+        rule(*(cats[i] for i, (_, cats) in zip(combination, inputs, strict=True)))
+        for combination in itertools.product(*(range(len(cats)) for _, cats in inputs))
+    ]
+    # itertools.product enumerates combinations in the same order as the key, so the rule's
+    # results form a dense array indexed by the key.
+    return pl.lit(pl.Series(results, dtype=enum(codes))).gather(key)
 
 
 def nativity_rule(country_of_birth: str, census_country: str) -> str:
@@ -417,14 +466,16 @@ def residence_area_parents() -> dict[str, str]:
 
 
 def _education(attainment: pl.Expr, categories: CategorySet) -> pl.Expr:
-    table = {
+    """ISCED 2011 levels grouped into the category set (tertiary = ED5 to ED8 by default)."""
+    group = {
         f"ED{level}": c.code
         for c in categories.categories
-        for level in range(c.low or 0, (c.high or 8) + 1)
+        for level in range(c.low or 0, (8 if c.high is None else c.high) + 1)
     }
-    table.update({special: special for special in TRAILING_ORDER})
-    return attainment.cast(pl.String).replace_strict(
-        table, default=UNKNOWN_CODE, return_dtype=enum(categories.codes)
+    return lookup(
+        [(attainment, _categories("educational_attainment"))],
+        lambda level: group.get(level, level if level in TRAILING_ORDER else UNKNOWN_CODE),
+        categories.codes,
     )
 
 
@@ -516,7 +567,7 @@ def dimension_expr(request: ColumnRequest, profile: Profile) -> pl.Expr:
     elif name == "education":
         expr = _education(_c("educational_attainment"), categories or EDUCATION)
     elif name == "region":
-        expr = pl.col(profile.geography[0].column).cast(pl.String).fill_null(NOT_STATED)
+        expr = pl.col(concept_column("region"))
     elif name in ("country_of_birth", "citizenship", "residence_1_year_ago",
                   "residence_5_years_ago", "reason_for_migration", "disability", "sex",
                   "place_of_birth", "region_5_years_ago"):  # fmt: skip
@@ -541,6 +592,8 @@ def concepts_of(requests: Iterable[ColumnRequest], profile: Profile) -> set[str]
         spec = DIMENSIONS[request.dimension]
         needed |= {c for c in spec.requires if c in profile.concepts}
         needed |= {c for c in spec.uses if c in profile.concepts}
+        if request.dimension == "region":
+            needed.add("region")
         if request.dimension == "recent_migrant" and "residence_5_years_ago" in profile.concepts:
             needed.add("age")
     return needed

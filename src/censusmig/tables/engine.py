@@ -34,6 +34,7 @@ from censusmig.tables.derive import (
     concept_column,
     concepts_of,
     derive,
+    region_mapping,
     residence_area_parents,
     status_column,
 )
@@ -180,9 +181,10 @@ def _kept_columns(
     for recipe in recipes:
         names += [concept_column(c.field) for c in recipe.universe if c.field in NUMERIC_FIELDS]
     for concept in checked:
-        numeric = CONCEPTS[concept].kind is ConceptKind.INTEGER
+        spec = CONCEPTS.get(concept)
+        numeric = spec is not None and spec.kind is ConceptKind.INTEGER
         names.append(status_column(concept) if numeric else concept_column(concept))
-        names += profile.concepts[concept].columns()
+        names += (profile.concepts.get(concept) or region_mapping(profile)).columns()
     return list(dict.fromkeys(names))
 
 
@@ -212,15 +214,19 @@ def _plans(
         )
         # Counted apart from the cells, so that the accounting is a real check.
         plans.append(universe.select(pl.len().alias("records"), pl.col(WEIGHT).sum()))
-    plans += [_unknown_codes(source, profile.concepts[name]) for name in checked]
+    plans += [
+        _unknown_codes(source, profile.concepts.get(name) or region_mapping(profile))
+        for name in checked
+    ]
     return plans
 
 
 def _unknown_codes(derived: pl.LazyFrame, mapping: ConceptMapping) -> pl.LazyFrame:
     """Source codes of a concept that are in no code list, as "COLUMN=code" with counts."""
     name = mapping.concept
-    numeric = CONCEPTS[name].kind is ConceptKind.INTEGER
-    coded = pl.col(status_column(name) if numeric else concept_column(name)).cast(pl.String)
+    numeric = name in CONCEPTS and CONCEPTS[name].kind is ConceptKind.INTEGER
+    # Compared as an Enum (every coded column's Enum has _X): no string work per record.
+    coded = pl.col(status_column(name) if numeric else concept_column(name))
 
     def shown(column: str) -> pl.Expr:
         return pl.format("{}={}", pl.lit(column), pl.col(column).cast(pl.String).fill_null(""))
@@ -256,7 +262,9 @@ def _condition(condition: Condition) -> pl.Expr:
             ">": column > value,
             "<": column < value,
         }[condition.operator]
-    text = column.cast(pl.String)
+    # Fixed category sets are Enums holding every valid value (checked when the recipe was
+    # read), so they are compared as they are; open classifications are compared as text.
+    text = column if DIMENSIONS[condition.field].categories is not None else column.cast(pl.String)
     if condition.operator == "!=":
         return ~text.is_in(condition.values)
     return text.is_in(condition.values)
