@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 import polars as pl
 import pytest
 
+from censusmig.classifications import countries
 from censusmig.classifications.categories import (
     AGE_5Y,
     CITIZENSHIP_STATUS,
@@ -24,6 +25,7 @@ from censusmig.classifications.categories import (
     NATIVITY,
     PERIOD_OF_ARRIVAL,
     RECENT_MIGRANT,
+    RESIDENCE,
     CategorySet,
     duration_groups,
     interval_groups,
@@ -335,9 +337,19 @@ def test_age_groups_through_derive(profile: Profile) -> None:
 # --- residence abroad by region -----------------------------------------------------------
 
 
+RESIDENCE_ENUM = enum(RESIDENCE.codes)
+COUNTRY_ENUM = enum([*countries.countries(), "QUE"])
+
+
 def _area(residence: list[str], country: list[str]) -> list[str]:
-    frame = pl.DataFrame({"r": residence, "c": country})
-    return frame.select(residence_area(pl.col("r"), pl.col("c")).alias("a"))["a"].to_list()
+    frame = pl.DataFrame(
+        {
+            "r": pl.Series(residence, dtype=RESIDENCE_ENUM),
+            "c": pl.Series(country, dtype=COUNTRY_ENUM),
+        }
+    )
+    area = residence_area(pl.col("r"), pl.col("c"), COUNTRY_ENUM)
+    return frame.select(area.cast(pl.String).alias("a"))["a"].to_list()
 
 
 def test_residence_area_abroad_by_m49_region() -> None:
@@ -348,8 +360,9 @@ def test_residence_area_abroad_by_m49_region() -> None:
 
 
 def test_residence_area_without_country_concept() -> None:
-    frame = pl.DataFrame({"r": ["abroad", "other_area"]})
-    got = frame.select(residence_area(pl.col("r"), None).alias("a"))["a"].to_list()
+    frame = pl.DataFrame({"r": pl.Series(["abroad", "other_area"], dtype=RESIDENCE_ENUM)})
+    area = residence_area(pl.col("r"), None, COUNTRY_ENUM)
+    got = frame.select(area.cast(pl.String).alias("a"))["a"].to_list()
     assert got == ["abroad", "other_area"]
 
 

@@ -92,7 +92,9 @@ class ColumnRequest:
 def country_codes(profile: Profile) -> tuple[str, ...]:
     """Every code a country column can take: ISO alpha-3, the census country, profile targets."""
     extra = [profile.country]
-    for mapping in profile.concepts.values():
+    for name, mapping in profile.concepts.items():
+        if CONCEPTS[name].kind is not ConceptKind.COUNTRY:
+            continue
         extra += mapping.codes.values()
         if mapping.gate:
             extra += mapping.gate.codes.values()
@@ -441,20 +443,26 @@ def years_since_arrival(year_of_arrival: pl.Expr, reference_date: dt.date) -> pl
     return pl.lit(reference_date.year) - year_of_arrival
 
 
-def residence_area(residence: pl.Expr, country: pl.Expr | None) -> pl.Expr:
+def residence_area(residence: pl.Expr, country: pl.Expr | None, country_enum: pl.Enum) -> pl.Expr:
     """Detail of residence at a past date: abroad by M49 region of the country, else the type.
 
     Abroad with the country not stated, miscoded or unplaced by M49 is ``abroad_U``,
     ``abroad_X`` or ``abroad_O``; without a country concept, plain ``abroad``.
     """
-    kind = residence.cast(pl.String)
+    codes = list(residence_area_parents())
+    kinds = list(enum(RESIDENCE.codes).categories)
     if country is None:
-        return kind
-    table = {code: c.region or OTHER for code, c in countries.countries().items()}
-    table.update({NOT_STATED: NOT_STATED, NOT_APPLICABLE: NOT_STATED, UNKNOWN_CODE: UNKNOWN_CODE})
-    region = country.cast(pl.String).replace_strict(table, default=OTHER, return_dtype=pl.String)
-    detail = pl.when(region.is_in(TRAILING_ORDER)).then(pl.lit("abroad") + region).otherwise(region)
-    return pl.when(kind == "abroad").then(detail).otherwise(kind)
+        return lookup([(residence, kinds)], lambda kind: kind, codes)
+    regions = {code: c.region or OTHER for code, c in countries.countries().items()}
+    regions.update({NOT_STATED: NOT_STATED, NOT_APPLICABLE: NOT_STATED, UNKNOWN_CODE: UNKNOWN_CODE})
+
+    def rule(kind: str, country_code: str) -> str:
+        if kind != "abroad":
+            return kind
+        region = regions.get(country_code, OTHER)
+        return f"abroad{region}" if region in TRAILING_ORDER else region
+
+    return lookup([(residence, kinds), (country, country_enum.categories.to_list())], rule, codes)
 
 
 def residence_area_parents() -> dict[str, str]:
@@ -582,7 +590,7 @@ def inner_expr(request: ColumnRequest, profile: Profile) -> pl.Expr | None:
     if request.dimension != "residence_5_years_ago":
         return None
     country = _c("country_5_years_ago") if "country_5_years_ago" in profile.concepts else None
-    return residence_area(_c("residence_5_years_ago"), country)
+    return residence_area(_c("residence_5_years_ago"), country, enum(country_codes(profile)))
 
 
 def concepts_of(requests: Iterable[ColumnRequest], profile: Profile) -> set[str]:

@@ -108,22 +108,27 @@ def compute_tables(
     started = time.perf_counter()
     requests = _requests(recipes)
     concepts = {c for recipe in recipes for c in recipe.requires() if c in profile.concepts}
-    derived = derive(frame, profile, requests.values(), concepts)
-    concepts |= concepts_of(requests.values(), profile)
-    checked = sorted(concepts)
-    kept = derived.select(_kept_columns(requests, recipes, profile, checked))
+    checked = sorted(concepts | concepts_of(requests.values(), profile))
+    mappings = [profile.concepts.get(name) or region_mapping(profile) for name in checked]
+    columns = _kept_columns(requests, recipes)
     if batch_rows is None:
-        slices = [kept]
+        parts = [frame]
     else:
+        # Slicing the scan itself lets the reader skip to the slice's rows.
         records = int(frame.select(pl.len()).collect().item())
-        slices = [kept.slice(start, batch_rows) for start in range(0, max(records, 1), batch_rows)]
+        parts = [frame.slice(start, batch_rows) for start in range(0, max(records, 1), batch_rows)]
     partials: list[list[pl.DataFrame]] = []
     read = 0.0
-    for part in slices:
+    for part in parts:
         before = time.perf_counter()
-        batch = part.collect()
+        # One scan: the compact columns the tables need are collected while the source codes
+        # in no code list are counted from the same cached derivation.
+        derived = derive(part, profile, requests.values(), concepts).cache()
+        batch, *found = pl.collect_all(
+            [derived.select(columns), *(_unknown_codes(derived, m) for m in mappings)]
+        )
         read += time.perf_counter() - before
-        partials.append(pl.collect_all(_plans(batch.lazy(), requests, recipes, profile, checked)))
+        partials.append([*pl.collect_all(_plans(batch.lazy(), requests, recipes)), *found])
         del batch
     results = [_merge([partial[i] for partial in partials]) for i in range(len(partials[0]))]
     aggregated = time.perf_counter()
@@ -169,22 +174,14 @@ def _merge(parts: list[pl.DataFrame]) -> pl.DataFrame:
 
 
 def _kept_columns(
-    requests: dict[tuple[str, str], ColumnRequest],
-    recipes: Sequence[Recipe],
-    profile: Profile,
-    checked: Sequence[str],
+    requests: dict[tuple[str, str], ColumnRequest], recipes: Sequence[Recipe]
 ) -> list[str]:
-    """Columns the aggregations read: dimensions, numeric conditions, weight, quality inputs."""
+    """Columns the aggregations read: dimensions, numeric conditions and the weight."""
     names = [WEIGHT]
     for request in requests.values():
         names += [request.column, _inner_source(request)]
     for recipe in recipes:
         names += [concept_column(c.field) for c in recipe.universe if c.field in NUMERIC_FIELDS]
-    for concept in checked:
-        spec = CONCEPTS.get(concept)
-        numeric = spec is not None and spec.kind is ConceptKind.INTEGER
-        names.append(status_column(concept) if numeric else concept_column(concept))
-        names += (profile.concepts.get(concept) or region_mapping(profile)).columns()
     return list(dict.fromkeys(names))
 
 
@@ -192,10 +189,8 @@ def _plans(
     source: pl.LazyFrame,
     requests: dict[tuple[str, str], ColumnRequest],
     recipes: Sequence[Recipe],
-    profile: Profile,
-    checked: Sequence[str],
 ) -> list[pl.LazyFrame]:
-    """Every aggregation of a run: totals, then per recipe its cells and universe, then quality.
+    """Every aggregation of a run: totals, then per recipe its cells and its universe.
 
     Each is a plain "group by cell keys, sum counts and weights", so partial results of data
     partitions can be merged by summing again.
@@ -214,10 +209,6 @@ def _plans(
         )
         # Counted apart from the cells, so that the accounting is a real check.
         plans.append(universe.select(pl.len().alias("records"), pl.col(WEIGHT).sum()))
-    plans += [
-        _unknown_codes(source, profile.concepts.get(name) or region_mapping(profile))
-        for name in checked
-    ]
     return plans
 
 
