@@ -71,7 +71,9 @@ def check_equal(path: Path) -> str:
 
 
 def timed_command(command: list[str]) -> dict[str, float]:
-    """Wall time and peak RSS of a command, through GNU time if present, else resource."""
+    """Wall time and peak RSS of a command, measured by GNU time (Debian package ``time``)."""
+    if not Path("/usr/bin/time").exists():
+        raise SystemExit("--big measures peak memory with GNU time: apt-get install time")
     started = time.perf_counter()
     done = subprocess.run(["/usr/bin/time", "-v", *command], capture_output=True, text=True)
     seconds = time.perf_counter() - started
