@@ -195,3 +195,12 @@ def test_python_dash_m_runs_and_keeps_stderr_apart(data: Path, tmp_path: Path) -
     assert completed.stdout == ""
     assert "profile file not found: nope.toml" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def test_an_unwritable_manifest_is_a_clean_error(data: Path, tmp_path: Path) -> None:
+    (tmp_path / "o" / "run.json").mkdir(parents=True)
+    code, _, stderr = invoke(
+        "tabulate", str(data), "-p", str(SAMPLE_PROFILE), "-o", str(tmp_path / "o"), "-f", "csv"
+    )
+    assert code == 2
+    assert "cannot write" in stderr and "Traceback" not in stderr

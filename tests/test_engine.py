@@ -133,3 +133,28 @@ def test_layout_has_totals_first_and_every_value(
     assert layout.values[0][0] == 9
     # 3 sexes shown (total, M, F) + not stated, each with 5 nativity columns (T, N, F, U, X).
     assert len(layout.values[0]) == 4 * 5
+
+
+def test_text_that_is_not_a_number_is_an_unknown_code(
+    profile: Profile, catalog: dict[str, Recipe]
+) -> None:
+    frame = people(ROWS[:3]).with_columns(pl.Series("AGE", ["abc", None, "40"]))
+    result = compute_tables(frame.lazy(), profile, [catalog["nativity_age_sex"]])
+    t = result.tables[0].cells
+    assert cell(t, age_group="_X", sex="_T", nativity="_T") == 1  # "abc"
+    assert cell(t, age_group="_U", sex="_T", nativity="_T") == 1  # blank
+    assert cell(t, age_group="Y40T44", sex="_T", nativity="_T") == 1
+    assert result.unknown_codes["age"] == {"AGE=abc": 1}
+
+
+def test_fractional_codes_are_not_truncated_into_valid_ones(
+    profile: Profile, catalog: dict[str, Recipe]
+) -> None:
+    frame = people(ROWS[:4]).with_columns(pl.Series("SEX", [1.0, 2.0, 2.7, None]))
+    result = compute_tables(frame.lazy(), profile, [catalog["nativity_age_sex"]])
+    t = result.tables[0].cells
+    assert cell(t, age_group="_T", sex="M", nativity="_T") == 1
+    assert cell(t, age_group="_T", sex="F", nativity="_T") == 1
+    assert cell(t, age_group="_T", sex="_X", nativity="_T") == 1
+    assert cell(t, age_group="_T", sex="_U", nativity="_T") == 1
+    assert result.unknown_codes["sex"] == {"SEX=2.7": 1}

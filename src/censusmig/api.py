@@ -254,7 +254,10 @@ def _write_outputs(
 
 def _write_manifest(out: Path, manifest: dict[str, Any]) -> Path:
     path = out / "run.json"
-    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    try:
+        path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot write {path}: {error.strerror}") from None
     return path
 
 

@@ -53,6 +53,9 @@ VALID = "ok"
 """Status of a numeric concept whose value is usable."""
 
 _ALPHA_SYSTEMS = ("iso3166-alpha2", "iso3166-alpha3")
+
+NOT_A_CODE = -(2**62)
+"""Stands for a source value that cannot be a code at all (2.7, "abc"); coded ``_X``."""
 _SPECIAL = (NOT_STATED, NOT_APPLICABLE, UNKNOWN_CODE)
 
 
@@ -109,7 +112,10 @@ def _source(mapping: ConceptMapping, column: str, schema: pl.Schema) -> tuple[pl
     if dtype.is_integer():
         return expr, True
     if dtype.is_float():
-        return expr.cast(pl.Int64, strict=False), True
+        # A code is a whole number: 2.0 reads as 2, while 2.7 must not become 2 (NOT_A_CODE
+        # is in no table, so it is coded _X).
+        whole = (expr == expr.round(0)).fill_null(True)
+        return pl.when(whole).then(expr.cast(pl.Int64, strict=False)).otherwise(NOT_A_CODE), True
     text = expr.cast(pl.String).str.strip_chars()
     if mapping.case_insensitive or mapping.code_system in _ALPHA_SYSTEMS:
         text = text.str.to_uppercase()
@@ -221,7 +227,10 @@ def _number(
     """Value and status of a numeric concept; the value is null unless the status is ``ok``."""
     source, as_int = _source(mapping, mapping.column, schema)
     if not as_int:
-        source = source.cast(pl.Int64, strict=False)
+        # Text that is not a number ("abc") is a code in no list; a blank cell is not stated.
+        parsed = source.cast(pl.Int64, strict=False)
+        written = source.is_not_null() & (source != "")
+        source = pl.when(written & parsed.is_null()).then(pl.lit(NOT_A_CODE)).otherwise(parsed)
     recodes = {int(k): v for k, v in mapping.codes.items() if k.strip().lstrip("-").isdigit()}
     numbers = {k: int(v) for k, v in recodes.items() if v.lstrip("-").isdigit()}
     specials = {k: v for k, v in recodes.items() if not v.lstrip("-").isdigit()}
