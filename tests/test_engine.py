@@ -158,3 +158,15 @@ def test_fractional_codes_are_not_truncated_into_valid_ones(
     assert cell(t, age_group="_T", sex="_X", nativity="_T") == 1
     assert cell(t, age_group="_T", sex="_U", nativity="_T") == 1
     assert result.unknown_codes["sex"] == {"SEX=2.7": 1}
+
+
+def test_missing_and_non_positive_weights_are_reported(
+    weighted_profile: Profile, catalog: dict[str, Recipe]
+) -> None:
+    frame = people(ROWS[:4], [1.0, 2.0, 0.0, 3.0]).with_columns(
+        pl.Series("WEIGHT", [1.0, None, 0.0, -3.0])
+    )
+    result = compute_tables(frame.lazy(), weighted_profile, [catalog["nativity_age_sex"]])
+    assert result.weight_problems == {"missing": 1, "zero_or_negative": 2}
+    # The record with no weight is still counted, with weight 0.
+    assert result.tables[0].accounting.universe == 4

@@ -148,6 +148,7 @@ def tabulate(
         "skipped": [{"id": s.recipe_id, "reason": s.reason} for s in skipped],
         "tables": [_table_entry(table) for table in result.tables],
         "unknown_codes": {k: dict(v) for k, v in result.unknown_codes.items()},
+        "weight_problems": dict(result.weight_problems),
         "timings_seconds": {},
     }
     outputs: tuple[Path, ...] = ()
@@ -206,6 +207,18 @@ def quality_rows(manifest: dict[str, Any]) -> list[list[object]]:
                 _pairs(entry["unknown_code_records"]),
             ]
         )
+    for problem, count in manifest["weight_problems"].items():
+        if count:
+            rows.append(
+                [
+                    f"Weights {problem.replace('_', ' ')} (counted with weight 0 if missing)",
+                    count,
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
     for concept, codes in manifest["unknown_codes"].items():
         rows.append(
             [

@@ -51,6 +51,8 @@ class RunResult:
         records: Records in the input file.
         weighted_records: Sum of weights over the input (= records for a full count).
         unknown_codes: Concept -> (source code -> records): codes in no code list.
+        weight_problems: Records whose weight is missing (counted with weight 0) or zero or
+            negative; empty for a full count.
         seconds: Wall time of the run's phases.
     """
 
@@ -59,6 +61,7 @@ class RunResult:
     weighted_records: float
     unknown_codes: Mapping[str, Mapping[str, int]]
     seconds: Mapping[str, float] = field(default_factory=dict)
+    weight_problems: Mapping[str, int] = field(default_factory=dict)
 
 
 def _requests(recipes: Sequence[Recipe]) -> dict[tuple[str, str], ColumnRequest]:
@@ -124,11 +127,16 @@ def compute_tables(
         # One scan: the compact columns the tables need are collected while the source codes
         # in no code list are counted from the same cached derivation.
         derived = derive(part, profile, requests.values(), concepts).cache()
-        batch, *found = pl.collect_all(
-            [derived.select(columns), *(_unknown_codes(derived, m) for m in mappings)]
+        batch, weights, *found = pl.collect_all(
+            [
+                derived.select(columns),
+                _weight_problems(derived, profile.weight),
+                *(_unknown_codes(derived, m) for m in mappings),
+            ]
         )
         read += time.perf_counter() - before
-        partials.append([*pl.collect_all(_plans(batch.lazy(), requests, recipes)), *found])
+        plans = pl.collect_all(_plans(batch.lazy(), requests, recipes))
+        partials.append([*plans, *found, weights])
         del batch
     results = [_merge([partial[i] for partial in partials]) for i in range(len(partials[0]))]
     aggregated = time.perf_counter()
@@ -141,15 +149,17 @@ def compute_tables(
     )
     unknown = {
         concept: dict(zip(found["code"].to_list(), found["records"].to_list(), strict=True))
-        for concept, found in zip(checked, results[1 + 2 * len(recipes) :], strict=True)
+        for concept, found in zip(checked, results[1 + 2 * len(recipes) : -1], strict=True)
         if found.height
     }
+    weight_counts = results[-1].row(0, named=True)
     finished = time.perf_counter()
     return RunResult(
         tables=tables,
         records=int(totals["records"]),
         weighted_records=float(totals["weighted"] or 0),
         unknown_codes=unknown,
+        weight_problems={k: int(v) for k, v in weight_counts.items()} if profile.weight else {},
         seconds={
             "scan_and_derive": read,
             "aggregate": aggregated - started - read,
@@ -158,7 +168,7 @@ def compute_tables(
     )
 
 
-_SUMMED = ("records", "weighted", "n_unweighted", "value", WEIGHT)
+_SUMMED = ("records", "weighted", "n_unweighted", "value", WEIGHT, "missing", "zero_or_negative")
 
 
 def _merge(parts: list[pl.DataFrame]) -> pl.DataFrame:
@@ -210,6 +220,16 @@ def _plans(
         # Counted apart from the cells, so that the accounting is a real check.
         plans.append(universe.select(pl.len().alias("records"), pl.col(WEIGHT).sum()))
     return plans
+
+
+def _weight_problems(derived: pl.LazyFrame, weight: str | None) -> pl.LazyFrame:
+    """Records whose weight is missing, or zero or negative (all zero for a full count)."""
+    if weight is None:
+        return derived.select(pl.lit(0).alias("missing"), pl.lit(0).alias("zero_or_negative"))
+    column = pl.col(weight)
+    return derived.select(
+        column.is_null().sum().alias("missing"), (column <= 0).sum().alias("zero_or_negative")
+    )
 
 
 def _unknown_codes(derived: pl.LazyFrame, mapping: ConceptMapping) -> pl.LazyFrame:
