@@ -54,6 +54,26 @@ class CategorySet:
         return labels
 
 
+def interval_groups(breaks: tuple[int, ...], name: str, unit: str = "") -> CategorySet:
+    """Interval categories from lower bounds: breaks (0, 15, 25, 65) give 0-14, 15-24, 25-64, 65+.
+
+    Args:
+        breaks: Increasing lower bounds; the first is the lowest value counted.
+        name: Name of the set.
+        unit: Text after the labels ("" for ages, where the stub title carries the unit).
+
+    Returns:
+        The category set with SDMX-style codes (``Y15T24``, ``Y_GE65``).
+    """
+    groups = []
+    for low, high in zip(breaks, (*breaks[1:], None), strict=True):
+        if high is None:
+            groups.append(Category(f"Y_GE{low}", f"{low}+{unit}", low, None))
+        else:
+            groups.append(Category(f"Y{low}T{high - 1}", f"{low}-{high - 1}{unit}", low, high - 1))
+    return CategorySet(name, tuple(groups), total_label="Total, all ages")
+
+
 def age_groups(width: int, top: int, name: str) -> CategorySet:
     """Build age groups of ``width`` years from 0 up to an open group starting at ``top``.
 
@@ -67,12 +87,7 @@ def age_groups(width: int, top: int, name: str) -> CategorySet:
     Returns:
         The category set, labelled "0-4", "5-9", ..., "85+".
     """
-    groups = [
-        Category(f"Y{low}T{low + width - 1}", f"{low}-{low + width - 1}", low, low + width - 1)
-        for low in range(0, top, width)
-    ]
-    groups.append(Category(f"Y_GE{top}", f"{top}+", top, None))
-    return CategorySet(name, tuple(groups), total_label="Total, all ages")
+    return interval_groups(tuple(range(0, top + 1, width)), name)
 
 
 AGE_5Y = age_groups(5, 85, "age_5y")
@@ -236,26 +251,6 @@ def duration_groups(breaks: tuple[int, ...], name: str = "period_of_arrival") ->
 
 
 PERIOD_OF_ARRIVAL = duration_groups((1, 5, 10, 15, 20))
-
-
-def interval_groups(breaks: tuple[int, ...], name: str, unit: str = "") -> CategorySet:
-    """Interval categories from lower bounds: breaks (0, 15, 25, 65) give 0-14, 15-24, 25-64, 65+.
-
-    Args:
-        breaks: Increasing lower bounds; the first is the lowest value counted.
-        name: Name of the set.
-        unit: Text after the labels ("" for ages, where the stub title carries the unit).
-
-    Returns:
-        The category set with SDMX-style codes (``Y15T24``, ``Y_GE65``).
-    """
-    groups = []
-    for low, high in zip(breaks, (*breaks[1:], None), strict=True):
-        if high is None:
-            groups.append(Category(f"Y_GE{low}", f"{low}+{unit}", low, None))
-        else:
-            groups.append(Category(f"Y{low}T{high - 1}", f"{low}-{high - 1}{unit}", low, high - 1))
-    return CategorySet(name, tuple(groups), total_label="Total, all ages")
 
 
 EU_2021_PERIOD_STARTS = (1980, 1990, 2000, 2005, 2010, 2015)

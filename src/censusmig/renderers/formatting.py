@@ -8,8 +8,6 @@ ZERO = "-"
 NOT_AVAILABLE = ".."
 """UN convention: not available (here: a percentage of an empty total)."""
 
-MEASURE_TITLES = {"value": "Number", "percent": "Percent"}
-
 
 def format_count(value: float | None) -> str:
     """Format a count or weighted estimate: thousands separators, '-' for zero."""
