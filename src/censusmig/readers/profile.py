@@ -56,6 +56,8 @@ class ConceptMapping:
             year of arrival for a person who never lived abroad.
         case_insensitive: Compare text codes without regard to case ("bol" = "BOL").
         gate: A gate column deciding when ``column`` is read, if any.
+        other: Standard code for every source code the profile does not list (instead of
+            ``_X``, "unknown code"); for code lists that end in "any other code".
     """
 
     concept: str
@@ -66,6 +68,7 @@ class ConceptMapping:
     not_applicable: tuple[str, ...] = ()
     case_insensitive: bool = False
     gate: Gate | None = None
+    other: str | None = None
 
     def columns(self) -> tuple[str, ...]:
         """The data columns this mapping reads."""
@@ -99,7 +102,8 @@ class Profile:
         country_name: English name of the census country.
         reference_date: Census reference date.
         residence_rule_months: Usual-residence rule, 12 (UN recommendation) or 6 months.
-        person_id: Column with the person identifier, if any.
+        person_id: Column(s) that together identify a person (dwelling, household and
+            member number in many surveys); empty when the file has no identifier.
         weight: Column with the person weight, or None for a full count.
         geography: Geography levels, coarsest first.
         concepts: Concept name -> mapping.
@@ -112,14 +116,14 @@ class Profile:
     country_name: str
     reference_date: dt.date
     residence_rule_months: int
-    person_id: str | None
+    person_id: tuple[str, ...]
     weight: str | None
     geography: tuple[GeographyLevel, ...]
     concepts: Mapping[str, ConceptMapping]
 
     def columns(self) -> tuple[str, ...]:
         """Every data column the profile names, in a stable order."""
-        names = [self.person_id, self.weight]
+        names = [*self.person_id, self.weight]
         names += [level.column for level in self.geography]
         names += [name for mapping in self.concepts.values() for name in mapping.columns()]
         return tuple(dict.fromkeys(name for name in names if name))
@@ -156,6 +160,7 @@ _CONCEPT_KEYS = (
     "not_applicable",
     "case_insensitive",
     "gate",
+    "other",
 )
 _ALPHA3 = re.compile(r"^[A-Z]{3}$")
 
@@ -203,7 +208,7 @@ def read_profile(path: Path) -> Profile:
 
     data = check.table(document, "data", "", required=False)
     check.unknown_keys(data, _DATA_KEYS, "data")
-    person_id = check.string(data, "person_id", "data", required=False)
+    person_id = _read_person_id(check, data)
     weight = check.string(data, "weight", "data", required=False)
 
     geography = _read_geography(check, document)
@@ -222,6 +227,20 @@ def read_profile(path: Path) -> Profile:
         geography=geography,
         concepts=concepts,
     )
+
+
+def _read_person_id(check: Checker, data: Mapping[str, Any]) -> tuple[str, ...]:
+    value = data.get("person_id")
+    if value is None:
+        return ()
+    if isinstance(value, str) and value.strip():
+        return (value,)
+    if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+        return tuple(value)
+    check.add(
+        "data.person_id", 'must be a column name or a list of them ("ID" or ["HH", "LINE"])', value
+    )
+    return ()
 
 
 def _read_geography(check: Checker, document: Mapping[str, Any]) -> tuple[GeographyLevel, ...]:
@@ -260,16 +279,31 @@ def _read_concepts(check: Checker, document: Mapping[str, Any]) -> dict[str, Con
             continue
         check.unknown_keys(entry, _CONCEPT_KEYS, path)
         column = check.string(entry, "column", path) or ""
-        not_stated = check.string_list(entry, "not_stated", path)
-        not_applicable = check.string_list(entry, "not_applicable", path)
+        not_stated = expand_codes(check, check.string_list(entry, "not_stated", path), path)
+        not_applicable = expand_codes(check, check.string_list(entry, "not_applicable", path), path)
         folded = entry.get("case_insensitive", False)
         if not isinstance(folded, bool):
             check.add(join(path, "case_insensitive"), "must be true or false", folded)
             folded = False
         system, codes = _read_codes(check, entry, path, spec.kind, spec.categories_codes())
         gate = _read_gate(check, entry, path, spec.kind, spec.categories_codes())
+        other = entry.get("other")
+        if other is not None:
+            if spec.kind is ConceptKind.INTEGER:
+                check.add(join(path, "other"), "applies to coded concepts, not numbers", other)
+            else:
+                valid = _valid_targets(spec.kind, spec.categories_codes())
+                _check_target(check, join(path, "other"), other, spec.kind, valid)
         mappings[name] = ConceptMapping(
-            name, column, system, codes, not_stated, not_applicable, folded, gate
+            name,
+            column,
+            system,
+            codes,
+            not_stated,
+            not_applicable,
+            folded,
+            gate,
+            str(other) if other is not None else None,
         )
     return mappings
 
@@ -326,6 +360,11 @@ def _read_codes(
     else:
         check.add(join(path, "codes"), "must be a code system name or a table", codes)
     table.update({str(key): value for key, value in extra.items()})
+    table = {
+        code: value
+        for key, value in table.items()
+        for code in expand_codes(check, (key,), join(path, "codes"))
+    }
     valid = _valid_targets(kind, category_codes)
     for source, target in table.items():
         _check_target(check, f"{path}.codes.{source}", target, kind, valid)
@@ -346,10 +385,49 @@ def _read_gate(
     check.unknown_keys(gate, ("column", "codes", "detail"), path)
     column = check.string(gate, "column", path) or ""
     codes = check.table(gate, "codes", path, required=False)
-    detail = check.string_list(gate, "detail", path)
+    detail = expand_codes(check, check.string_list(gate, "detail", path), path)
     if not detail:
         check.add(join(path, "detail"), "list the gate codes for which the column is read")
     valid = _valid_targets(kind, category_codes)
     for source, target in codes.items():
         _check_target(check, f"{path}.codes.{source}", target, kind, valid)
+    codes = {
+        code: value
+        for key, value in codes.items()
+        for code in expand_codes(check, (str(key),), join(path, "codes"))
+    }
     return Gate(column, {str(k): str(v) for k, v in codes.items()}, detail)
+
+
+MAX_RANGE = 100_000
+"""Most codes one ``"low..high"`` range may stand for."""
+
+
+def expand_codes(check: Checker, keys: tuple[str, ...], path: str) -> tuple[str, ...]:
+    """Expand code lists and ranges: ``"3,4"`` -> 3 and 4; ``"100..199"`` -> 100 to 199.
+
+    A range keeps zero padding when both ends are written with it (``"01..12"`` -> ``"01"``
+    ... ``"12"``). Anything else is one code, as written.
+    """
+    codes: list[str] = []
+    for key in keys:
+        for part in (p.strip() for p in key.split(",")) if "," in key else (key,):
+            low, dots, high = part.partition("..")
+            if not dots:
+                codes.append(part)
+                continue
+            if not (_INTEGER.match(low.strip()) and _INTEGER.match(high.strip())):
+                check.add(path, "a range is two whole numbers: low..high", part)
+                continue
+            a, b = int(low), int(high)
+            if b < a or b - a >= MAX_RANGE:
+                check.add(
+                    path, f"a range must go upwards and hold at most {MAX_RANGE:,} codes", part
+                )
+                continue
+            width = len(low.strip()) if low.strip().startswith("0") else 0
+            codes += [str(n).zfill(width) for n in range(a, b + 1)]
+    return tuple(codes)
+
+
+_INTEGER = re.compile(r"^-?\d+$")

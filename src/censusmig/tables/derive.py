@@ -99,6 +99,7 @@ def country_codes(profile: Profile) -> tuple[str, ...]:
         if CONCEPTS[name].kind is not ConceptKind.COUNTRY:
             continue
         extra += mapping.codes.values()
+        extra += [mapping.other] if mapping.other else []
         if mapping.gate:
             extra += mapping.gate.codes.values()
     codes = (*countries.countries(), *extra)
@@ -201,10 +202,11 @@ def map_codes(
     source, as_int = _source(mapping, mapping.column, schema)
     table = _with_missing(mapping, {**base, **mapping.codes})
     keyed = _keyed(mapping, table, as_int)
+    unlisted = mapping.other or UNKNOWN_CODE
     if as_int:
-        coded = table_lookup(source, keyed, UNKNOWN_CODE, NOT_STATED, dtype)  # type: ignore[arg-type]
+        coded = table_lookup(source, keyed, unlisted, NOT_STATED, dtype)  # type: ignore[arg-type]
     else:
-        mapped = source.replace_strict(keyed, default=UNKNOWN_CODE, return_dtype=dtype)
+        mapped = source.replace_strict(keyed, default=unlisted, return_dtype=dtype)
         coded = pl.when(source.is_null()).then(pl.lit(NOT_STATED, dtype)).otherwise(mapped)
     if mapping.gate is None:
         return coded
@@ -260,9 +262,9 @@ def _area(mapping: ConceptMapping, schema: pl.Schema, profile: Profile) -> pl.Ex
         text = source.cast(pl.String)
         coded = source.replace_strict(keyed, default=None, return_dtype=pl.String)
         return pl.when(source.is_null()).then(pl.lit(NOT_STATED)).otherwise(coded.fill_null(text))
-    dtype = enum(known)
+    dtype = enum([*known, *([mapping.other] if mapping.other else [])])
     mapped = source.replace_strict(
-        _keyed(mapping, table, as_int), default=UNKNOWN_CODE, return_dtype=dtype
+        _keyed(mapping, table, as_int), default=mapping.other or UNKNOWN_CODE, return_dtype=dtype
     )
     return pl.when(source.is_null()).then(pl.lit(NOT_STATED, dtype)).otherwise(mapped)
 
