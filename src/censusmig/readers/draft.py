@@ -1,0 +1,969 @@
+"""Drafting a profile from a data file, for a person to review and complete.
+
+:func:`draft_profile` reads the columns' names, labels and code counts (through
+:func:`censusmig.readers.inspect.summarise`) and writes a profile that already validates, with
+every guess marked ``# GUESS`` and every placeholder or list to map marked ``# REVIEW``:
+
+* columns: from :func:`censusmig.readers.inspect.guess_concepts`; a detail column such as the
+  EPH's CH15_COD (the country, for CH15 = born abroad) is read through a gate on its question,
+  whose detail codes are those for which the detail column is filled;
+* country concepts with value labels: labels matched to ISO 3166 names with pycountry (English
+  names, official and common names, names in Spanish, French and Portuguese, former countries,
+  a few usual aliases, then ``pycountry.countries.search_fuzzy``, which is a guess). When the
+  labels agree with an ISO code system the draft names the system and maps only the exceptions
+  in ``extra_codes``; otherwise it writes a table. Labels it cannot match are listed;
+* country concepts without labels: the ISO code system most codes are valid in, else an empty
+  table and the codes seen (three-letter codes that are also ISO alpha-3 codes are offered as
+  commented-out lines: a local code can clash with ISO, as the EPH's EST for Estados Unidos);
+* category concepts: labels whose words say the category (male / hombre / masculin -> M);
+  without labels only sex coded 1/2 is guessed (1 male, 2 female);
+* every concept: labels that say "not stated" or "not applicable", and the file's declared
+  missing codes, go to ``not_stated`` and ``not_applicable``;
+* the census country: the most frequent country of birth, when that code is a known country;
+  the reference date: 1 July of a year in the file name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import gettext
+import json
+import re
+import textwrap
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+import pycountry
+
+from censusmig.classifications import countries
+from censusmig.classifications.categories import EARLIEST_YEAR, MAX_VALID_AGE
+from censusmig.classifications.codes import NOT_APPLICABLE, NOT_STATED
+from censusmig.concepts import CONCEPTS, ConceptKind
+from censusmig.readers.inspect import (
+    HOUSEHOLD_ID,
+    PERSON_ID,
+    WEIGHT,
+    CodeCount,
+    ColumnSummary,
+    Guess,
+    Summary,
+    detail_base,
+    guess_concepts,
+    normalise_text,
+    summarise,
+)
+from censusmig.readers.meta import Metadata, code_text
+
+PLACEHOLDER_COUNTRY = "ZZZ"
+"""User-assigned ISO alpha-3 code written when the census country is unknown."""
+
+PLACEHOLDER_DATE = dt.date(2000, 1, 1)
+"""Reference date written when neither the caller nor the file name gives one."""
+
+SYSTEM_SHARE = 0.8
+"""Share of a column's distinct codes that must be valid in an ISO code system to use it."""
+
+LABELS_AGREE = 0.9
+"""Share of matched labels that must agree with an ISO code system for the draft to name it."""
+
+_LINE = 100
+
+
+# --- special codes and categories from labels -------------------------------------------------
+
+_NOT_APPLICABLE = re.compile(
+    r"\b(?:not applicable|n a|niu|not in universe|no aplica|no corresponde|non applicable"
+    r"|sans objet|hors champ|not yet born|no habia nacido|pas encore ne|nao aplicavel)\b"
+)
+_NOT_STATED = re.compile(
+    r"\b(?:missing|not stated|not reported|not specified|unspecified|unknown|don t know"
+    r"|dont know|do not know|no answer|no response|non response|refused|ns|nr|no sabe"
+    r"|no responde|no contesta|sin dato|sin datos|sin informacion|sin especificar"
+    r"|no especificado|ignorado|no declarado|non declare|ne sait pas|inconnu|non reponse"
+    r"|sans reponse|nao sabe|sem informacao|blank)\b"
+)
+# Residual categories that name a group, never one country ("Other Africa", "Resto de América").
+_RESIDUAL = re.compile(
+    r"\b(?:other|others|otro|otros|otra|otras|autre|autres|outro|outros|rest|resto|reste"
+    r"|n e c|nec|elsewhere|remaining|and|y|et|e)\b"
+)
+
+
+def special_code(label: str) -> str | None:
+    """``_Z`` for a label meaning not applicable, ``_U`` for not stated, else None.
+
+    Args:
+        label: A value label ("No sabe / no responde", "N/A", "Not in universe").
+
+    Returns:
+        The special code, or None.
+    """
+    text = normalise_text(label)
+    if _NOT_APPLICABLE.search(text):
+        return NOT_APPLICABLE
+    if _NOT_STATED.search(text):
+        return NOT_STATED
+    return None
+
+
+def _words(*alternatives: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
+
+
+_CATEGORY_WORDS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
+    "sex": (
+        ("F", _words("female", "females", "woman", "women", "girl", "mujer", "mujeres",
+                     "femenino", "feminino", "femme", "femmes", "feminin", "feminine")),
+        ("M", _words("male", "males", "man", "men", "boy", "hombre", "hombres", "varon",
+                     "varones", "masculino", "masculin", "homme", "hommes")),
+    ),
+    "residence": (
+        ("abroad", _words("abroad", "another country", "other country", "foreign country",
+                          "outside the country", "extranjero", "exterior", "otro pais",
+                          "pais limitrofe", "etranger", "autre pays", "outro pais")),
+        ("same_dwelling", _words("same house", "same dwelling", "same address", "same home",
+                                 "misma vivienda", "misma casa", "meme logement",
+                                 "meme domicile", "mesmo domicilio", "mesma casa")),
+        ("other_area", _words("other", "another", "different", "between", "otra", "otro",
+                              "distinta", "distinto", "entre", "autre", "outra", "outro")),
+        ("same_area", _words("same", "this", "within", "misma", "mismo", "esta", "este",
+                             "dentro", "meme", "cette", "mesma", "mesmo", "nesta")),
+    ),
+    "reason_for_migration": (
+        ("humanitarian", _words("asylum", "refuge", "refugee", "conflict", "persecution",
+                                "violence", "war", "insecurity", "asilo", "refugio",
+                                "refugiado", "guerra", "violencia", "inseguridad", "asile",
+                                "refugie", "guerre", "persecucion")),
+        ("environment", _words("environment", "environmental", "disaster", "climate",
+                               "drought", "flood", "desastre", "ambiente", "clima",
+                               "catastrophe", "sequia", "inundacion", "secheresse")),
+        ("employment", _words("work", "job", "jobs", "employment", "trabajo", "empleo",
+                              "laboral", "travail", "emploi", "trabalho", "emprego")),
+        ("family", _words("family", "familia", "famille", "familiares", "marriage",
+                          "matrimonio", "mariage", "casamento", "reunification", "reunion",
+                          "accompany", "acompanar", "spouse", "conyuge")),
+        ("education", _words("study", "studies", "studying", "education", "estudio",
+                             "estudios", "estudiar", "etudes", "estudo", "estudos")),
+        ("other", _words("other", "otro", "otra", "otros", "autre", "autres", "outro")),
+    ),
+    "citizenship_acquisition": (
+        ("by_naturalisation", re.compile(
+            r"\b(?:naturali\w*|marriage|matrimonio|mariage|option|opcion|declaration"
+            r"|declaracion|carta de ciudadania)")),
+        ("by_birth", _words("by birth", "birth", "de nacimiento", "por nacimiento",
+                            "de naissance", "nato", "nativo", "native", "by descent")),
+    ),
+}  # fmt: skip
+_DWELLING_CHANGE = re.compile(
+    r"\b(?:other|another|different|otra|otro|distinta|distinto|autre|outra|outro) "
+    r"(?:dwelling|house|home|address|vivienda|casa|domicilio|logement|domicile|residence)\b"
+)
+_UNDER_ONE = re.compile(
+    r"\b(?:less than (?:1|one) year|under (?:1|one)|menos de (?:1|un) ano|moins d (?:1|un) an"
+    r"|menor de (?:1|un) ano|menos de 1 ano)\b"
+)
+
+
+def category_code(concept: str, label: str) -> str | None:
+    """The category a value label names, for a category concept, or None.
+
+    Args:
+        concept: A category concept (``sex``, ``residence_5_years_ago``...).
+        label: A value label ("Varón", "Same house", "Por trabajo").
+
+    Returns:
+        A code of the concept's category set, or None when the words do not say.
+    """
+    spec = CONCEPTS[concept]
+    set_name = spec.categories.name if spec.categories else ""
+    text = normalise_text(label)
+    moved = False
+    if set_name == "residence":
+        # "Another dwelling, same district": the dwelling changed, the area did not.
+        text, moved = _DWELLING_CHANGE.subn(" ", text)[0], bool(_DWELLING_CHANGE.search(text))
+    for code, pattern in _CATEGORY_WORDS.get(set_name, ()):
+        if pattern.search(text):
+            return code
+    return "same_area" if moved else None
+
+
+# --- country names ----------------------------------------------------------------------------
+
+_ALIASES = {
+    "usa": "USA", "us": "USA", "u s": "USA", "u s a": "USA", "united states of america": "USA",
+    "america": "USA", "eeuu": "USA", "ee uu": "USA", "estados unidos de america": "USA",
+    "uk": "GBR", "u k": "GBR", "great britain": "GBR", "england": "GBR", "scotland": "GBR",
+    "wales": "GBR", "northern ireland": "GBR", "inglaterra": "GBR", "gran bretana": "GBR",
+    "angleterre": "GBR", "grande bretagne": "GBR", "russia": "RUS", "rusia": "RUS",
+    "south korea": "KOR", "corea del sur": "KOR", "coree du sud": "KOR", "north korea": "PRK",
+    "corea del norte": "PRK", "coree du nord": "PRK", "holland": "NLD", "holanda": "NLD",
+    "hollande": "NLD", "burma": "MMR", "birmania": "MMR", "zaire": "COD", "east timor": "TLS",
+    "ivory coast": "CIV", "costa de marfil": "CIV", "swaziland": "SWZ", "cape verde": "CPV",
+    "cabo verde": "CPV", "macedonia": "MKD", "turkey": "TUR", "turquia": "TUR",
+    "czech republic": "CZE", "republica checa": "CZE", "vatican": "VAT", "palestine": "PSE",
+    "palestina": "PSE", "siria": "SYR", "syrie": "SYR", "iran": "IRN", "kosovo": "XKX",
+    "vietnam": "VNM", "mejico": "MEX", "ussr": "SUN", "soviet union": "SUN", "urss": "SUN",
+    "union sovietica": "SUN", "yugoslavia": "YUG", "czechoslovakia": "CSK",
+    "checoslovaquia": "CSK", "stateless": "XXA", "stateless person": "XXA", "apatrida": "XXA",
+    "apatride": "XXA", "sin nacionalidad": "XXA", "sans nationalite": "XXA",
+}  # fmt: skip
+_LANGUAGES = ("es", "fr", "pt")
+
+
+@dataclass(frozen=True)
+class CountryMatch:
+    """A value label matched to a country.
+
+    Attributes:
+        alpha3: ISO 3166 alpha-3 code (a historic ISO 3166-3 code for a former country).
+        fuzzy: True when found by ``search_fuzzy``: a guess to check.
+        alternatives: Other countries the fuzzy search also found.
+    """
+
+    alpha3: str
+    fuzzy: bool = False
+    alternatives: tuple[str, ...] = ()
+
+
+@functools.cache
+def _name_index() -> tuple[dict[str, str], dict[str, str]]:
+    """Normalised names -> alpha-3: full names first, then names before a comma."""
+    full: dict[str, set[str]] = {}
+    short: dict[str, set[str]] = {}
+    translations = [
+        gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+        for lang in _LANGUAGES
+    ]
+
+    def add(name: str, code: str) -> None:
+        full.setdefault(normalise_text(name), set()).add(code)
+        if "," in name:
+            short.setdefault(normalise_text(name.split(",")[0]), set()).add(code)
+
+    for record in pycountry.countries:
+        names = [getattr(record, key, None) for key in ("name", "official_name", "common_name")]
+        for name in filter(None, names):
+            add(name, record.alpha_3)
+            for translation in translations:
+                add(translation.gettext(name), record.alpha_3)
+    for alias, code in _ALIASES.items():
+        full.setdefault(alias, set()).add(code)
+    # Former countries (ISO 3166-3) only where no current country has the name.
+    for record in pycountry.historic_countries:
+        for index, name in ((full, record.name), (short, record.name.split(",")[0])):
+            key = normalise_text(name)
+            if key not in full and key not in short:
+                index[key] = {record.alpha_3}
+    unique_full = {key: next(iter(codes)) for key, codes in full.items() if len(codes) == 1}
+    unique_short = {key: next(iter(codes)) for key, codes in short.items() if len(codes) == 1}
+    return unique_full, unique_short
+
+
+def match_country(label: str) -> CountryMatch | None:
+    """Match a value label to an ISO 3166 country.
+
+    Args:
+        label: A value label ("Guatemala", "Estados Unidos", "Korea").
+
+    Returns:
+        The match, ``fuzzy`` when ``pycountry.countries.search_fuzzy`` found it, or None
+        (residual groups such as "Other Africa" are never matched).
+    """
+    text = normalise_text(label)
+    if not text:
+        return None
+    full, short = _name_index()
+    for index in (full, short):
+        if text in index:
+            return CountryMatch(index[text])
+    if _RESIDUAL.search(text) or len(text) < 4:
+        return None
+    try:
+        found = pycountry.countries.search_fuzzy(label)
+    except LookupError:
+        return None
+    codes = [record.alpha_3 for record in found]
+    return CountryMatch(codes[0], fuzzy=True, alternatives=tuple(codes[1:4]))
+
+
+def _system_codes(system: str, code: str) -> str | None:
+    mapping = countries.code_map(system)
+    if system == "iso3166-numeric":
+        return mapping.get(countries.normalise_numeric(code)) if code.isdigit() else None
+    return mapping.get(code.upper())
+
+
+def _detect_system(codes: Sequence[str]) -> str | None:
+    """The ISO code system most of the codes belong to, if any."""
+    if not codes:
+        return None
+    for system in countries.CODE_SYSTEMS:
+        valid = sum(_system_codes(system, code) is not None for code in codes)
+        if valid >= 3 and valid >= SYSTEM_SHARE * len(codes):
+            return system
+    return None
+
+
+# --- writing TOML -----------------------------------------------------------------------------
+
+
+def _q(text: str) -> str:
+    """A TOML basic string (JSON escapes are valid TOML escapes)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _clean(text: str) -> str:
+    """Text safe inside a one-line comment."""
+    return " ".join(str(text).split())
+
+
+def _string_list(values: Iterable[str]) -> str:
+    return "[" + ", ".join(_q(value) for value in values) + "]"
+
+
+def _comment(text: str, prefix: str = "# ") -> list[str]:
+    return textwrap.wrap(
+        _clean(text),
+        width=_LINE,
+        initial_indent=prefix,
+        subsequent_indent=prefix + "  ",
+        break_on_hyphens=False,
+    )
+
+
+def _with_comment(line: str, comment: str) -> str:
+    return f"{line}   # {_clean(comment)}" if comment else line
+
+
+def _code_list(codes: Iterable[CodeCount], limit: int = 60) -> str:
+    items = list(codes)
+    shown = [
+        f"{_q(c.code)} ({c.count}{', ' + repr(_clean(c.label)) if c.label else ''})"
+        for c in items[:limit]
+    ]
+    more = f", ... and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(shown) + more
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Section:
+    """One ``[concepts.NAME]`` section: key lines, comments and a ``codes`` sub-table."""
+
+    concept: str
+    column: str
+    why: str
+    keys: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+    table: str = "codes"  # the key of the sub-table that ``codes`` fills
+    census_country: tuple[str | None, str] | None = None  # (alpha-3 if known, evidence)
+
+    def note_top_code(
+        self, top: CodeCount | None, alpha3: str | None, label: str | None = None
+    ) -> None:
+        """Record what the most frequent code says about the census country."""
+        if top is None:
+            return
+        shown = f"{top.code} {_clean(label)!r}" if label else top.code
+        if alpha3:
+            evidence = (
+                f"{_country_name(alpha3)} is the most frequent {self.concept} "
+                f"in {self.column} (code {top.code}, {top.count} records)"
+            )
+        else:
+            evidence = (
+                f"the most frequent {self.concept} code in {self.column}, {shown} "
+                f"({top.count} records), is not a known country: it may be the census "
+                "country's own code"
+            )
+        self.census_country = (alpha3, evidence)
+
+    def render(self) -> list[str]:
+        lines = [f"[concepts.{self.concept}]", *_comment(f"GUESS: {self.why}")]
+        lines.append(f"column = {_q(self.column)}")
+        lines += self.keys
+        lines += self.notes
+        if self.codes:
+            lines += ["", f"[concepts.{self.concept}.{self.table}]", *self.codes]
+        return lines
+
+
+@dataclass
+class _Specials:
+    not_stated: dict[str, str] = field(default_factory=dict)  # code -> why
+    not_applicable: dict[str, str] = field(default_factory=dict)
+
+    def add_labels(self, labels: Mapping[str, str]) -> set[str]:
+        used = set()
+        for code, label in labels.items():
+            special = special_code(label)
+            target = self.not_applicable if special == NOT_APPLICABLE else self.not_stated
+            if special:
+                if special == NOT_APPLICABLE:  # the label says more than "declared missing"
+                    self.not_stated.pop(code, None)
+                target.setdefault(code, f"{code} {label!r}")
+                used.add(code)
+        return used
+
+    def write(self, section: _Section) -> None:
+        for key, codes in (
+            ("not_stated", self.not_stated),
+            ("not_applicable", self.not_applicable),
+        ):
+            if codes:
+                ordered = sorted(codes, key=_code_key)
+                evidence = ", ".join(codes[code] for code in ordered)
+                section.keys += _comment(f"GUESS: {key} from {evidence}")
+                section.keys.append(f"{key} = {_string_list(ordered)}")
+
+
+def _code_key(code: str) -> tuple[int, float, str]:
+    try:
+        return (0, float(code), code)
+    except ValueError:
+        return (1, 0.0, code)
+
+
+def _specials(column: str, meta: Metadata) -> _Specials:
+    specials = _Specials()
+    for code in meta.missing.get(column, ()):
+        specials.not_stated[code] = f"{code} (declared missing in the file)"
+    return specials
+
+
+def _missing_ranges_note(section: _Section, meta: Metadata) -> None:
+    for low, high in meta.missing_ranges.get(section.column, ()):
+        section.notes += _comment(
+            f"REVIEW: the file declares the codes {low:g} to {high:g} missing; "
+            "list those that occur under not_stated"
+        )
+
+
+def _codes_seen(
+    section: _Section,
+    column: ColumnSummary,
+    skip: Collection[str] = (),
+    codes: Sequence[CodeCount] | None = None,
+) -> None:
+    if column.kind != "code":
+        section.notes += _comment(
+            f"REVIEW: {column.name} holds {column.distinct} distinct values that do not look "
+            f"like codes ({column.kind}); they are not listed here"
+        )
+        return
+    rest = [c for c in (column.codes if codes is None else codes) if c.code not in skip]
+    if rest:
+        section.notes += _comment(f"codes seen (records): {_code_list(rest)}")
+
+
+def _folded(codes: Sequence[CodeCount]) -> tuple[CodeCount, ...]:
+    """Codes merged without regard to case ("bol" and "BOL"), most frequent first."""
+    counts: dict[str, int] = {}
+    labels: dict[str, str | None] = {}
+    for code in codes:
+        key = code.code.upper()
+        counts[key] = counts.get(key, 0) + code.count
+        labels.setdefault(key, code.label)
+    merged = [CodeCount(code, count, labels[code]) for code, count in counts.items()]
+    return tuple(sorted(merged, key=lambda c: (-c.count, _code_key(c.code))))
+
+
+def _mixed_case(codes: Sequence[CodeCount]) -> bool:
+    texts = [c.code for c in codes if any(ch.isalpha() for ch in c.code)]
+    return any(code != code.upper() for code in texts)
+
+
+def _country_section(section: _Section, column: ColumnSummary, meta: Metadata) -> None:
+    labels = meta.value_labels.get(column.name, {})
+    specials = _specials(column.name, meta)
+    special_codes = specials.add_labels(labels) | set(specials.not_stated)
+    if labels:
+        _country_from_labels(section, column, labels, special_codes)
+    elif column.kind == "code":
+        _country_from_codes(section, column, special_codes)
+    else:
+        section.keys.append("codes = {}   # REVIEW: map the column's codes to ISO alpha-3 codes")
+        _codes_seen(section, column)
+    specials.write(section)
+    _missing_ranges_note(section, meta)
+
+
+def _country_from_labels(
+    section: _Section, column: ColumnSummary, labels: Mapping[str, str], special: set[str]
+) -> None:
+    matches: dict[str, CountryMatch] = {}
+    unmatched: list[str] = []
+    for code in sorted(labels, key=_code_key):
+        if code in special:
+            continue
+        match = match_country(labels[code])
+        if match is None:
+            unmatched.append(code)
+        else:
+            matches[code] = match
+    seen = [c.code for c in column.codes if c.code not in special]
+    system = _detect_system(sorted((set(labels) - special) | set(seen), key=_code_key))
+
+    def in_system(code: str) -> str | None:
+        return _system_codes(system, code) if system else None
+
+    # Codes outside the system (900 'Quetzalia', 997 'Stateless') neither agree nor disagree.
+    comparable = [code for code in matches if in_system(code) is not None]
+    agree = [code for code in comparable if in_system(code) == matches[code].alpha3]
+    if system and comparable and len(agree) >= LABELS_AGREE * len(comparable):
+        # The labels confirm an ISO code system: name it, and map only the exceptions.
+        section.keys.append(
+            _with_comment(
+                f"codes = {_q(system)}",
+                f"GUESS: the labels agree: {len(agree)} of {len(comparable)} labels of "
+                f"{system} codes name the country of the code",
+            )
+        )
+        section.table = "extra_codes"
+        table = {
+            code: match
+            for code, match in matches.items()
+            if in_system(code) is None or (in_system(code) != match.alpha3 and not match.fuzzy)
+        }
+        overruled = [
+            f"{code} {labels[code]!r} (fuzzy match {match.alpha3})"
+            for code, match in matches.items()
+            if match.fuzzy and in_system(code) not in (None, match.alpha3)
+        ]
+        if overruled:
+            section.notes += _comment(f"kept the {system} meaning of: " + ", ".join(overruled))
+        unmatched = [code for code in unmatched if in_system(code) is None]
+    else:
+        table = matches
+    for code, match in table.items():
+        label = labels[code]
+        if match.fuzzy:
+            also = f" (also found: {', '.join(match.alternatives)})" if match.alternatives else ""
+            note = f"GUESS: {label!r} fuzzy-matched to {_country_name(match.alpha3)}{also}"
+        else:
+            note = _clean(label)
+        section.codes.append(_with_comment(f"{_q(code)} = {_q(match.alpha3)}", note))
+    fuzzy = sum(match.fuzzy for match in matches.values())
+    counted = len(set(labels) - special)
+    section.notes += _comment(
+        f"{len(matches)} of {counted} labels matched an ISO 3166 country name "
+        f"({fuzzy} by fuzzy search, marked GUESS)"
+    )
+    if not table and section.table == "codes":
+        section.keys.append("codes = {}   # REVIEW: no label matched a country: map the codes")
+    if unmatched:
+        section.notes += _comment(
+            "not matched (counted as unknown codes until you map them): "
+            + ", ".join(f"{code} {_clean(labels[code])!r}" for code in unmatched)
+        )
+    unlabelled = [c for c in column.codes if c.code not in labels and c.code not in special]
+    if unlabelled and section.table == "codes":
+        section.notes += _comment(
+            "REVIEW: codes in the data without a label: " + _code_list(unlabelled)
+        )
+    top = next((c for c in column.codes if c.code not in special), None)
+    if top is not None:
+        alpha3 = table[top.code].alpha3 if top.code in table else None
+        if section.table == "extra_codes" and top.code not in table:
+            alpha3 = in_system(top.code)
+        section.note_top_code(top, alpha3, labels.get(top.code))
+
+
+def _country_name(alpha3: str) -> str:
+    known = countries.countries().get(alpha3)
+    return f"{known.name} ({alpha3})" if known else alpha3
+
+
+def _country_from_codes(section: _Section, column: ColumnSummary, special: set[str]) -> None:
+    codes = [c for c in column.codes if c.code not in special]
+    folded = _mixed_case(codes)
+    if folded:
+        codes = list(_folded(codes))
+        section.keys.append(
+            "case_insensitive = true   # GUESS: the codes appear in upper and lower case"
+        )
+    system = _detect_system([c.code for c in codes])
+    if system:
+        valid = [c for c in codes if _system_codes(system, c.code)]
+        section.keys.append(
+            _with_comment(
+                f"codes = {_q(system)}",
+                f"GUESS: {len(valid)} of {len(codes)} distinct codes are {system} codes",
+            )
+        )
+        others = [c for c in codes if not _system_codes(system, c.code)]
+        if others:
+            section.notes += _comment(
+                f"REVIEW: codes that are not {system} codes: {_code_list(others)}; map them "
+                "in extra_codes (the census country's own code, say) or list them in not_stated"
+            )
+        top = codes[0] if codes else None
+        section.note_top_code(top, _system_codes(system, top.code) if top else None)
+        return
+    # Local three-letter codes often clash with ISO (EPH's EST is Estados Unidos, not
+    # Estonia), so these are offered as commented-out lines for the user to accept.
+    suggestions = []
+    for code in codes:
+        alpha3 = _system_codes("iso3166-alpha3", code.code) if len(code.code) == 3 else None
+        if alpha3 and code.code.isalpha():
+            suggestions.append(
+                _with_comment(f"# {_q(code.code)} = {_q(alpha3)}", _country_name(alpha3))
+            )
+    if suggestions:
+        section.codes += _comment(
+            "GUESS: these codes are also ISO alpha-3 codes; uncomment those that mean the "
+            "same country here (a local code can clash with ISO)"
+        )
+        section.codes += suggestions
+    else:
+        section.keys.append("codes = {}   # REVIEW: map each code seen to an ISO alpha-3 code")
+    section.notes += _comment(
+        "REVIEW: the codes are not an ISO 3166 code system: map each code seen to an ISO "
+        "alpha-3 code in the table; codes left out are counted as unknown codes"
+    )
+    _codes_seen(section, column, special, codes)
+
+
+def _category_section(section: _Section, column: ColumnSummary, meta: Metadata) -> None:
+    labels = meta.value_labels.get(column.name, {})
+    specials = _specials(column.name, meta)
+    special_codes = specials.add_labels(labels) | set(specials.not_stated)
+    unmatched = []
+    for code in sorted(labels, key=_code_key):
+        if code in special_codes:
+            continue
+        target = category_code(section.concept, labels[code])
+        if target is None:
+            unmatched.append(f"{code} {_clean(labels[code])!r}")
+        else:
+            section.codes.append(
+                _with_comment(f"{_q(code)} = {_q(target)}", f"GUESS: {labels[code]!r}")
+            )
+    if unmatched:
+        valid = ", ".join(CONCEPTS[section.concept].categories_codes())
+        section.notes += _comment(
+            f"REVIEW: labels not matched to a category ({valid}): " + ", ".join(unmatched)
+        )
+    seen = {c.code for c in column.codes} - special_codes
+    if not labels and section.concept == "sex" and seen and seen <= {"1", "2"}:
+        section.keys.append(
+            'codes = { "1" = "M", "2" = "F" }   # GUESS: 1 male, 2 female is the usual '
+            "convention; check the codebook"
+        )
+    elif not labels and section.concept == "sex" and seen and seen <= {"M", "F"}:
+        section.keys.append('codes = { "M" = "M", "F" = "F" }   # GUESS: M male, F female')
+    elif not section.codes:
+        section.keys.append("codes = {}   # REVIEW: map each code to a category")
+        valid = ", ".join(CONCEPTS[section.concept].categories_codes())
+        section.notes += _comment(f"categories: {valid}")
+    if not labels:
+        _codes_seen(section, column, special_codes)
+    specials.write(section)
+    _missing_ranges_note(section, meta)
+
+
+def _integer_section(
+    section: _Section, column: ColumnSummary, meta: Metadata, reference_year: int
+) -> None:
+    labels = meta.value_labels.get(column.name, {})
+    specials = _specials(column.name, meta)
+    special_codes = specials.add_labels(labels) | set(specials.not_stated)
+    low, high = (0, MAX_VALID_AGE) if section.concept == "age" else (EARLIEST_YEAR, reference_year)
+    mapped: set[str] = set()
+    other_labels = []
+    for code in sorted(labels, key=_code_key):
+        if code in special_codes:
+            continue
+        if section.concept == "age" and _UNDER_ONE.search(normalise_text(labels[code])):
+            section.codes.append(_with_comment(f"{_q(code)} = 0", f"GUESS: {labels[code]!r}"))
+            mapped.add(code)
+        else:
+            other_labels.append(f"{code} {_clean(labels[code])!r}")
+    if other_labels:
+        section.notes += _comment("labelled codes: " + ", ".join(other_labels))
+    if column.kind == "code":
+        odd = [
+            c
+            for c in column.codes
+            if c.code not in special_codes | mapped and not _within(c.code, low, high)
+        ]
+        if odd:
+            section.notes += _comment(
+                f"REVIEW: codes outside {low}-{high}: {_code_list(odd)}; map them under codes "
+                '(e.g. "-1" = 0 for under one year) or list them in not_stated / not_applicable'
+            )
+    specials.write(section)
+    _missing_ranges_note(section, meta)
+
+
+def _within(code: str, low: int, high: int) -> bool:
+    try:
+        return low <= float(code) <= high
+    except ValueError:
+        return False
+
+
+def _area_section(section: _Section, column: ColumnSummary, meta: Metadata) -> None:
+    specials = _specials(column.name, meta)
+    specials.add_labels(meta.value_labels.get(column.name, {}))
+    section.notes += _comment(
+        "REVIEW: area codes must be those of the first geography level ([geography])"
+    )
+    specials.write(section)
+    _missing_ranges_note(section, meta)
+
+
+def _gate(section: _Section, frame: pl.LazyFrame, base: ColumnSummary, meta: Metadata) -> bool:
+    """Read ``section.column`` through a gate on ``base``; False when no gate fits."""
+    counts = (
+        frame.group_by(base.name)
+        .agg(pl.len().alias("records"), pl.col(section.column).is_not_null().sum().alias("n"))
+        .collect()
+    )
+    filled: dict[str, str] = {}  # base code -> "filled of records"
+    empty: dict[str, int] = {}
+    for value, records, n in counts.iter_rows():
+        if value is None:
+            continue
+        if n:
+            filled[code_text(value)] = f"{n} of {records}"
+        else:
+            empty[code_text(value)] = records
+    if not filled:
+        return False
+    labels = meta.value_labels.get(base.name, {})
+    specials = _specials(base.name, meta)
+    specials.add_labels(labels)
+    gate_codes = {c: NOT_STATED for c in specials.not_stated if c in empty}
+    gate_codes |= {c: NOT_APPLICABLE for c in specials.not_applicable if c in empty}
+    detail = sorted(filled, key=_code_key)
+    inline = ", ".join(f"{_q(c)} = {_q(t)}" for c, t in sorted(gate_codes.items()))
+    section.keys += _comment(
+        f"GUESS: {section.column} is filled only where {base.name} is "
+        + ", ".join(f"{c} ({filled[c]} records)" for c in detail)
+        + ": those are the gate's detail codes; drop any for which "
+        f"{section.column} names a region of the country rather than a country"
+    )
+    section.keys.append(
+        f"gate = {{ column = {_q(base.name)}, codes = {{ {inline} }}, "
+        f"detail = {_string_list(detail)} }}".replace("{  }", "{}")
+    )
+    rest = [c for c in sorted(empty, key=_code_key) if c not in gate_codes]
+    if rest:
+        shown = ", ".join(
+            f"{_q(c)} ({empty[c]}{', ' + repr(labels[c]) if c in labels else ''})" for c in rest
+        )
+        inside = (
+            "the census country's alpha-3 code"
+            if section.concept == "country_of_birth"
+            else '"_Z" (not applicable)'
+        )
+        section.keys += _comment(
+            f"REVIEW: map the other {base.name} codes in gate.codes: {shown}; to {inside} "
+            'where they mean in the country, to "_U" where they mean not stated'
+        )
+    return True
+
+
+# --- the census and data tables ---------------------------------------------------------------
+
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+
+
+def _reference_date(given: dt.date | None, data_path: Path) -> tuple[dt.date, str]:
+    if given is not None:
+        return given, ""
+    years = _YEAR.findall(data_path.stem)
+    if years:
+        year = int(years[0])
+        return dt.date(year, 7, 1), (
+            f"GUESS: the year {year} is in the file name; set the census reference date"
+        )
+    return PLACEHOLDER_DATE, "REVIEW: a placeholder; set the census reference date"
+
+
+def _country_code(country: str) -> str:
+    text = country.strip()
+    if re.fullmatch(r"[A-Za-z]{3}", text):
+        return text.upper()
+    try:
+        return str(pycountry.countries.lookup(text).alpha_3)
+    except LookupError:
+        raise ValueError(
+            f"unknown census country {country!r}: give an ISO 3166 alpha-3 code such as 'ARG'"
+        ) from None
+
+
+def _census_table(
+    data_path: Path,
+    country: str | None,
+    guessed_country: tuple[str | None, str] | None,
+    reference: tuple[dt.date, str],
+) -> list[str]:
+    lines = ["[census]"]
+    lines.append(
+        _with_comment(
+            f"name = {_q(data_path.stem)}",
+            "REVIEW: the census or survey's full name, for source lines",
+        )
+    )
+    if country is not None:
+        lines.append(f"country = {_q(_country_code(country))}")
+    elif guessed_country is not None and (alpha3 := guessed_country[0]) is not None:
+        lines += _comment(f"GUESS: {guessed_country[1]}, so it is likely the census country")
+        lines.append(f"country = {_q(alpha3)}")
+    else:
+        lines.append(
+            _with_comment(
+                f"country = {_q(PLACEHOLDER_COUNTRY)}",
+                "REVIEW: a placeholder; write the census country's ISO alpha-3 code",
+            )
+        )
+        if guessed_country is not None:
+            lines += _comment(f"REVIEW: {guessed_country[1]}")
+    date, why = reference
+    lines.append(_with_comment(f"reference_date = {date.isoformat()}", why))
+    lines.append(
+        _with_comment(
+            "residence_rule_months = 12",
+            "REVIEW: 12 (the UN recommendation) or 6, as the census counts usual residents",
+        )
+    )
+    return lines
+
+
+def _data_table(by_concept: Mapping[str, list[Guess]]) -> list[str]:
+    lines = ["[data]"]
+    ids = by_concept.get(PERSON_ID, [])
+    if len(ids) > 1:
+        lines += _comment("GUESS: " + "; ".join(dict.fromkeys(g.why for g in ids)))
+        lines.append(f"person_id = {_string_list(g.column for g in ids)}")
+    elif ids:
+        lines.append(_with_comment(f"person_id = {_q(ids[0].column)}", f"GUESS: {ids[0].why}"))
+    for key in (HOUSEHOLD_ID, WEIGHT):
+        found = by_concept.get(key, [])
+        if found:
+            lines.append(_with_comment(f"{key} = {_q(found[0].column)}", f"GUESS: {found[0].why}"))
+    if len(lines) == 1:
+        lines += _comment(
+            'REVIEW: no weight or person id found; add weight = "COLUMN" for a sample survey'
+        )
+    return lines
+
+
+_HEADER = """\
+# Draft profile written by censusmig from {name} ({records} records, {format}).
+# Review it before use. Lines marked GUESS come from column names, column labels and value
+# labels, never from a codebook: check each against the questionnaire. Lines marked REVIEW are
+# placeholders or lists of codes for you to map. Codes are quoted so that "08" stays "08";
+# codes that no table maps are counted as unknown codes (_X) in the tables.
+schema_version = 1"""
+
+
+def draft_profile(
+    frame: pl.LazyFrame,
+    meta: Metadata,
+    data_path: Path,
+    *,
+    country: str | None = None,
+    reference_date: dt.date | None = None,
+) -> str:
+    """Write a draft profile for a data file, every guess marked for review.
+
+    Args:
+        frame: The data, lazily.
+        meta: What the file says about itself (labels, missing codes).
+        data_path: The data file, for the census name and a year in its name.
+        country: The census country (ISO alpha-3, alpha-2 or name); guessed when None.
+        reference_date: The census reference date; guessed from the file name when None.
+
+    Returns:
+        TOML text that :func:`censusmig.readers.profile.read_profile` accepts.
+
+    Raises:
+        ValueError: ``country`` is not a country code or name.
+    """
+    if country is not None:
+        _country_code(country)  # fail before reading the data
+    summary = summarise(frame, meta)
+    names = [column.name for column in summary.columns]
+    by_concept: dict[str, list[Guess]] = {}
+    for guess in guess_concepts(names, meta):
+        by_concept.setdefault(guess.concept, []).append(guess)
+    reference = _reference_date(reference_date, data_path)
+    # Years of arrival after a placeholder date are not odd; after today they are.
+    placeholder = reference[0] == PLACEHOLDER_DATE and reference_date is None
+    latest_year = dt.date.today().year if placeholder else reference[0].year
+
+    sections: list[_Section] = []
+    mentioned: set[str] = set()
+    for concept, guesses in by_concept.items():
+        if concept in CONCEPTS:
+            section = _concept(concept, guesses, summary, frame, meta, latest_year)
+            sections.append(section)
+            mentioned.update(g.column for g in guesses)
+        else:
+            mentioned.update(g.column for g in guesses[: None if concept == PERSON_ID else 1])
+    birth = next((s for s in sections if s.concept == "country_of_birth"), None)
+    guessed_country = birth.census_country if birth else None
+
+    lines = _HEADER.format(name=data_path.name, records=summary.records, format=meta.format)
+    out = lines.splitlines()
+    out += ["", *_census_table(data_path, country, guessed_country, reference)]
+    out += ["", *_data_table(by_concept)]
+    out += ["", "[concepts]"]
+    if not sections:
+        out += _comment("REVIEW: no column was recognised; add the concepts by hand")
+    for section in sections:
+        out += ["", *section.render()]
+    unused = [name for name in names if name not in mentioned]
+    out += [""]
+    out += _comment(
+        "REVIEW: add the geography levels of the file, coarsest first, e.g. [geography] "
+        'levels = [{ name = "region", column = "REGION" }]'
+    )
+    if unused:
+        out += _comment(f"Columns not used above ({len(unused)}): " + ", ".join(unused))
+    return "\n".join(out) + "\n"
+
+
+def _concept(
+    concept: str,
+    guesses: Sequence[Guess],
+    summary: Summary,
+    frame: pl.LazyFrame,
+    meta: Metadata,
+    reference_year: int,
+) -> _Section:
+    names = [column.name for column in summary.columns]
+    chosen = guesses[0]
+    kind = CONCEPTS[concept].kind
+    gate_base: ColumnSummary | None = None
+    if kind is ConceptKind.COUNTRY:
+        for guess in guesses:
+            base = detail_base(guess.column, names)
+            if base is not None and summary.column(base).kind == "code":
+                chosen, gate_base = guess, summary.column(base)
+                break
+    section = _Section(concept, chosen.column, chosen.why)
+    others = [g for g in guesses if g.column not in (chosen.column, getattr(gate_base, "name", ""))]
+    for other in others:
+        section.notes += _comment(f"also a candidate: {other.column} ({other.why})")
+    column = summary.column(chosen.column)
+    if gate_base is not None and not _gate(section, frame, gate_base, meta):
+        section.keys += _comment(f"REVIEW: {chosen.column} is never filled; check the column")
+    if kind is ConceptKind.COUNTRY:
+        _country_section(section, column, meta)
+    elif kind is ConceptKind.CATEGORY:
+        _category_section(section, column, meta)
+    elif kind is ConceptKind.INTEGER:
+        _integer_section(section, column, meta, reference_year)
+    else:
+        _area_section(section, column, meta)
+    return section

@@ -1,0 +1,635 @@
+"""Inspecting a data file: what each column holds, without printing record values.
+
+:func:`inspect_data` summarises every column of a lazy frame in two passes over the data (one
+for counts of nulls and distinct values, one for the frequencies of the columns that hold
+codes) and :func:`guess_concepts` guesses from names and labels which columns hold
+censusmig's concepts. Both feed ``censusmig inspect`` and the profile draft
+(:mod:`censusmig.readers.draft`).
+
+Each column gets one kind, decided in this order:
+
+* ``code``: a column with value labels whose distinct values are at most
+  ``max(300, 2 x the number of labels)``; a boolean column; an integer column (or a float
+  column whose values are all whole numbers, as SPSS stores codes) with at most 300 distinct
+  values; a string column with at most 300 distinct values, none longer than 8 characters,
+  none with a space inside, and either no value longer than 4 characters or every value
+  used twice on average (short codes such as ``BUE`` or ``08``; single names are not codes).
+* ``identifier``: an integer or space-free string column with more than 300 distinct values
+  making up at least 90% of its non-null values (person ids, dwelling codes, dates).
+* ``number``: any other numeric column (ages of a big file, incomes, weights).
+* ``text``: any other string column (names, addresses, free-text answers).
+
+Only ``code`` columns show values, and only their codes with counts and labels; the other
+kinds give counts of distinct and null values and nothing else, so that no record value other
+than a code ever reaches the output (STYLE.md rule 7).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from censusmig.concepts import CONCEPTS
+from censusmig.readers.meta import Metadata, code_text
+
+MAX_CODE_VALUES = 300
+"""Most distinct values a column without value labels may have and still count as codes."""
+
+MAX_CODE_LENGTH = 8
+"""Longest string value a column of string codes may hold."""
+
+SHORT_CODE_LENGTH = 4
+"""String values up to this length count as codes even when each is used only once."""
+
+IDENTIFIER_SHARE = 0.9
+"""Share of distinct values among non-null values above which a column is an identifier."""
+
+KINDS = ("code", "number", "text", "identifier")
+"""The kinds of column :func:`inspect_data` reports."""
+
+WEIGHT = "weight"
+"""Pseudo-concept of a guess: the column is the person weight (``[data] weight``)."""
+
+PERSON_ID = "person_id"
+"""Pseudo-concept of a guess: the column is (part of) the person identifier."""
+
+HOUSEHOLD_ID = "household_id"
+"""Pseudo-concept of a guess: the column identifies the household."""
+
+DATA_ROLES = (WEIGHT, PERSON_ID, HOUSEHOLD_ID)
+"""Pseudo-concepts that go to a profile's ``[data]`` table, not to ``[concepts]``."""
+
+
+@dataclass(frozen=True)
+class CodeCount:
+    """How often one code occurs in a column.
+
+    Attributes:
+        code: The code as a profile writes it (``"1"``, ``"BUE"``).
+        count: Records with this code (unweighted).
+        label: The code's value label, or None.
+    """
+
+    code: str
+    count: int
+    label: str | None
+
+
+@dataclass(frozen=True)
+class ColumnSummary:
+    """What :func:`summarise` found in one column.
+
+    Attributes:
+        name: Column name.
+        dtype: Polars data type, as text (``Int64``, ``String``).
+        label: Column label from the file's metadata, or None.
+        value_labels: Number of labelled codes.
+        distinct: Distinct non-null values.
+        nulls: Null values.
+        kind: One of :data:`KINDS`.
+        codes: For ``code`` columns, every code with its count, most frequent first (ties by
+            code); empty for other kinds.
+    """
+
+    name: str
+    dtype: str
+    label: str | None
+    value_labels: int
+    distinct: int
+    nulls: int
+    kind: str
+    codes: tuple[CodeCount, ...] = ()
+
+    def to_dict(self, max_codes: int | None = None) -> dict[str, Any]:
+        """The JSON-able form used by :func:`inspect_data`.
+
+        Args:
+            max_codes: Keep only this many of the most frequent codes (None keeps all).
+
+        Returns:
+            Name, type, label, counts and kind, plus ``codes`` for code columns.
+        """
+        result: dict[str, Any] = {
+            "name": self.name,
+            "type": self.dtype,
+            "label": self.label,
+            "value_labels": self.value_labels,
+            "distinct": self.distinct,
+            "nulls": self.nulls,
+            "kind": self.kind,
+        }
+        if self.kind == "code":
+            shown = self.codes if max_codes is None else self.codes[:max_codes]
+            result["codes"] = [{"code": c.code, "count": c.count, "label": c.label} for c in shown]
+        return result
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What :func:`summarise` found in a data file.
+
+    Attributes:
+        records: Number of records.
+        format: The reader's format name (see :class:`Metadata`).
+        columns: One summary a column, in file order.
+    """
+
+    records: int
+    format: str
+    columns: tuple[ColumnSummary, ...]
+
+    def column(self, name: str) -> ColumnSummary:
+        """The summary of one column; KeyError if there is none."""
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Guess:
+    """A guess that a column holds a concept.
+
+    Attributes:
+        column: The column.
+        concept: A concept of :data:`censusmig.concepts.CONCEPTS`, or one of
+            :data:`DATA_ROLES` (``weight``, ``person_id``, ``household_id``).
+        why: The evidence in plain words ("name CH15 is the EPH place-of-birth question").
+    """
+
+    column: str
+    concept: str
+    why: str
+
+
+def inspect_data(frame: pl.LazyFrame, meta: Metadata, *, max_codes: int = 30) -> dict[str, Any]:
+    """Describe a data file without showing record values other than codes.
+
+    Args:
+        frame: The data, lazily.
+        meta: What the file says about itself (labels, missing codes).
+        max_codes: How many of the most frequent codes to list for each code column.
+
+    Returns:
+        A JSON-able dict: ``records``, ``format``, ``columns`` (one dict a column: ``name``,
+        ``type``, ``label``, ``value_labels``, ``distinct``, ``nulls``, ``kind`` and, for code
+        columns only, ``codes``: ``code``, ``count``, ``label``) and ``migration_columns``
+        (``column``, ``concept``, ``why`` for every guess of :func:`guess_concepts`).
+    """
+    summary = summarise(frame, meta)
+    guesses = guess_concepts([column.name for column in summary.columns], meta)
+    return {
+        "records": summary.records,
+        "format": summary.format,
+        "columns": [column.to_dict(max_codes) for column in summary.columns],
+        "migration_columns": [
+            {"column": g.column, "concept": g.concept, "why": g.why} for g in guesses
+        ],
+    }
+
+
+def summarise(frame: pl.LazyFrame, meta: Metadata) -> Summary:
+    """Count, classify and tabulate every column (two passes over the data).
+
+    Args:
+        frame: The data, lazily.
+        meta: What the file says about itself.
+
+    Returns:
+        The summary, with every code of each code column.
+    """
+    schema = frame.collect_schema()
+    names = schema.names()
+    records, stats = _first_pass(frame, schema)
+    kinds = {
+        name: _kind(schema[name], stats[name], len(meta.value_labels.get(name, {})))
+        for name in names
+    }
+    code_columns = {name: schema[name] for name in names if kinds[name] == "code"}
+    counts = _count_codes(frame, code_columns)
+    columns = []
+    for name in names:
+        labels = meta.value_labels.get(name, {})
+        codes = tuple(
+            CodeCount(code, count, labels.get(code)) for code, count in counts.get(name, [])
+        )
+        columns.append(
+            ColumnSummary(
+                name=name,
+                dtype=str(schema[name]),
+                label=meta.column_labels.get(name),
+                value_labels=len(labels),
+                distinct=stats[name].distinct,
+                nulls=stats[name].nulls,
+                kind=kinds[name],
+                codes=codes,
+            )
+        )
+    return Summary(records, meta.format, tuple(columns))
+
+
+@dataclass(frozen=True)
+class _Stats:
+    nonnull: int
+    nulls: int
+    distinct: int
+    max_length: int | None = None
+    spaced: bool = False
+    integral: bool = True
+
+
+def _first_pass(frame: pl.LazyFrame, schema: pl.Schema) -> tuple[int, dict[str, _Stats]]:
+    """Records, and nulls, distinct values and shape of every column, in one scan."""
+    expressions: list[pl.Expr] = [pl.len().alias("records")]
+    for index, (name, dtype) in enumerate(schema.items()):
+        column = pl.col(name)
+        if dtype.is_float():
+            column = column.fill_nan(None)
+        elif isinstance(dtype, pl.Categorical | pl.Enum):
+            column, dtype = column.cast(pl.String), pl.String()
+        expressions += [
+            column.null_count().alias(f"{index}:nulls"),
+            column.drop_nulls().n_unique().alias(f"{index}:distinct"),
+        ]
+        if dtype == pl.String:
+            stripped = column.str.strip_chars()
+            expressions += [
+                stripped.str.len_chars().max().alias(f"{index}:length"),
+                stripped.str.contains(r"\s").any().alias(f"{index}:spaced"),
+            ]
+        elif dtype.is_float():
+            expressions.append((column == column.round(0)).all().alias(f"{index}:integral"))
+    row = frame.select(expressions).collect().row(0, named=True)
+    records = int(row["records"])
+    stats = {}
+    for index, name in enumerate(schema.names()):
+        nulls = int(row[f"{index}:nulls"])
+        length = row.get(f"{index}:length")
+        stats[name] = _Stats(
+            nonnull=records - nulls,
+            nulls=nulls,
+            distinct=int(row[f"{index}:distinct"]),
+            max_length=None if length is None else int(length),
+            spaced=bool(row.get(f"{index}:spaced") or False),
+            integral=row.get(f"{index}:integral", True) is not False,
+        )
+    return records, stats
+
+
+def _kind(dtype: pl.DataType, stats: _Stats, n_labels: int) -> str:
+    """One of :data:`KINDS`, by the rules of the module docstring."""
+    numeric = dtype.is_numeric()
+    whole = dtype.is_integer() or (dtype.is_float() and stats.integral)
+    is_string = dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)
+    codable = whole or is_string or dtype == pl.Boolean
+    if n_labels and codable and stats.distinct <= max(MAX_CODE_VALUES, 2 * n_labels):
+        return "code"
+    if dtype == pl.Boolean:
+        return "code"
+    if whole and stats.distinct <= MAX_CODE_VALUES:
+        return "code"
+    if is_string and _short_codes(stats):
+        return "code"
+    near_unique = (
+        stats.distinct > MAX_CODE_VALUES and stats.distinct >= IDENTIFIER_SHARE * stats.nonnull
+    )
+    if near_unique and (whole or (is_string and not stats.spaced)):
+        return "identifier"
+    return "number" if numeric else "text"
+
+
+def _short_codes(stats: _Stats) -> bool:
+    if stats.distinct > MAX_CODE_VALUES or stats.spaced:
+        return False
+    length = stats.max_length or 0
+    if length > MAX_CODE_LENGTH:
+        return False
+    return length <= SHORT_CODE_LENGTH or stats.nonnull >= 2 * stats.distinct
+
+
+def _count_codes(
+    frame: pl.LazyFrame, columns: Mapping[str, pl.DataType]
+) -> dict[str, list[tuple[str, int]]]:
+    """Every code of each column with its count, most frequent first, in one scan."""
+    if not columns:
+        return {}
+    expressions = []
+    for index, (name, dtype) in enumerate(columns.items()):
+        column = pl.col(name).fill_nan(None) if dtype.is_float() else pl.col(name)
+        counted = column.drop_nulls().value_counts(name="__count").implode()
+        expressions.append(counted.alias(str(index)))
+    row = frame.select(expressions).collect().row(0)
+    result: dict[str, list[tuple[str, int]]] = {}
+    for name, entries in zip(columns, row, strict=True):
+        merged: dict[str, int] = {}
+        for entry in entries:
+            code = code_text(entry[name])
+            merged[code] = merged.get(code, 0) + int(entry["__count"])
+        result[name] = sorted(merged.items(), key=_frequency_order(merged))
+    return result
+
+
+def _frequency_order(counts: Mapping[str, int]) -> Any:
+    """Sort key: most frequent first, ties by code (numerically when all codes are numbers)."""
+    numeric = all(_as_number(code) is not None for code in counts)
+
+    def key(item: tuple[str, int]) -> tuple[int, float, str]:
+        code, count = item
+        number = _as_number(code) if numeric else None
+        return (-count, number if number is not None else 0.0, code)
+
+    return key
+
+
+def _as_number(code: str) -> float | None:
+    try:
+        return float(code)
+    except ValueError:
+        return None
+
+
+# --- concept guessing -----------------------------------------------------------------------
+
+_C = "country_of_birth"
+_NAMES: dict[str, tuple[str, str]] = {
+    # country of birth
+    "POB": (_C, "name POB is the usual abbreviation of place of birth"),
+    "POBP": (_C, "name POBP is the ACS PUMS place-of-birth code"),
+    "BPL": (_C, "name BPL is the IPUMS birthplace (general)"),
+    "BPLD": (_C, "name BPLD is the IPUMS birthplace (detailed)"),
+    "BPLCOUNTRY": (_C, "name BPLCOUNTRY is the IPUMS International country of birth"),
+    "NATIVITY": (_C, "name NATIVITY is the usual native/foreign-born question"),
+    "CH15": (_C, "name CH15 is the EPH place-of-birth question"),
+    "COB": (_C, "name COB is the usual abbreviation of country of birth"),
+    "BIRTHPLACE": (_C, "name BIRTHPLACE"),
+    "COUNTRY_OF_BIRTH": (_C, "name COUNTRY_OF_BIRTH"),
+    "PAIS_NAC": (_C, "name PAIS_NAC (país de nacimiento)"),
+    "PAISNAC": (_C, "name PAISNAC (país de nacimiento)"),
+    "LUGAR_NAC": (_C, "name LUGAR_NAC (lugar de nacimiento)"),
+    # parents' country of birth
+    "MOTHER_POB": ("country_of_birth_mother", "name MOTHER_POB"),
+    "MBPL": ("country_of_birth_mother", "name MBPL is the IPUMS mother's birthplace"),
+    "BPL_MOM": ("country_of_birth_mother", "name BPL_MOM is the IPUMS mother's birthplace"),
+    "FATHER_POB": ("country_of_birth_father", "name FATHER_POB"),
+    "FBPL": ("country_of_birth_father", "name FBPL is the IPUMS father's birthplace"),
+    "BPL_POP": ("country_of_birth_father", "name BPL_POP is the IPUMS father's birthplace"),
+    # region of birth
+    "REGION_BIRTH": ("place_of_birth", "name REGION_BIRTH"),
+    "REG_BIRTH": ("place_of_birth", "name REG_BIRTH"),
+    # citizenship
+    "CIT": ("citizenship", "name CIT is the usual abbreviation of citizenship"),
+    "CITIZEN": ("citizenship", "name CITIZEN"),
+    "CITIZENSHIP": ("citizenship", "name CITIZENSHIP"),
+    "NATIONALITY": ("citizenship", "name NATIONALITY"),
+    "NACIONALIDAD": ("citizenship", "name NACIONALIDAD"),
+    "NATIONALITE": ("citizenship", "name NATIONALITE"),
+    "CIT_ACQ": ("citizenship_acquisition", "name CIT_ACQ (acquisition of citizenship)"),
+    # arrival
+    "YOA": ("year_of_arrival", "name YOA is the usual abbreviation of year of arrival"),
+    "YRIMMIG": ("year_of_arrival", "name YRIMMIG is the IPUMS year of immigration"),
+    "YEAR_ARRIVAL": ("year_of_arrival", "name YEAR_ARRIVAL"),
+    "YEAR_OF_ARRIVAL": ("year_of_arrival", "name YEAR_OF_ARRIVAL"),
+    "ANO_LLEGADA": ("year_of_arrival", "name ANO_LLEGADA (año de llegada)"),
+    # residence one and five years ago
+    "MIGRATE1": ("residence_1_year_ago", "name MIGRATE1 is the IPUMS migration status, 1 year"),
+    "MIGRATE1D": ("residence_1_year_ago", "name MIGRATE1D is the IPUMS migration status, 1 year"),
+    "RES1": ("residence_1_year_ago", "name RES1 (residence 1 year ago)"),
+    "MIGPLAC1": ("residence_1_year_ago", "name MIGPLAC1 is the IPUMS place 1 year ago"),
+    "MIGRATE5": ("residence_5_years_ago", "name MIGRATE5 is the IPUMS migration status, 5 years"),
+    "MIGRATE5D": ("residence_5_years_ago", "name MIGRATE5D is the IPUMS migration status, 5 years"),
+    "RES5": ("residence_5_years_ago", "name RES5 (residence 5 years ago)"),
+    "CH16": ("residence_5_years_ago", "name CH16 is the EPH residence-five-years-ago question"),
+    "CNT1": ("country_1_year_ago", "name CNT1 (country 1 year ago)"),
+    "CNT5": ("country_5_years_ago", "name CNT5 (country 5 years ago)"),
+    "REG1": ("region_1_year_ago", "name REG1 (region 1 year ago)"),
+    "REG5": ("region_5_years_ago", "name REG5 (region 5 years ago)"),
+    # reason
+    "REASON": ("reason_for_migration", "name REASON"),
+    "WHYMOVE": ("reason_for_migration", "name WHYMOVE is the CPS reason for moving"),
+    "MOTIVO": ("reason_for_migration", "name MOTIVO (motivo de la migración)"),
+    # sex and age
+    "SEX": ("sex", "name SEX"),
+    "SEXO": ("sex", "name SEXO"),
+    "SEXE": ("sex", "name SEXE"),
+    "GENDER": ("sex", "name GENDER"),
+    "CH04": ("sex", "name CH04 is the EPH sex question"),
+    "AGE": ("age", "name AGE"),
+    "EDAD": ("age", "name EDAD"),
+    "CH06": ("age", "name CH06 is the EPH age question"),
+    # weights
+    "PONDERA": (WEIGHT, "name PONDERA is the EPH expansion weight"),
+    "PERWT": (WEIGHT, "name PERWT is the IPUMS person weight"),
+    "WTPER": (WEIGHT, "name WTPER is the IPUMS International person weight"),
+    "ASECWT": (WEIGHT, "name ASECWT is the CPS ASEC weight"),
+    "PWGTP": (WEIGHT, "name PWGTP is the ACS PUMS person weight"),
+    "WEIGHT": (WEIGHT, "name WEIGHT"),
+    "FACTOR": (WEIGHT, "name FACTOR (factor de expansión)"),
+    "FACTOR_EXP": (WEIGHT, "name FACTOR_EXP (factor de expansión)"),
+    "FEX": (WEIGHT, "name FEX (factor de expansión)"),
+    "FEX_C": (WEIGHT, "name FEX_C (factor de expansión)"),
+    "POIDS": (WEIGHT, "name POIDS (poids)"),
+    # identifiers
+    "PERSON_ID": (PERSON_ID, "name PERSON_ID"),
+    "PERSONID": (PERSON_ID, "name PERSONID"),
+    "PID": (PERSON_ID, "name PID"),
+    "HH_ID": (HOUSEHOLD_ID, "name HH_ID"),
+    "HHID": (HOUSEHOLD_ID, "name HHID"),
+    "HOUSEHOLD_ID": (HOUSEHOLD_ID, "name HOUSEHOLD_ID"),
+}
+
+# Person identifiers made of several columns, all of which must be present.
+_COMPOSITE_IDS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("CODUSU", "NRO_HOGAR", "COMPONENTE"), "EPH person id: dwelling, household, member"),
+    (("SERIALNO", "SPORDER"), "ACS PUMS person id: housing unit, person number"),
+    (("SERIAL", "PERNUM"), "IPUMS person id: household serial, person number"),
+)
+
+# Columns that give the detail of another one: CH15_COD holds the country for CH15 = abroad.
+_DETAIL_SUFFIXES = ("_COD", "_CODE")
+_DETAIL_CONCEPTS = {
+    "country_of_birth": "country_of_birth",
+    "residence_1_year_ago": "country_1_year_ago",
+    "residence_5_years_ago": "country_5_years_ago",
+}
+
+
+def _words(*alternatives: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
+
+
+_BIRTH = _words("born", "birth", "birthplace", "naci", "nacio", "nacido", "nacida", "nacimiento",
+                "naissance", "nascimento", "nasceu")  # fmt: skip
+_MOTHER = _words("mother", "mothers", "madre", "mere", "mae")
+_FATHER = _words("father", "fathers", "padre", "pere", "pai")
+_COUNTRY = _words("country", "countries", "pais", "paises", "pays")
+_REGION = _words("region", "province", "provincia", "state", "estado", "department",
+                 "departamento", "departement", "district", "distrito", "municipality",
+                 "municipio", "commune", "county", "comuna", "locality", "localidad")  # fmt: skip
+_ONE_YEAR = re.compile(
+    r"\b(?:(?:1|one|un|uno|a) (?:year|ano|an)|12 (?:months|meses|mois)) ago\b"
+    r"|\bhace (?:1|un|12) (?:ano|meses)\b|\bil y a (?:1|un|12) (?:an|mois)\b|\blast year\b"
+)
+_FIVE_YEARS = re.compile(
+    r"\b(?:5|five) years ago\b|\bhace (?:5|cinco) anos\b|\bil y a (?:5|cinq) ans\b"
+)
+_CITIZEN = _words("citizen", "citizens", "citizenship", "nationality", "nationalite",
+                  "nacionalidad", "nacionalidade", "ciudadania", "ciudadano", "citoyen",
+                  "citoyennete", "cidadania")  # fmt: skip
+_ACQUIRED = re.compile(r"\b(?:acqui\w*|naturali\w*|adquiri\w*|adquisicion|obtention|obtencion)")
+_ARRIVAL = _words("arrival", "arrived", "arrive", "arrivee", "immigrated", "immigration",
+                  "immigrate", "llego", "llegada", "chegada", "entry")  # fmt: skip
+_REASON = _words("reason", "reasons", "motivo", "motivos", "razon", "raison", "motif", "why")
+_RESIDED = _words("live", "lived", "living", "reside", "resided", "residence", "residencia",
+                  "residia", "vivia", "habitait", "residait", "domicile", "domicilio")  # fmt: skip
+_WHEN = _words("year", "date", "ano", "fecha", "annee", "data", "day", "dia", "jour")
+_SEX = _words("sex", "sexo", "sexe", "gender", "genero", "genre")
+_AGE = _words("age", "edad", "idade")
+_WEIGHT = re.compile(
+    r"\b(?:weight|weighting|ponderador|ponderacion|factor de expansion|expansion factor"
+    r"|poids|ponderation|peso)\b"
+)
+_PERSON = re.compile(
+    r"\b(?:person (?:id|identifier|number)|identificador de (?:la )?persona"
+    r"|numero de (?:persona|componente)|identifiant (?:de la )?personne)\b"
+)
+
+
+def normalise_text(text: str) -> str:
+    """Lower-case words without accents or punctuation: "¿Dónde nació?" -> "donde nacio".
+
+    Args:
+        text: A label.
+
+    Returns:
+        The words of the label, separated by single spaces.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", plain).split())
+
+
+def _label_concept(label: str) -> tuple[str, str] | None:
+    """Concept and evidence from a column label, or None."""
+    text = normalise_text(label)
+    shown = f"label {label.strip()!r}"
+    rules: list[tuple[bool, str]] = [
+        (bool(_WEIGHT.search(text)), WEIGHT),
+        (bool(_MOTHER.search(text) and _BIRTH.search(text)), "country_of_birth_mother"),
+        (bool(_FATHER.search(text) and _BIRTH.search(text)), "country_of_birth_father"),
+        (bool(_REASON.search(text)), "reason_for_migration"),
+        (bool(_CITIZEN.search(text) and _ACQUIRED.search(text)), "citizenship_acquisition"),
+        (bool(_CITIZEN.search(text)), "citizenship"),
+        (bool(_ARRIVAL.search(text)), "year_of_arrival"),
+    ]
+    for period, pattern in (("1_year", _ONE_YEAR), ("5_years", _FIVE_YEARS)):
+        if pattern.search(text):
+            if _COUNTRY.search(text):
+                rules.append((True, f"country_{period}_ago"))
+            elif _REGION.search(text):
+                rules.append((True, f"region_{period}_ago"))
+            else:
+                rules.append((True, f"residence_{period}_ago"))
+    if _BIRTH.search(text) and not _WHEN.search(text):
+        regional = _REGION.search(text) and not _COUNTRY.search(text)
+        rules.append((True, "place_of_birth" if regional else "country_of_birth"))
+    rules += [
+        (bool(_SEX.search(text)), "sex"),
+        (bool(_AGE.search(text)), "age"),
+        (bool(_PERSON.search(text)), PERSON_ID),
+    ]
+    for matched, concept in rules:
+        if matched:
+            return concept, shown
+    return None
+
+
+_ORDER = {name: rank for rank, name in enumerate((*DATA_ROLES, *CONCEPTS))}
+
+
+def guess_concepts(columns: Sequence[str], meta: Metadata) -> list[Guess]:
+    """Guess which columns hold which concepts, from their names and labels.
+
+    A column gets at most one concept: a known name (``POB``, ``CH15``, ``PERWT``...) wins
+    over its label (in English, Spanish or French: "Country of birth", "¿Dónde nació?",
+    "Pays de naissance"). A concept may be guessed for two columns only when the ``why``
+    says so: the parts of a composite person id, the detail column of a gate question
+    (CH15_COD beside CH15), or a second candidate, whose ``why`` names the first.
+
+    Args:
+        columns: Column names of the data file, in file order.
+        meta: What the file says about itself (column labels are used).
+
+    Returns:
+        Guesses ordered by concept (data roles first, then :data:`CONCEPTS` order), the best
+        candidate of each concept first.
+    """
+    names = {column.upper(): column for column in columns}
+    found: dict[str, tuple[int, str, str]] = {}  # column -> (strength, concept, why)
+    for parts, why in _COMPOSITE_IDS:
+        if all(part in names for part in parts):
+            for part in parts:
+                found[names[part]] = (3, PERSON_ID, f"{' + '.join(parts)} together are the {why}")
+    for column in columns:
+        if column in found:
+            continue
+        known = _NAMES.get(column.upper())
+        label = meta.column_labels.get(column)
+        from_label = _label_concept(label) if label else None
+        if known:
+            found[column] = (2, *known)
+        elif from_label:
+            found[column] = (1, *from_label)
+    _add_detail_columns(columns, found)
+
+    position = {column: index for index, column in enumerate(columns)}
+    ordered = sorted(
+        found.items(),
+        key=lambda item: (_ORDER.get(item[1][1], 99), -item[1][0], position[item[0]]),
+    )
+    guesses: list[Guess] = []
+    first: dict[str, str] = {}
+    for column, (strength, concept, why) in ordered:
+        if concept in first and concept != PERSON_ID and strength > 0:
+            why = f"{why}; a second candidate for {concept}: the draft uses {first[concept]}"
+        first.setdefault(concept, column)
+        guesses.append(Guess(column, concept, why))
+    return guesses
+
+
+def detail_base(column: str, columns: Sequence[str]) -> str | None:
+    """The question a detail column belongs to: CH15 for CH15_COD, or None.
+
+    Args:
+        column: A column name.
+        columns: All column names.
+
+    Returns:
+        The base column, if ``column`` ends in ``_COD`` or ``_CODE`` and it exists.
+    """
+    for suffix in _DETAIL_SUFFIXES:
+        if column.upper().endswith(suffix):
+            base = column[: -len(suffix)]
+            if base in columns:
+                return base
+    return None
+
+
+def _add_detail_columns(columns: Sequence[str], found: dict[str, tuple[int, str, str]]) -> None:
+    for column in columns:
+        base = detail_base(column, columns)
+        if column in found or base is None or base not in found:
+            continue
+        concept = _DETAIL_CONCEPTS.get(found[base][1])
+        if concept is None:
+            continue
+        found[column] = (
+            0,
+            concept,
+            f"name {column} looks like the detail of {base}: the country where {base} says "
+            f"abroad; a profile reads it through a gate on {base}",
+        )
