@@ -33,6 +33,8 @@ test: lint
 sample-data: $(VENV)/.installed
 	$(BIN)/censusmig sample --persons 20000 --seed 2025 --out sample_microdata/census.csv
 	$(BIN)/censusmig sample --persons 20000 --seed 2025 --out sample_microdata/census.parquet
+	$(BIN)/censusmig sample --persons 20000 --seed 2025 --out sample_microdata/census.sav
+	$(BIN)/censusmig sample --persons 20000 --seed 2025 --out sample_microdata/census.dta
 
 golden: $(VENV)/.installed
 	$(BIN)/python scripts/update_golden.py

@@ -9,11 +9,12 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,20 @@ import polars as pl
 
 from censusmig import __version__
 from censusmig.errors import CensusmigError, InputError, nearest
+from censusmig.readers.convert import Conversion, convert_to_parquet
+from censusmig.readers.draft import draft_profile
+from censusmig.readers.formats import Progress as Progress  # re-exported for the CLI
+from censusmig.readers.formats import ReadOptions as ReadOptions
+from censusmig.readers.formats import Source, open_microdata
+from censusmig.readers.inspect import inspect_data
 from censusmig.readers.profile import Profile, read_profile
-from censusmig.readers.scan import file_facts, scan_microdata
+from censusmig.readers.scan import file_facts
 from censusmig.recipes.catalog import Skipped, load_catalog, select_recipes
 from censusmig.recipes.model import Recipe
 from censusmig.renderers.report import write_report
 from censusmig.renderers.tidy_csv import write_csv
 from censusmig.renderers.workbook import write_workbook
+from censusmig.tables.checks import CheckReport, run_checks
 from censusmig.tables.engine import RunResult, compute_tables
 from censusmig.tables.table import Table
 
@@ -88,6 +96,7 @@ def tabulate(
     formats: Sequence[str] = FORMATS,
     command: Sequence[str] | None = None,
     batch_rows: int | None = None,
+    read_options: ReadOptions | None = None,
 ) -> Tabulation:
     """Compute the tables of the chosen recipes (all the profile can serve by default).
 
@@ -101,6 +110,7 @@ def tabulate(
         command: Command line to record in the manifest (defaults to ``sys.argv``).
         batch_rows: Read the file in slices of this many records, so memory stays bounded;
             by default Parquet files above :data:`AUTO_BATCH_ROWS` records are sliced.
+        read_options: How to read the data file (delimiter, encoding, codebook...).
 
     Returns:
         The tables, the skipped recipes, the manifest and the files written.
@@ -113,18 +123,22 @@ def tabulate(
     loaded = read_profile(profile_path)
     catalog = load_catalog(Path(folder) for folder in recipes_dirs)
     chosen, skipped = select_recipes(catalog, loaded, recipes)
-    frame = scan_microdata(data_path)
-    loaded.check_columns(tuple(frame.collect_schema().names()), str(data_path))
     if batch_rows is not None and batch_rows < 1:
         raise CensusmigError(f"--batch-rows must be at least 1 (got {batch_rows})")
-    if batch_rows is None and data_path.suffix.lower() != ".csv":
-        records = int(frame.select(pl.len()).collect().item())  # Parquet metadata only
-        batch_rows = AUTO_BATCH_ROWS if records > AUTO_BATCH_ROWS else None
-    try:
-        result = compute_tables(frame.select(loaded.columns()), loaded, chosen, batch_rows)
-    except pl.exceptions.PolarsError as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise InputError(f"{data_path}: cannot tabulate: {first}") from None
+    with open_microdata(data_path, read_options) as source:
+        loaded = with_file_labels(loaded, source)
+        frame = source.frame
+        loaded.check_columns(tuple(frame.collect_schema().names()), str(data_path))
+        if batch_rows is None and source.text_file is None:
+            records = int(frame.select(pl.len()).collect().item())  # Parquet metadata only
+            batch_rows = AUTO_BATCH_ROWS if records > AUTO_BATCH_ROWS else None
+        try:
+            result = compute_tables(frame.select(loaded.columns()), loaded, chosen, batch_rows)
+            checked = time.perf_counter()
+            edits = run_checks(frame.select(loaded.columns()), loaded)
+            check_seconds = time.perf_counter() - checked
+        except pl.exceptions.PolarsError as error:
+            raise source.explain(error) from None
     facts = file_facts(data_path)
     manifest: dict[str, Any] = {
         "censusmig_version": __version__,
@@ -149,6 +163,7 @@ def tabulate(
         "tables": [_table_entry(table) for table in result.tables],
         "unknown_codes": {k: dict(v) for k, v in result.unknown_codes.items()},
         "weight_problems": dict(result.weight_problems),
+        "edit_checks": edits.to_dict(),
         "timings_seconds": {},
     }
     outputs: tuple[Path, ...] = ()
@@ -156,11 +171,23 @@ def tabulate(
         outputs = _write_outputs(result, loaded, Path(out), formats, manifest)
     manifest["timings_seconds"] = {
         **{k: round(v, 4) for k, v in result.seconds.items()},
+        "edit_checks": round(check_seconds, 4),
         "total": round(time.perf_counter() - started, 4),
     }
     if out is not None:
         outputs += (_write_manifest(Path(out), manifest),)
     return Tabulation(result.tables, tuple(skipped), manifest, outputs)
+
+
+def with_file_labels(profile: Profile, source: Source) -> Profile:
+    """Use the file's value labels for geography levels whose profile gives no labels."""
+    levels = tuple(
+        replace(level, labels=dict(source.meta.value_labels[level.column]))
+        if not level.labels and source.meta.value_labels.get(level.column)
+        else level
+        for level in profile.geography
+    )
+    return replace(profile, geography=levels)
 
 
 def _recipe_entry(recipe: Recipe) -> dict[str, Any]:
@@ -219,6 +246,19 @@ def quality_rows(manifest: dict[str, Any]) -> list[list[object]]:
                     "",
                 ]
             )
+    for result in manifest.get("edit_checks", {}).get("results", []):
+        if result["skipped"]:
+            continue
+        rows.append(
+            [
+                f"Edit check ({result['severity']}): {result['title']}",
+                result["records"],
+                "",
+                "",
+                "",
+                _pairs(result["detail"]) if result["detail"] else "",
+            ]
+        )
     for concept, codes in manifest["unknown_codes"].items():
         rows.append(
             [
@@ -290,18 +330,61 @@ def write_sample(persons: int, seed: int, out: str | Path) -> Path:
     """
     path = Path(out)
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise CensusmigError(f"{path}: the sample is written as .csv or .parquet, not {suffix!r}")
+    if suffix not in SAMPLE_SUFFIXES:
+        raise CensusmigError(
+            f"{path}: the sample is written as {', '.join(SAMPLE_SUFFIXES)}, not {suffix!r}"
+        )
     if persons < 1:
         raise CensusmigError(f"--persons must be at least 1 (got {persons})")
     from censusmig.synth import iter_census_chunks  # numpy is imported only when generating
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_chunks(iter_census_chunks(persons, seed), path)
+        if suffix in (".sav", ".dta"):
+            _write_labelled(pl.concat(iter_census_chunks(persons, seed)), path)
+        else:
+            _write_chunks(iter_census_chunks(persons, seed), path)
     except OSError as error:
         raise CensusmigError(f"cannot write {path}: {error.strerror}") from None
     return path
+
+
+SAMPLE_SUFFIXES = (".csv", ".parquet", ".sav", ".dta")
+
+
+def _write_labelled(frame: pl.DataFrame, path: Path) -> None:
+    """Write SPSS or Stata with the sample's value labels (and SPSS user-missing codes).
+
+    pyreadstat writes a whole frame at once, so these formats are held in memory; they are
+    meant for the sample and workshop files, not for a full census.
+    """
+    import pyreadstat
+
+    from censusmig.synth.labels import COLUMN_LABELS, MISSING_CODES, value_labels
+
+    labels: dict[str, dict[int | float, str]] = {
+        column: {code: label for code, label in codes.items()}
+        for column, codes in value_labels().items()
+    }
+    column_labels: dict[str, str | None] = dict(COLUMN_LABELS)
+    if path.suffix.lower() == ".sav":
+        pyreadstat.write_sav(
+            frame,
+            path,
+            file_label="Sample census of Quetzalia (fictional, synthetic)",
+            row_compress=True,
+            column_labels=column_labels,
+            variable_value_labels=labels,
+            missing_ranges={k: list(v) for k, v in MISSING_CODES.items()},
+        )
+    else:
+        pyreadstat.write_dta(
+            frame,
+            path,
+            file_label="Sample census of Quetzalia (synthetic)",
+            column_labels=column_labels,
+            variable_value_labels=labels,
+        )
 
 
 def _write_chunks(chunks: Iterable[pl.DataFrame], path: Path) -> None:
@@ -327,6 +410,161 @@ def _write_chunks(chunks: Iterable[pl.DataFrame], path: Path) -> None:
     finally:
         if writer is not None:
             writer.close()
+
+
+def convert(
+    data: str | Path,
+    to: str | Path,
+    *,
+    profile: str | Path | None = None,
+    read_options: ReadOptions | None = None,
+    progress: Progress | None = None,
+) -> Conversion:
+    """Convert a data file to Parquet (streaming), keeping value labels and missing codes.
+
+    Args:
+        data: Any supported data file.
+        to: The ``.parquet`` file to write.
+        profile: If given, keep only the columns this profile names (checked first).
+        read_options: How to read the data file.
+        progress: Called with (records written, records in all).
+
+    Returns:
+        What was written.
+
+    Raises:
+        CensusmigError: Bad input, profile or target.
+    """
+    columns = read_profile(Path(profile)).columns() if profile is not None else None
+    return convert_to_parquet(
+        Path(data), Path(to), read_options, columns=columns, progress=progress
+    )
+
+
+def inspect(
+    data: str | Path, *, read_options: ReadOptions | None = None, max_codes: int = 30
+) -> dict[str, Any]:
+    """Describe a data file: records, columns, types, labels, code frequencies, guesses.
+
+    Only codes are listed, never free-text values or identifiers.
+
+    Args:
+        data: Any supported data file.
+        read_options: How to read it.
+        max_codes: Most frequent codes listed per column.
+
+    Returns:
+        A JSON-able description (``records`` is the record count).
+
+    Raises:
+        CensusmigError: The file cannot be read.
+    """
+    path = Path(data)
+    with open_microdata(path, read_options) as source:
+        try:
+            report = inspect_data(source.frame, source.meta, max_codes=max_codes)
+        except pl.exceptions.PolarsError as error:
+            raise source.explain(error) from None
+    return {"path": str(path), **report}
+
+
+def init_profile(
+    data: str | Path,
+    out: str | Path,
+    *,
+    read_options: ReadOptions | None = None,
+    country: str | None = None,
+    reference_date: str | dt.date | None = None,
+    force: bool = False,
+) -> Path:
+    """Draft a profile for a data file and write it; the draft is validated before it is kept.
+
+    Args:
+        data: Any supported data file.
+        out: Profile file to write.
+        read_options: How to read the data.
+        country: Census country (ISO alpha-3), if known.
+        reference_date: Census reference date (``YYYY-MM-DD``), if known.
+        force: Replace ``out`` if it exists.
+
+    Returns:
+        The profile written.
+
+    Raises:
+        CensusmigError: Unreadable data, bad option, or ``out`` exists without ``force``.
+    """
+    path, target = Path(data), Path(out)
+    if target.exists() and not force:
+        raise CensusmigError(f"{target} exists; use --force to replace it")
+    if country is not None and not (len(country) == 3 and country.isalpha()):
+        raise CensusmigError(
+            f"--country must be an ISO 3166 alpha-3 code such as ARG (got {country!r})"
+        )
+    when = _date(reference_date)
+    with open_microdata(path, read_options) as source:
+        try:
+            text = draft_profile(
+                source.frame,
+                source.meta,
+                path,
+                country=country.upper() if country else None,
+                reference_date=when,
+            )
+        except pl.exceptions.PolarsError as error:
+            raise source.explain(error) from None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise CensusmigError(f"cannot write {target}: {error.strerror}") from None
+    read_profile(target)  # a draft that does not validate is a bug, reported as such
+    return target
+
+
+def _date(value: str | dt.date | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CensusmigError(
+            f"--reference-date must be a date such as 2016-10-01 (got {value!r})"
+        ) from None
+
+
+def check(
+    data: str | Path,
+    profile: str | Path,
+    *,
+    read_options: ReadOptions | None = None,
+    show_ids: bool = False,
+    max_ids: int = 100,
+) -> CheckReport:
+    """Run the edit checks on a data file described by a profile.
+
+    Args:
+        data: Any supported data file.
+        profile: Its profile.
+        read_options: How to read the data.
+        show_ids: List the ids of failing records (never other values).
+        max_ids: Ids listed per check at most.
+
+    Returns:
+        The report; ``report.problems`` is True when an error-level check failed.
+
+    Raises:
+        CensusmigError: Bad input or profile.
+    """
+    data_path = Path(data)
+    loaded = read_profile(Path(profile))
+    with open_microdata(data_path, read_options) as source:
+        loaded.check_columns(tuple(source.frame.collect_schema().names()), str(data_path))
+        try:
+            return run_checks(
+                source.frame.select(loaded.columns()), loaded, show_ids=show_ids, max_ids=max_ids
+            )
+        except pl.exceptions.PolarsError as error:
+            raise source.explain(error) from None
 
 
 def list_recipes(recipes_dirs: Iterable[str | Path] = ()) -> list[dict[str, Any]]:

@@ -9,13 +9,17 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import rich.progress
 import typer
 from rich.console import Console
 
 from censusmig import __version__, api
+from censusmig.api import Progress, ReadOptions
 from censusmig.concepts import DIMENSIONS
 from censusmig.errors import EXIT_CANNOT_RUN, EXIT_PROBLEMS, CensusmigError
 
@@ -28,8 +32,17 @@ app = typer.Typer(
 )
 recipes_app = typer.Typer(help="List and explain the table recipes.", no_args_is_help=True)
 app.add_typer(recipes_app, name="recipes")
+profile_app = typer.Typer(
+    help="Draft and check profiles for real data files.", no_args_is_help=True
+)
+app.add_typer(profile_app, name="profile")
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DATA_HELP = (
+    "Person file: .csv, .tsv, .parquet, .sav, .dta, fixed-width text with --codebook, or an "
+    "IPUMS DDI .xml; optionally .gz or .zip."
+)
 
 
 class _State:
@@ -68,9 +81,65 @@ def main(
     _State.quiet = quiet
 
 
+Delimiter = Annotated[
+    str | None,
+    typer.Option(
+        "--delimiter", help="Field separator of a text file: one character, or tab, semicolon."
+    ),
+]
+Encoding = Annotated[
+    str, typer.Option("--encoding", help="Text encoding: utf-8 (default), latin-1, cp1252...")
+]
+NoHeader = Annotated[
+    bool,
+    typer.Option(
+        "--no-header", help="The CSV has no header line (columns are named column_1, column_2...)."
+    ),
+]
+Codebook = Annotated[
+    Path | None,
+    typer.Option(
+        "--codebook", help="Codebook of a fixed-width file: IPUMS DDI .xml or CSPro .dcf."
+    ),
+]
+Record = Annotated[
+    str | None,
+    typer.Option("--record", help="Record type to read from a hierarchical fixed-width file."),
+]
+
+
+def read_options(
+    delimiter: str | None, encoding: str, no_header: bool, codebook: Path | None, record: str | None
+) -> ReadOptions:
+    """The reading options given on the command line."""
+    return ReadOptions(delimiter, encoding, not no_header, codebook, record)
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Progress | None]:
+    """A rich progress bar on stderr (none with ``--quiet``), fed by a progress callback."""
+    if _State.quiet:
+        yield None
+        return
+    with rich.progress.Progress(
+        rich.progress.TextColumn("{task.description}"),
+        rich.progress.BarColumn(),
+        rich.progress.MofNCompleteColumn(),
+        rich.progress.TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
 @app.command()
 def tabulate(
-    data: Annotated[Path, typer.Argument(help="Person file: .csv or .parquet.")],
+    data: Annotated[Path, typer.Argument(help=DATA_HELP)],
     profile: Annotated[
         Path, typer.Option("--profile", "-p", help="Profile TOML mapping columns to concepts.")
     ],
@@ -97,6 +166,11 @@ def tabulate(
             "files above 5,000,000 records are read in slices of that size.",
         ),
     ] = None,
+    delimiter: Delimiter = None,
+    encoding: Encoding = "utf-8",
+    no_header: NoHeader = False,
+    codebook: Codebook = None,
+    record: Record = None,
 ) -> None:
     """Compute the migration tables of DATA and write them to OUT.
 
@@ -115,6 +189,7 @@ def tabulate(
             formats=formats,
             command=["censusmig", *sys.argv[1:]],
             batch_rows=batch_rows,
+            read_options=read_options(delimiter, encoding, no_header, codebook, record),
         )
     except CensusmigError as error:
         raise fail(error) from None
@@ -136,7 +211,12 @@ def tabulate(
 
 @app.command()
 def sample(
-    out: Annotated[Path, typer.Option("--out", "-o", help="File to write: .csv or .parquet.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="File to write: .csv, .parquet, .sav (SPSS) or .dta (Stata)."
+        ),
+    ],
     persons: Annotated[int, typer.Option("--persons", "-n", help="Number of persons.")] = 20_000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same file).")] = 2025,
 ) -> None:
@@ -147,6 +227,194 @@ def sample(
     except CensusmigError as error:
         raise fail(error) from None
     typer.echo(str(path))
+
+
+@app.command()
+def convert(
+    data: Annotated[Path, typer.Argument(help=DATA_HELP)],
+    to: Annotated[Path, typer.Option("--to", help="Parquet file to write.")],
+    profile: Annotated[
+        Path | None,
+        typer.Option("--profile", "-p", help="Keep only the columns this profile names."),
+    ] = None,
+    delimiter: Delimiter = None,
+    encoding: Encoding = "utf-8",
+    no_header: NoHeader = False,
+    codebook: Codebook = None,
+    record: Record = None,
+) -> None:
+    """Convert DATA to Parquet, streaming, keeping value labels and missing-value codes.
+
+    Later runs on the Parquet file are the fast path. Prints the file written on stdout.
+    """
+    options = read_options(delimiter, encoding, no_header, codebook, record)
+    try:
+        with progress_bar(f"Converting {data.name}") as progress:
+            done = api.convert(data, to, profile=profile, read_options=options, progress=progress)
+    except CensusmigError as error:
+        raise fail(error) from None
+    typer.echo(str(done.target))
+    status(
+        f"{done.records:,} records, {done.columns} columns, value labels of "
+        f"{done.labelled_columns} columns kept"
+    )
+
+
+@app.command()
+def inspect(
+    data: Annotated[Path, typer.Argument(help=DATA_HELP)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the inspection as JSON.")] = False,
+    max_codes: Annotated[
+        int, typer.Option("--max-codes", help="Most frequent codes listed per column.")
+    ] = 30,
+    delimiter: Delimiter = None,
+    encoding: Encoding = "utf-8",
+    no_header: NoHeader = False,
+    codebook: Codebook = None,
+    record: Record = None,
+) -> None:
+    """Describe DATA: records, columns, types, labels, code frequencies, migration questions.
+
+    Only codes are listed, never free-text values or identifiers.
+    """
+    options = read_options(delimiter, encoding, no_header, codebook, record)
+    try:
+        report = api.inspect(data, read_options=options, max_codes=max_codes)
+    except CensusmigError as error:
+        raise fail(error) from None
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    typer.echo(_describe(data, report))
+
+
+def _describe(data: Path, report: dict[str, Any]) -> str:
+    lines = [
+        f"{data}: {report['records']:,} records, {len(report['columns'])} columns "
+        f"({report['format']})",
+        "",
+    ]
+    for column in report["columns"]:
+        label = f" - {column['label']}" if column.get("label") else ""
+        lines.append(
+            f"{column['name']}{label}: {column['type']}, {column['kind']}, "
+            f"{column['distinct']:,} distinct, {column['nulls']:,} empty"
+        )
+        codes = column.get("codes") or []
+        if codes:
+            shown = "; ".join(
+                f"{c['code']}" + (f" {c['label']}" if c.get("label") else "") + f" ({c['count']:,})"
+                for c in codes
+            )
+            lines.append(textwrap.fill(shown, 96, initial_indent="    ", subsequent_indent="    "))
+    guesses = report.get("migration_columns") or []
+    lines.append("")
+    lines.append("Columns that look like census questions:" if guesses else "No column guessed.")
+    lines += [f"  {g['column']} -> {g['concept']} ({g['why']})" for g in guesses]
+    return "\n".join(lines)
+
+
+@app.command()
+def check(
+    data: Annotated[Path, typer.Argument(help=DATA_HELP)],
+    profile: Annotated[
+        Path, typer.Option("--profile", "-p", help="Profile TOML mapping columns to concepts.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    show_ids: Annotated[
+        bool, typer.Option("--show-ids", help="List the ids of failing records (no other values).")
+    ] = False,
+    max_ids: Annotated[int, typer.Option("--max-ids", help="Ids listed per check.")] = 100,
+    delimiter: Delimiter = None,
+    encoding: Encoding = "utf-8",
+    no_header: NoHeader = False,
+    codebook: Codebook = None,
+    record: Record = None,
+) -> None:
+    """Run the edit checks an NSO runs before tabulating; exit 1 if any error is found.
+
+    Codes outside the code map, ages outside 0-120, years of arrival after the census or
+    before birth, native-born with a year of arrival, residence 5 years ago for children
+    under 5, citizens by birth born abroad to foreign-born parents (warning), bad weights,
+    duplicate person ids.
+    """
+    options = read_options(delimiter, encoding, no_header, codebook, record)
+    try:
+        report = api.check(data, profile, read_options=options, show_ids=show_ids, max_ids=max_ids)
+    except CensusmigError as error:
+        raise fail(error) from None
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(_check_text(report))
+    if report.problems:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+def _check_text(report: Any) -> str:
+    lines = [f"{report.records:,} records checked"]
+    for result in report.results:
+        if result.skipped:
+            lines.append(f"  skipped  {result.id}: {result.skipped}")
+            continue
+        mark = "ok     " if result.records == 0 else result.severity.upper().ljust(7)
+        lines.append(f"  {mark}  {result.id}: {result.records:,} record(s) - {result.title}")
+        if result.detail:
+            shown = "; ".join(f"{k}: {v:,}" for k, v in result.detail.items())
+            lines.append(
+                textwrap.fill(
+                    shown, 96, initial_indent="           ", subsequent_indent="           "
+                )
+            )
+        if result.ids:
+            lines.append(
+                textwrap.fill(
+                    "ids: " + ", ".join(result.ids),
+                    96,
+                    initial_indent="           ",
+                    subsequent_indent="           ",
+                )
+            )
+    lines.append("Problems found: see the errors above." if report.problems else "No errors found.")
+    return "\n".join(lines)
+
+
+@profile_app.command("init")
+def profile_init(
+    data: Annotated[Path, typer.Argument(help=DATA_HELP)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Profile TOML file to write.")],
+    country: Annotated[
+        str | None, typer.Option("--country", help="Census country, ISO alpha-3 (e.g. ARG).")
+    ] = None,
+    reference_date: Annotated[
+        str | None, typer.Option("--reference-date", help="Census reference date, YYYY-MM-DD.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
+    delimiter: Delimiter = None,
+    encoding: Encoding = "utf-8",
+    no_header: NoHeader = False,
+    codebook: Codebook = None,
+    record: Record = None,
+) -> None:
+    """Draft a profile for DATA from its column names, labels and codes.
+
+    Every guess is marked GUESS and every open point REVIEW in a comment; country labels that
+    could not be matched to ISO codes are listed. The draft validates; review it before use.
+    """
+    options = read_options(delimiter, encoding, no_header, codebook, record)
+    try:
+        path = api.init_profile(
+            data,
+            out,
+            read_options=options,
+            country=country,
+            reference_date=reference_date,
+            force=force,
+        )
+    except CensusmigError as error:
+        raise fail(error) from None
+    typer.echo(str(path))
+    status(f"Draft profile written to {path}: review every GUESS and REVIEW comment.")
 
 
 @recipes_app.command("list")

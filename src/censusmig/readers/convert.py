@@ -1,0 +1,177 @@
+"""Converting any supported data file to Parquet, streaming, with its metadata kept.
+
+Later runs on the Parquet file are the fast path: it is scanned lazily, read column by column,
+and the value labels, missing codes and column labels of the original file travel in its schema
+metadata (key :data:`censusmig.readers.meta.PARQUET_KEY`), where ``inspect`` and ``profile
+init`` find them again.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import polars as pl
+
+from censusmig.errors import CensusmigError, InputError
+from censusmig.readers.formats import (
+    Progress,
+    ReadOptions,
+    detect_kind,
+    open_microdata,
+    unpack,
+    write_stat_file_as_parquet,
+)
+from censusmig.readers.meta import PARQUET_KEY, Metadata
+
+ROW_GROUP_ROWS = 500_000
+"""Records per Parquet row group: big enough for fast scans, small enough to stream."""
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """What :func:`convert_to_parquet` did.
+
+    Attributes:
+        source: The file read.
+        target: The Parquet file written.
+        records: Records written.
+        columns: Columns written.
+        labelled_columns: Columns whose value labels were kept.
+    """
+
+    source: Path
+    target: Path
+    records: int
+    columns: int
+    labelled_columns: int
+
+
+def convert_to_parquet(
+    source: Path,
+    target: Path,
+    options: ReadOptions | None = None,
+    *,
+    columns: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> Conversion:
+    """Stream a data file into a Parquet file, keeping its metadata.
+
+    Args:
+        source: Any file :func:`censusmig.readers.formats.open_microdata` reads.
+        target: The ``.parquet`` file to write (replaced if it exists).
+        options: How to read the source.
+        columns: Keep only these columns (those a profile names); all when None.
+        progress: Called with (records written, records in all) as the conversion goes.
+
+    Returns:
+        What was written.
+
+    Raises:
+        InputError: The source cannot be read, or a column asked for is absent.
+        CensusmigError: The target is not a ``.parquet`` path or cannot be written.
+    """
+    options = options or ReadOptions()
+    if target.suffix.lower() not in (".parquet", ".pq"):
+        raise CensusmigError(f"--to must name a .parquet file (got {target})")
+    if target.resolve() == source.resolve():
+        raise CensusmigError(f"--to {target} is the input file itself; choose another name")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if columns is None and detect_kind(source, options) in ("sav", "dta"):
+            # pyreadstat's chunks go straight to the target: one copy, not two.
+            with tempfile.TemporaryDirectory(prefix="censusmig-") as work:
+                plain = unpack(source, Path(work))
+                kind = detect_kind(source, options)
+                meta = write_stat_file_as_parquet(plain, kind, target, progress, source)
+            written = pl.scan_parquet(target)
+            return Conversion(
+                source,
+                target,
+                int(written.select(pl.len()).collect().item()),
+                len(written.collect_schema()),
+                len(meta.value_labels),
+            )
+        with open_microdata(source, options, progress) as opened:
+            frame = opened.frame
+            if columns is not None:
+                names = frame.collect_schema().names()
+                missing = [c for c in columns if c not in names]
+                if missing:
+                    raise InputError(
+                        f"{source}: column(s) named in the profile are not in the data: "
+                        + ", ".join(missing)
+                    )
+                frame = frame.select(columns)
+            meta = opened.meta
+            if columns is not None:
+                meta = _only(meta, columns)
+            try:
+                total = int(frame.select(pl.len()).collect().item())
+                records = _write_batches(frame, target, meta.to_json(), total, progress)
+            except pl.exceptions.PolarsError as error:
+                raise opened.explain(error) from None
+            return Conversion(
+                source, target, records, len(frame.collect_schema()), len(meta.value_labels)
+            )
+    except OSError as error:
+        raise CensusmigError(f"cannot write {target}: {error.strerror or error}") from None
+
+
+def _only(meta: Metadata, columns: Sequence[str]) -> Metadata:
+    keep = set(columns)
+    return replace(
+        meta,
+        column_labels={k: v for k, v in meta.column_labels.items() if k in keep},
+        value_labels={k: v for k, v in meta.value_labels.items() if k in keep},
+        missing={k: v for k, v in meta.missing.items() if k in keep},
+        missing_ranges={k: v for k, v in meta.missing_ranges.items() if k in keep},
+    )
+
+
+def _write_batches(
+    frame: pl.LazyFrame, target: Path, metadata: bytes, total: int, progress: Progress | None
+) -> int:
+    """Write a lazy frame batch by batch (streaming), in row groups of about ROW_GROUP_ROWS."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    partial = target.with_name(target.name + ".partial")
+    writer: pq.ParquetWriter | None = None
+    pending: list[pa.Table] = []
+    pending_rows = 0
+    done = 0
+
+    def flush() -> None:
+        nonlocal writer, pending, pending_rows
+        if not pending:
+            return
+        table = pa.concat_tables(pending)
+        if writer is None:
+            schema = table.schema.with_metadata({PARQUET_KEY: metadata})
+            writer = pq.ParquetWriter(partial, schema, compression="zstd")
+        writer.write_table(table.cast(writer.schema), row_group_size=ROW_GROUP_ROWS)
+        pending, pending_rows = [], 0
+
+    try:
+        for batch in frame.collect_batches():
+            pending.append(batch.to_arrow())
+            pending_rows += batch.height
+            done += batch.height
+            if pending_rows >= ROW_GROUP_ROWS:
+                flush()
+            if progress is not None:
+                progress(done, total)
+        flush()
+        if writer is None:
+            schema = frame.head(0).collect().to_arrow().schema
+            pq.write_table(
+                pa.Table.from_batches([], schema.with_metadata({PARQUET_KEY: metadata})), partial
+            )
+    finally:
+        if writer is not None:
+            writer.close()
+    partial.replace(target)
+    return done

@@ -1,0 +1,598 @@
+"""Opening microdata files of every supported format as one lazy frame plus their metadata.
+
+=====================  ==========================================  ==========================
+format                 how it is read                              metadata
+=====================  ==========================================  ==========================
+CSV / TSV              ``pl.scan_csv`` (lazy); other encodings     none
+                       are transcoded to UTF-8 first, streaming
+Parquet                ``pl.scan_parquet`` (lazy)                  what ``convert`` stored
+SPSS ``.sav``          pyreadstat in chunks -> temporary Parquet   value labels, user missing
+Stata ``.dta``         pyreadstat in chunks -> temporary Parquet   value labels
+fixed-width text       a codebook (IPUMS DDI ``.xml`` or CSPro     the codebook's labels and
+                       ``.dcf``), sliced lazily line by line       missing codes
+=====================  ==========================================  ==========================
+
+Any of them may be compressed as ``.gz`` or inside a ``.zip``; the member is unpacked to a
+temporary file in blocks. Temporary files live as long as the :class:`Source` (a context
+manager), so memory stays bounded whatever the size of the input.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import shutil
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+import polars as pl
+
+from censusmig.errors import CensusmigError, InputError, nearest
+from censusmig.readers.meta import PARQUET_KEY, Metadata, code_text
+
+Progress = Callable[[int, int | None], None]
+"""Called with (records done, records in all or None) while a file is read in chunks."""
+
+KINDS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".sav": "sav",
+    ".zsav": "sav",
+    ".dta": "dta",
+    ".dat": "fixed-width",
+    ".xml": "ddi",
+}
+COMPRESSION = (".gz", ".zip")
+
+ENCODINGS = ("utf-8", "latin-1", "cp1252", "utf-16", "iso-8859-15", "cp850", "mac-roman")
+"""Encodings suggested in messages; any encoding Python knows is accepted."""
+
+CHUNK_ROWS = 200_000
+"""Records per chunk when a file has to be read by a library that is not lazy (pyreadstat)."""
+
+_BLOCK = 1 << 22
+_SNIFF_BYTES = 1 << 22
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a data file; the defaults suit most files.
+
+    Attributes:
+        delimiter: Field separator of a text file; None means tab for ``.tsv`` and a comma
+            otherwise.
+        encoding: Text encoding of CSV and fixed-width files (any name Python knows).
+        header: Whether the first line of a CSV holds the column names.
+        codebook: The codebook of a fixed-width file: IPUMS DDI ``.xml`` or CSPro ``.dcf``.
+        record: Record type to read from a hierarchical fixed-width file (CSPro record name,
+            IPUMS record type); by default the person record.
+    """
+
+    delimiter: str | None = None
+    encoding: str = "utf-8"
+    header: bool = True
+    codebook: Path | None = None
+    record: str | None = None
+
+
+@dataclass
+class Source:
+    """An opened data file: a lazy frame over its records and what the file says about them.
+
+    Use it as a context manager; temporary files made while opening it are removed on exit.
+
+    Attributes:
+        path: The file the user named.
+        frame: Lazy frame over the records.
+        meta: Value labels, missing codes and column labels from the file.
+        text_file: For text formats, the UTF-8 file Polars reads (for error messages).
+    """
+
+    path: Path
+    frame: pl.LazyFrame
+    meta: Metadata
+    text_file: Path | None = None
+    _workdir: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        """Remove temporary files."""
+        if self._workdir is not None:
+            self._workdir.cleanup()
+            self._workdir = None
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def explain(self, error: pl.exceptions.PolarsError) -> InputError:
+        """Turn a Polars error raised while reading into a message that says where and why."""
+        text = str(error).strip()
+        first = text.splitlines()[0] if text else type(error).__name__
+        if "utf-8" in text.lower() and self.text_file is not None:
+            found = find_decode_error(self.text_file, "utf-8")
+            if found is not None:
+                return _decode_error(self.path, "utf-8", *found)
+        return InputError(f"{self.path}: cannot read the data: {first}")
+
+
+def open_microdata(
+    path: Path, options: ReadOptions | None = None, progress: Progress | None = None
+) -> Source:
+    """Open a person file lazily, whatever its format.
+
+    Args:
+        path: The data file (see the module docstring for formats); an IPUMS DDI ``.xml``
+            may be given instead of its data file.
+        options: How to read it.
+        progress: Called while formats that cannot be scanned lazily are unpacked.
+
+    Returns:
+        The opened source; close it (or use ``with``) to remove temporary files.
+
+    Raises:
+        InputError: The file is missing, unreadable, or disagrees with its codebook.
+        CensusmigError: An option is invalid (unknown encoding, bad delimiter).
+    """
+    options = options or ReadOptions()
+    encoding = check_encoding(options.encoding)
+    if not path.is_file():
+        raise InputError(f"data file not found: {path}")
+    kind = detect_kind(path, options)
+    workdir = tempfile.TemporaryDirectory(prefix="censusmig-")
+    try:
+        plain = unpack(path, Path(workdir.name))
+        source = _open_kind(kind, path, plain, options, encoding, Path(workdir.name), progress)
+    except BaseException:
+        workdir.cleanup()
+        raise
+    source._workdir = workdir
+    return source
+
+
+def check_encoding(name: str) -> str:
+    """Normalise an encoding name, or raise naming the nearest known one."""
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        match = nearest(name.lower(), ENCODINGS)
+        hint = f" Did you mean {match!r}?" if match else ""
+        raise CensusmigError(
+            f"unknown encoding {name!r}.{hint} Common ones: {', '.join(ENCODINGS)}."
+        ) from None
+
+
+def detect_kind(path: Path, options: ReadOptions) -> str:
+    """The format of a file from its name (compression suffixes ignored) and the options."""
+    suffixes = [s.lower() for s in path.suffixes]
+    while suffixes and suffixes[-1] in COMPRESSION:
+        suffixes.pop()
+    if path.suffix.lower() == ".zip":
+        inner = _zip_member(path).filename
+        suffixes = [s.lower() for s in Path(inner).suffixes]
+    suffix = suffixes[-1] if suffixes else ""
+    if options.codebook is not None and suffix != ".xml":
+        return "fixed-width"
+    kind = KINDS.get(suffix)
+    if kind == "fixed-width":
+        raise InputError(
+            f"{path}: a fixed-width file needs its codebook: add --codebook FILE.xml (IPUMS DDI) "
+            "or --codebook FILE.dcf (CSPro dictionary)"
+        )
+    if kind is None:
+        known = ", ".join(sorted(KINDS))
+        raise InputError(
+            f"{path}: unsupported file type {suffix or '(none)'!r}; censusmig reads {known} "
+            "(optionally .gz or .zip), or any text file with --codebook"
+        )
+    return kind
+
+
+def _zip_member(path: Path) -> zipfile.ZipInfo:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+    except (zipfile.BadZipFile, OSError) as error:
+        raise InputError(f"{path}: not a readable zip archive ({error})") from None
+    data = [m for m in members if Path(m.filename).suffix.lower() in KINDS]
+    if len(data) == 1:
+        return data[0]
+    names = ", ".join(m.filename for m in members) or "(empty)"
+    raise InputError(
+        f"{path}: the zip archive must hold exactly one data file; it holds: {names}. "
+        "Unzip it and name the file to read."
+    )
+
+
+def unpack(path: Path, workdir: Path) -> Path:
+    """The file itself, or its decompressed copy in ``workdir`` (copied in blocks)."""
+    suffix = path.suffix.lower()
+    if suffix not in COMPRESSION:
+        return path
+    try:
+        if suffix == ".gz":
+            target = workdir / path.with_suffix("").name
+            with gzip.open(path, "rb") as source, target.open("wb") as sink:
+                shutil.copyfileobj(source, sink, _BLOCK)
+            return target
+        member = _zip_member(path)
+        target = workdir / Path(member.filename).name
+        with zipfile.ZipFile(path) as archive, archive.open(member) as inner:
+            with target.open("wb") as sink:
+                shutil.copyfileobj(inner, sink, _BLOCK)
+        return target
+    except (EOFError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile) as error:
+        raise InputError(
+            f"{path}: the compressed file is damaged or truncated ({error}); "
+            "download or copy it again"
+        ) from None
+
+
+def _open_kind(
+    kind: str,
+    path: Path,
+    plain: Path,
+    options: ReadOptions,
+    encoding: str,
+    workdir: Path,
+    progress: Progress | None,
+) -> Source:
+    if kind in ("csv", "tsv"):
+        text = _as_utf8(path, plain, encoding, workdir)
+        separator = _separator(options.delimiter, kind)
+        frame = _scan(
+            path,
+            lambda: pl.scan_csv(
+                text,
+                separator=separator,
+                has_header=options.header,
+                infer_schema_length=10_000,
+                encoding="utf8",
+            ),
+        )
+        if not options.header:
+            # Number the columns from 1, as codebooks and questionnaires do.
+            names = frame.collect_schema().names()
+            frame = frame.rename({n: f"column_{i}" for i, n in enumerate(names, start=1)})
+        return Source(path, frame, Metadata(kind), text_file=text)
+    if kind == "parquet":
+        frame = _scan(path, lambda: pl.scan_parquet(plain))
+        return Source(path, frame, parquet_metadata(plain))
+    if kind in ("sav", "dta"):
+        parquet = workdir / "data.parquet"
+        meta = write_stat_file_as_parquet(plain, kind, parquet, progress, source_name=path)
+        return Source(path, pl.scan_parquet(parquet), meta)
+    return _open_fixed_width(kind, path, plain, options, encoding, workdir)
+
+
+def _scan(path: Path, scan: Callable[[], pl.LazyFrame]) -> pl.LazyFrame:
+    try:
+        frame = scan()
+        frame.collect_schema()
+    except (pl.exceptions.PolarsError, OSError) as error:
+        text = str(error).strip()
+        first = text.splitlines()[0] if text else type(error).__name__
+        raise InputError(f"{path}: cannot read: {first}") from None
+    return frame
+
+
+def _separator(delimiter: str | None, kind: str) -> str:
+    if delimiter is None:
+        return "\t" if kind == "tsv" else ","
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    separator = named.get(delimiter.lower(), delimiter)
+    if len(separator.encode("utf-8")) != 1:
+        raise CensusmigError(
+            f"--delimiter must be one character (or tab, comma, semicolon, pipe); got {delimiter!r}"
+        )
+    return separator
+
+
+def _as_utf8(path: Path, plain: Path, encoding: str, workdir: Path) -> Path:
+    """A UTF-8 version of a text file: the file itself when it is UTF-8 (checked at its start)."""
+    if encoding in ("utf-8", "utf-8-sig"):
+        with plain.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+        found = _first_decode_error(head, "utf-8", final=len(head) < _SNIFF_BYTES)
+        if found is not None:
+            raise _decode_error(path, "utf-8", *found)
+        return plain
+    target = workdir / (plain.stem + ".utf8" + plain.suffix)
+    found = transcode(plain, target, encoding)
+    if found is not None:
+        raise _decode_error(path, encoding, *found)
+    return target
+
+
+def _decode_error(path: Path, encoding: str, line: int, column: int, byte: int) -> InputError:
+    others = [name for name in ("utf-8", "latin-1", "cp1252") if name != encoding]
+    return InputError(
+        f"{path}: line {line}, byte {column} (0x{byte:02X}) is not valid {encoding}. "
+        f"The file is probably in another encoding: try --encoding {others[0]} "
+        f"or --encoding {others[1]}."
+    )
+
+
+def _first_decode_error(data: bytes, encoding: str, *, final: bool) -> tuple[int, int, int] | None:
+    """(line, column, byte) of the first undecodable byte in ``data``, if any."""
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as error:
+        if not final and error.start >= len(data) - 4 and error.reason.startswith("unexpected end"):
+            return None  # a character cut by the end of the block
+        start = error.start
+        line = data.count(b"\n", 0, start) + 1
+        column = start - (data.rfind(b"\n", 0, start) + 1) + 1
+        return line, column, data[start]
+    return None
+
+
+def find_decode_error(path: Path, encoding: str) -> tuple[int, int, int] | None:
+    """Scan a whole file in blocks for the first byte ``encoding`` cannot decode.
+
+    Returns:
+        (line number, byte position in the line, byte value), or None if the file decodes.
+    """
+    return transcode(path, None, encoding)
+
+
+def transcode(source: Path, target: Path | None, encoding: str) -> tuple[int, int, int] | None:
+    """Copy a text file to UTF-8 in blocks (or only check it when ``target`` is None).
+
+    Returns:
+        Where the first undecodable byte is, as in :func:`find_decode_error`, or None.
+    """
+    lines_before = 0
+    carry = b""
+    sink: IO[bytes] | None = target.open("wb") if target is not None else None
+    try:
+        with source.open("rb") as handle:
+            while True:
+                block = handle.read(_BLOCK)
+                data = carry + block
+                final = not block
+                try:
+                    text = data.decode(encoding)
+                    carry = b""
+                except UnicodeDecodeError as error:
+                    found = _first_decode_error(data, encoding, final=final)
+                    if found is not None:
+                        line, column, byte = found
+                        return lines_before + line, column, byte
+                    text = data[: error.start].decode(encoding)
+                    carry = data[error.start :]
+                    data = data[: error.start]
+                lines_before += data.count(b"\n")
+                if sink is not None:
+                    sink.write(text.encode("utf-8"))
+                if final:
+                    return None
+    finally:
+        if sink is not None:
+            sink.close()
+
+
+def parquet_metadata(path: Path) -> Metadata:
+    """The metadata ``censusmig convert`` stored in a Parquet file (empty if none)."""
+    import pyarrow.parquet as pq
+
+    try:
+        stored = pq.read_schema(path).metadata or {}
+    except (OSError, ValueError):
+        return Metadata("parquet")
+    raw = stored.get(PARQUET_KEY)
+    return Metadata.from_json(raw) if raw else Metadata("parquet")
+
+
+# --- SPSS and Stata ------------------------------------------------------------------------
+
+
+def _stat_reader(kind: str) -> Callable[..., Any]:
+    import pyreadstat
+
+    return pyreadstat.read_sav if kind == "sav" else pyreadstat.read_dta
+
+
+def stat_metadata(meta: Any, kind: str) -> Metadata:
+    """Value labels, user-missing values and column labels from pyreadstat's metadata."""
+    labels = {
+        column: {code_text(code): str(label) for code, label in table.items()}
+        for column, table in (meta.variable_value_labels or {}).items()
+    }
+    missing: dict[str, tuple[str, ...]] = {}
+    ranges: dict[str, tuple[tuple[float, float], ...]] = {}
+    for column, spans in (getattr(meta, "missing_ranges", None) or {}).items():
+        points = [code_text(s["lo"]) for s in spans if s["lo"] == s["hi"]]
+        wide = [(float(s["lo"]), float(s["hi"])) for s in spans if s["lo"] != s["hi"]]
+        if points:
+            missing[column] = tuple(points)
+        if wide:
+            ranges[column] = tuple(wide)
+    for column, values in (getattr(meta, "missing_user_values", None) or {}).items():
+        missing[column] = tuple(dict.fromkeys((*missing.get(column, ()), *map(code_text, values))))
+    column_labels = {
+        name: str(label)
+        for name, label in zip(meta.column_names, meta.column_labels or [], strict=False)
+        if label
+    }
+    return Metadata(kind, column_labels, labels, missing, ranges)
+
+
+def iter_stat_chunks(
+    path: Path, kind: str, chunk_rows: int = CHUNK_ROWS, source_name: Path | None = None
+) -> Iterator[tuple[pl.DataFrame, Any]]:
+    """Read an SPSS or Stata file in chunks of ``chunk_rows`` records, as Polars frames.
+
+    SPSS user-missing values are kept as their codes (so the profile decides what they
+    mean); empty strings become nulls, since SPSS and Stata have no null text.
+
+    Raises:
+        InputError: The file cannot be read (damaged, truncated, not that format).
+    """
+    import pyreadstat
+
+    reader = _stat_reader(kind)
+    extra = {"user_missing": True} if kind == "sav" else {}
+    name = source_name or path
+    try:
+        chunks = pyreadstat.read_file_in_chunks(
+            reader,
+            path,
+            chunksize=chunk_rows,
+            disable_datetime_conversion=True,
+            output_format="polars",
+            **extra,
+        )
+        for chunk, meta in chunks:
+            frame = chunk.with_columns(pl.col(pl.String).replace("", None).str.strip_chars_end())
+            yield frame, meta
+    except pyreadstat.ReadstatError as error:
+        raise InputError(
+            f"{name}: cannot read as {'SPSS' if kind == 'sav' else 'Stata'} ({error}); "
+            "the file may be damaged or truncated"
+        ) from None
+    except (OSError, ValueError) as error:
+        raise InputError(f"{name}: cannot read: {error}") from None
+
+
+def stat_file_info(path: Path, kind: str, source_name: Path | None = None) -> tuple[int, Metadata]:
+    """Record count and metadata of an SPSS or Stata file, without reading its records."""
+    import pyreadstat
+
+    try:
+        extra = {"user_missing": True} if kind == "sav" else {}
+        _, meta = _stat_reader(kind)(path, metadataonly=True, **extra)
+    except pyreadstat.ReadstatError as error:
+        raise InputError(
+            f"{source_name or path}: cannot read as {'SPSS' if kind == 'sav' else 'Stata'} "
+            f"({error}); the file may be damaged or truncated"
+        ) from None
+    return int(meta.number_rows or 0), stat_metadata(meta, kind)
+
+
+def write_stat_file_as_parquet(
+    path: Path,
+    kind: str,
+    target: Path,
+    progress: Progress | None = None,
+    source_name: Path | None = None,
+) -> Metadata:
+    """Copy an SPSS or Stata file to Parquet chunk by chunk; the metadata go in its schema."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    total, meta = stat_file_info(path, kind, source_name)
+    writer: pq.ParquetWriter | None = None
+    done = 0
+    try:
+        for frame, _ in iter_stat_chunks(path, kind, source_name=source_name):
+            table = frame.to_arrow()
+            if writer is None:
+                schema = table.schema.with_metadata({PARQUET_KEY: meta.to_json()})
+                writer = pq.ParquetWriter(target, schema, compression="zstd")
+            writer.write_table(table.cast(writer.schema))
+            done += frame.height
+            if progress is not None:
+                progress(done, total)
+        if writer is None:
+            empty = pa.schema([], metadata={PARQUET_KEY: meta.to_json()})
+            pq.write_table(pa.table({}, schema=empty), target)
+    except pa.ArrowInvalid as error:
+        raise InputError(
+            f"{source_name or path}: columns change type between chunks: {error}"
+        ) from None
+    finally:
+        if writer is not None:
+            writer.close()
+    if total and done < total:
+        raise InputError(
+            f"{source_name or path}: the file header announces {total:,} records but only "
+            f"{done:,} could be read; the file is probably truncated"
+        )
+    return meta
+
+
+# --- fixed-width ---------------------------------------------------------------------------
+
+
+def _open_fixed_width(
+    kind: str, path: Path, plain: Path, options: ReadOptions, encoding: str, workdir: Path
+) -> Source:
+    from censusmig.readers import fixedwidth
+
+    if kind == "ddi":
+        layout = fixedwidth.read_codebook(plain, options.record)
+        if layout.data_file is None or not _exists_maybe_gz(layout.data_file):
+            raise InputError(
+                f"{path}: the DDI codebook names no data file found beside it "
+                f"({layout.data_file}); give the data file and --codebook {path}"
+            )
+        data = _exists_maybe_gz(layout.data_file)
+        assert data is not None
+        path, plain = data, unpack(data, workdir)
+    else:
+        assert options.codebook is not None
+        if not options.codebook.is_file():
+            raise InputError(f"codebook not found: {options.codebook}")
+        layout = fixedwidth.read_codebook(options.codebook, options.record)
+    text = _as_utf8(path, plain, encoding, workdir)
+    fixedwidth.check_layout(text, layout)
+    _check_tail(path, text, layout)
+    frame = fixedwidth.scan_fixed_width(text, layout)
+    return Source(path, frame, fixedwidth.layout_metadata(layout), text_file=text)
+
+
+def _exists_maybe_gz(path: Path) -> Path | None:
+    for candidate in (path, path.with_name(path.name + ".gz")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _check_tail(path: Path, text: Path, layout: Any) -> None:
+    """The last lines must be as long as the codebook says: a short one means truncation.
+
+    CSPro writes records without their trailing blanks, so a short CSPro line is normal and
+    only IPUMS-style files (full-width lines) are checked.
+    """
+    if layout.kind == "cspro":
+        return
+    needed = max((f.start + f.width - 1 for f in layout.fields), default=0)
+    size = text.stat().st_size
+    with text.open("rb") as handle:
+        handle.seek(max(0, size - 65_536))
+        tail = handle.read().splitlines()
+    if size > 65_536:
+        tail = tail[1:]  # the first line of the window may be cut
+    record_type = layout.record_type
+    for line in reversed(tail[-50:]):
+        if not line.strip():
+            continue
+        if record_type is not None:
+            start, width, value = record_type
+            found = line[start - 1 : start - 1 + width].decode("utf-8", "replace").strip()
+            if found != value.strip():
+                continue
+        if len(line.decode("utf-8", "replace")) < needed:
+            raise InputError(
+                f"{path}: the last record is {len(line)} characters long but the codebook "
+                f"{layout.codebook} places fields up to column {needed}; the file is probably "
+                "truncated (or the codebook is not this file's)"
+            )
+        return
