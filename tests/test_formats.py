@@ -280,3 +280,82 @@ def test_tabulate_writes_the_edit_checks_in_run_json(tmp_path: Path) -> None:
     assert all(not r["ids"] for r in checks["results"])  # counts only, no ids in run.json
     rows = api.quality_rows(json.loads((out / "run.json").read_text()))
     assert any(str(row[0]).startswith("Edit check (error)") and row[1] == 6 for row in rows)
+
+
+def test_a_codebook_that_disagrees_with_its_data_fails_cleanly(tmp_path: Path) -> None:
+    ipums = SAMPLE_DIR.parent / "tests" / "data" / "ipums"
+    lines = gzip.decompress((ipums / "cps_00160.dat.gz").read_bytes()).decode().splitlines()
+    short = tmp_path / "short.dat"
+    short.write_text("\n".join(line[:60] for line in lines[:50]) + "\n")
+    code, stdout, stderr = invoke("inspect", str(short), "--codebook", str(ipums / "cps_00160.xml"))
+    assert code == 2 and stdout == ""
+    assert "short.dat" in stderr and "cps_00160.xml" in stderr and "Traceback" not in stderr
+
+    cut = tmp_path / "cut.dat"
+    cut.write_text("\n".join(lines[:-1]) + "\n" + lines[-1][:40])  # truncated last record
+    code, _, stderr = invoke("inspect", str(cut), "--codebook", str(ipums / "cps_00160.xml"))
+    assert code == 2 and "truncated" in stderr
+
+    code, _, stderr = invoke(
+        "inspect", str(short), "--codebook", str(ipums / "cps_00160.xml"), "--record", "Q"
+    )
+    assert code == 2 and "Traceback" not in stderr
+
+
+def test_text_late_in_a_numeric_column_is_an_unknown_code_not_a_failure(tmp_path: Path) -> None:
+    frame = pl.read_parquet(SAMPLE_DIR / "census.parquet").head(12_000)
+    text = frame.with_columns(pl.col("AGE").cast(pl.String))
+    text = text.with_columns(
+        pl.when(pl.int_range(pl.len()) == 11_000).then(pl.lit("abc")).otherwise(pl.col("AGE"))
+        .alias("AGE")
+    )  # fmt: skip
+    path = tmp_path / "late_text.csv"
+    text.write_csv(path)
+    run = api.tabulate(path, SAMPLE_PROFILE, recipes=["nativity_age_sex"])
+    assert run.reconciles and run.manifest["input"]["records"] == 12_000
+    assert run.manifest["unknown_codes"]["age"]["AGE=abc"] == 1
+    report = api.inspect(path)
+    assert report["records"] == 12_000
+
+
+def test_more_reading_mistakes_end_cleanly(small_csv: Path, tmp_path: Path) -> None:
+    code, _, stderr = invoke("inspect", str(small_csv), "--encoding", "rot13")
+    assert code == 2 and "unknown encoding 'rot13'" in stderr
+
+    semicolons = tmp_path / "semi.csv"
+    pl.read_csv(small_csv).write_csv(semicolons, separator=";")
+    with open_microdata(semicolons) as source:  # the separator is found without --delimiter
+        assert "SEX" in source.frame.collect_schema().names()
+
+    cut = tmp_path / "cut.csv"
+    body = small_csv.read_bytes()
+    cut.write_bytes(body[: len(body) - 20])
+    code, stdout, stderr = invoke("check", str(cut), "-p", str(SAMPLE_PROFILE))
+    assert code == 2 and stdout == "" and "truncated" in stderr
+
+    code, _, stderr = invoke(
+        "check", str(small_csv), "-p", str(SAMPLE_PROFILE), "--show-ids", "--max-ids", "-1"
+    )
+    assert code == 2 and "--max-ids" in stderr and "Traceback" not in stderr
+
+    code, _, stderr = invoke("profile", "init", str(small_csv), "--out", str(small_csv), "--force")
+    assert code == 2 and "the data file itself" in stderr
+    assert small_csv.read_bytes() == body
+
+
+def test_check_counts_codebook_problems_past_the_first_records(tmp_path: Path) -> None:
+    ipums = SAMPLE_DIR.parent / "tests" / "data" / "ipums"
+    lines = gzip.decompress((ipums / "cps_00160.dat.gz").read_bytes()).decode().splitlines()
+    lines[10_500] = lines[10_500][:40]
+    path = tmp_path / "late.dat"
+    path.write_text("\n".join(lines) + "\n")
+    profile = tmp_path / "cps.toml"
+    profile.write_text(
+        'schema_version = 1\n[census]\nname = "CPS"\ncountry = "USA"\n'
+        'reference_date = 2016-03-01\n[data]\nweight = "ASECWT"\n'
+        '[concepts]\nage = { column = "AGE" }\n'
+    )
+    report = api.check(path, profile, read_options=ReadOptions(codebook=ipums / "cps_00160.xml"))
+    found = {r.id: r for r in report.results}["codebook_mismatch"]
+    assert found.records == 1 and found.detail == {"short line": 1}
+    assert report.problems

@@ -24,6 +24,7 @@ from censusmig import __version__
 from censusmig.errors import CensusmigError, InputError, nearest
 from censusmig.readers.convert import Conversion, convert_to_parquet
 from censusmig.readers.draft import draft_profile
+from censusmig.readers.fixedwidth import count_layout_problems
 from censusmig.readers.formats import Progress as Progress  # re-exported for the CLI
 from censusmig.readers.formats import ReadOptions as ReadOptions
 from censusmig.readers.formats import Source, open_microdata
@@ -32,10 +33,8 @@ from censusmig.readers.profile import Profile, read_profile
 from censusmig.readers.scan import file_facts
 from censusmig.recipes.catalog import Skipped, load_catalog, select_recipes
 from censusmig.recipes.model import Recipe
-from censusmig.renderers.report import write_report
 from censusmig.renderers.tidy_csv import write_csv
-from censusmig.renderers.workbook import write_workbook
-from censusmig.tables.checks import CheckReport, run_checks
+from censusmig.tables.checks import CheckReport, CheckResult, run_checks
 from censusmig.tables.engine import RunResult, compute_tables
 from censusmig.tables.table import Table
 
@@ -127,18 +126,17 @@ def tabulate(
         raise CensusmigError(f"--batch-rows must be at least 1 (got {batch_rows})")
     with open_microdata(data_path, read_options) as source:
         loaded = with_file_labels(loaded, source)
-        frame = source.frame
-        loaded.check_columns(tuple(frame.collect_schema().names()), str(data_path))
+        columns = loaded.columns()
+        loaded.check_columns(tuple(source.frame.collect_schema().names()), str(data_path))
         if batch_rows is None and source.text_file is None:
-            records = int(frame.select(pl.len()).collect().item())  # Parquet metadata only
+            records = source.run(lambda frame: int(frame.select(pl.len()).collect().item()))
             batch_rows = AUTO_BATCH_ROWS if records > AUTO_BATCH_ROWS else None
-        try:
-            result = compute_tables(frame.select(loaded.columns()), loaded, chosen, batch_rows)
-            checked = time.perf_counter()
-            edits = run_checks(frame.select(loaded.columns()), loaded)
-            check_seconds = time.perf_counter() - checked
-        except pl.exceptions.PolarsError as error:
-            raise source.explain(error) from None
+        result = source.run(
+            lambda frame: compute_tables(frame.select(columns), loaded, chosen, batch_rows)
+        )
+        checked = time.perf_counter()
+        edits = source.run(lambda frame: run_checks(frame.select(columns), loaded))
+        check_seconds = time.perf_counter() - checked
     facts = file_facts(data_path)
     manifest: dict[str, Any] = {
         "censusmig_version": __version__,
@@ -280,6 +278,10 @@ def _pairs(counts: dict[str, int]) -> str:
 def _write_outputs(
     result: RunResult, profile: Profile, out: Path, formats: Sequence[str], manifest: dict[str, Any]
 ) -> tuple[Path, ...]:
+    # The renderers import openpyxl and jinja2; commands that write no tables do without.
+    from censusmig.renderers.report import write_report
+    from censusmig.renderers.workbook import write_workbook
+
     try:
         out.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
@@ -461,10 +463,7 @@ def inspect(
     """
     path = Path(data)
     with open_microdata(path, read_options) as source:
-        try:
-            report = inspect_data(source.frame, source.meta, max_codes=max_codes)
-        except pl.exceptions.PolarsError as error:
-            raise source.explain(error) from None
+        report = source.run(lambda frame: inspect_data(frame, source.meta, max_codes=max_codes))
     return {"path": str(path), **report}
 
 
@@ -494,6 +493,8 @@ def init_profile(
         CensusmigError: Unreadable data, bad option, or ``out`` exists without ``force``.
     """
     path, target = Path(data), Path(out)
+    if target.exists() and target.resolve() == path.resolve():
+        raise CensusmigError(f"--out {target} is the data file itself; choose another name")
     if target.exists() and not force:
         raise CensusmigError(f"{target} exists; use --force to replace it")
     if country is not None and not (len(country) == 3 and country.isalpha()):
@@ -502,16 +503,15 @@ def init_profile(
         )
     when = _date(reference_date)
     with open_microdata(path, read_options) as source:
-        try:
-            text = draft_profile(
-                source.frame,
+        text = source.run(
+            lambda frame: draft_profile(
+                frame,
                 source.meta,
                 path,
                 country=country.upper() if country else None,
                 reference_date=when,
             )
-        except pl.exceptions.PolarsError as error:
-            raise source.explain(error) from None
+        )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
@@ -555,16 +555,38 @@ def check(
     Raises:
         CensusmigError: Bad input or profile.
     """
+    if max_ids < 0:
+        raise CensusmigError(f"--max-ids must be 0 or more (got {max_ids})")
     data_path = Path(data)
     loaded = read_profile(Path(profile))
     with open_microdata(data_path, read_options) as source:
-        loaded.check_columns(tuple(source.frame.collect_schema().names()), str(data_path))
-        try:
-            return run_checks(
-                source.frame.select(loaded.columns()), loaded, show_ids=show_ids, max_ids=max_ids
+        names = source.frame.collect_schema().names()
+        loaded.check_columns(tuple(names), str(data_path))
+        columns = loaded.columns() or tuple(names[:1])  # at least one column, to count records
+        report = source.run(
+            lambda frame: run_checks(
+                frame.select(columns), loaded, show_ids=show_ids, max_ids=max_ids
             )
-        except pl.exceptions.PolarsError as error:
-            raise source.explain(error) from None
+        )
+        if source.layout is not None and source.text_file is not None:
+            report = with_layout_check(
+                report, count_layout_problems(source.text_file, source.layout)
+            )
+    return report
+
+
+def with_layout_check(report: CheckReport, problems: dict[str, int]) -> CheckReport:
+    """Add the codebook-against-data check of a fixed-width file to an edit-check report."""
+    result = CheckResult(
+        id="codebook_mismatch",
+        title="Records that disagree with the codebook (short lines, text in numeric fields)",
+        severity="error",
+        records=max(problems.values(), default=0),
+        detail=problems,
+        ids=(),
+        skipped=None,
+    )
+    return replace(report, results=(*report.results, result))
 
 
 def list_recipes(recipes_dirs: Iterable[str | Path] = ()) -> list[dict[str, Any]]:

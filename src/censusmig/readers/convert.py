@@ -108,11 +108,14 @@ def convert_to_parquet(
             meta = opened.meta
             if columns is not None:
                 meta = _only(meta, columns)
-            try:
+            keep = columns
+
+            def write(frame: pl.LazyFrame) -> int:
+                frame = frame.select(keep) if keep is not None else frame
                 total = int(frame.select(pl.len()).collect().item())
-                records = _write_batches(frame, target, meta.to_json(), total, progress)
-            except pl.exceptions.PolarsError as error:
-                raise opened.explain(error) from None
+                return _write_batches(frame, target, meta.to_json(), total, progress)
+
+            records = opened.run(write)
             return Conversion(
                 source, target, records, len(frame.collect_schema()), len(meta.value_labels)
             )
@@ -170,6 +173,12 @@ def _write_batches(
             pq.write_table(
                 pa.Table.from_batches([], schema.with_metadata({PARQUET_KEY: metadata})), partial
             )
+    except BaseException:
+        if writer is not None:
+            writer.close()
+            writer = None
+        partial.unlink(missing_ok=True)
+        raise
     finally:
         if writer is not None:
             writer.close()

@@ -166,6 +166,43 @@ def scan_fixed_width(data: Path, layout: Layout) -> pl.LazyFrame:
     return lines.select([_field_expr(item) for item in layout.fields])
 
 
+def count_layout_problems(data: Path, layout: Layout) -> dict[str, int]:
+    """Count, over the whole file and lazily, the records that disagree with the codebook.
+
+    :func:`check_layout` judges the first records only, before reading; this is the full
+    count that ``censusmig check`` reports: records too short for the fields (IPUMS files,
+    whose lines are written full width), and per numeric field the records whose text there is
+    not a number (they would read as empty).
+
+    Args:
+        data: The uncompressed data file.
+        layout: From :func:`read_codebook`.
+
+    Returns:
+        Problem -> number of records, only problems that occur (``"short line"``,
+        ``"FIELD not a number"``).
+    """
+    line = pl.col("line")
+    lines = _scan_lines(data).filter(line.is_not_null() & (line != ""))
+    if layout.record_type is not None:
+        start, width, value = layout.record_type
+        lines = lines.filter(line.str.slice(start - 1, width).str.strip_chars() == value.strip())
+    counts: list[pl.Expr] = []
+    if layout.kind == "ddi":
+        needed = max((item.end for item in layout.fields), default=0)
+        counts.append((line.str.len_chars() < needed).sum().alias("short line"))
+    for item in layout.fields:
+        if not item.numeric:
+            continue
+        raw = line.str.slice(item.start - 1, item.width).str.strip_chars()
+        bad = (raw != "") & ~raw.str.contains(r"^[+-]?[0-9]*\.?[0-9]*$") | (raw == ".")
+        counts.append(bad.sum().alias(f"{item.name} not a number"))
+    if not counts:
+        return {}
+    row = lines.select(counts).collect().row(0, named=True)
+    return {name: int(count) for name, count in row.items() if count}
+
+
 def layout_metadata(layout: Layout) -> Metadata:
     """The labels and missing codes a layout carries, as reader :class:`Metadata`.
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import re
 import shutil
 import tempfile
 import zipfile
@@ -29,12 +30,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import polars as pl
 
 from censusmig.errors import CensusmigError, InputError, nearest
 from censusmig.readers.meta import PARQUET_KEY, Metadata, code_text
+
+T = TypeVar("T")
 
 Progress = Callable[[int, int | None], None]
 """Called with (records done, records in all or None) while a file is read in chunks."""
@@ -60,6 +63,7 @@ ENCODINGS = ("utf-8", "latin-1", "cp1252", "utf-16", "iso-8859-15", "cp850", "ma
 CHUNK_ROWS = 200_000
 """Records per chunk when a file has to be read by a library that is not lazy (pyreadstat)."""
 
+_UNPARSED = re.compile(r"could not parse .* at column '(?P<column>[^']+)'")
 _BLOCK = 1 << 22
 _SNIFF_BYTES = 1 << 22
 
@@ -102,7 +106,37 @@ class Source:
     frame: pl.LazyFrame
     meta: Metadata
     text_file: Path | None = None
+    layout: Any = None
     _workdir: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+    _rescan: Callable[[dict[str, pl.DataType]], pl.LazyFrame] | None = field(
+        default=None, repr=False
+    )
+    _as_text: dict[str, pl.DataType] = field(default_factory=dict, repr=False)
+
+    def run(self, work: Callable[[pl.LazyFrame], T]) -> T:
+        """Run ``work`` on the frame; reading failures become clean errors.
+
+        A CSV column found not to be numeric past the rows its type was guessed from is read
+        again as text (so "12.5" or "abc" late in an integer column becomes an unknown code
+        instead of a failure), and the work is redone.
+
+        Raises:
+            InputError: Reading failed for another reason (the message says where and why).
+        """
+        while True:
+            try:
+                return work(self.frame)
+            except pl.exceptions.PolarsError as error:
+                if not self._widen(error):
+                    raise self.explain(error) from None
+
+    def _widen(self, error: pl.exceptions.PolarsError) -> bool:
+        found = _UNPARSED.search(str(error))
+        if self._rescan is None or found is None or found["column"] in self._as_text:
+            return False
+        self._as_text[found["column"]] = pl.String()
+        self.frame = self._rescan(self._as_text)
+        return True
 
     def close(self) -> None:
         """Remove temporary files."""
@@ -125,10 +159,11 @@ class Source:
         """Turn a Polars error raised while reading into a message that says where and why."""
         text = str(error).strip()
         first = text.splitlines()[0] if text else type(error).__name__
-        if "utf-8" in text.lower() and self.text_file is not None:
+        if self.text_file is not None and ("utf-8" in text.lower() or "`" in first):
             found = find_decode_error(self.text_file, "utf-8")
             if found is not None:
                 return _decode_error(self.path, "utf-8", *found)
+        first = re.sub(r"`[^`]*`", "a value", first)  # Polars quotes values: never repeat them
         return InputError(f"{self.path}: cannot read the data: {first}")
 
 
@@ -169,7 +204,10 @@ def open_microdata(
 def check_encoding(name: str) -> str:
     """Normalise an encoding name, or raise naming the nearest known one."""
     try:
-        return codecs.lookup(name).name
+        info = codecs.lookup(name)
+        if not getattr(info, "_is_text_encoding", True):
+            raise LookupError(name)  # rot13, base64...: codecs, not text encodings
+        return info.name
     except LookupError:
         match = nearest(name.lower(), ENCODINGS)
         hint = f" Did you mean {match!r}?" if match else ""
@@ -255,22 +293,26 @@ def _open_kind(
 ) -> Source:
     if kind in ("csv", "tsv"):
         text = _as_utf8(path, plain, encoding, workdir)
-        separator = _separator(options.delimiter, kind)
-        frame = _scan(
-            path,
-            lambda: pl.scan_csv(
+        separator = _separator(options.delimiter, kind, text)
+        _check_last_line(path, text, separator, options.header)
+
+        def scan(as_text: dict[str, pl.DataType]) -> pl.LazyFrame:
+            frame = pl.scan_csv(
                 text,
                 separator=separator,
                 has_header=options.header,
                 infer_schema_length=10_000,
+                schema_overrides=as_text or None,
                 encoding="utf8",
-            ),
-        )
-        if not options.header:
-            # Number the columns from 1, as codebooks and questionnaires do.
-            names = frame.collect_schema().names()
-            frame = frame.rename({n: f"column_{i}" for i, n in enumerate(names, start=1)})
-        return Source(path, frame, Metadata(kind), text_file=text)
+            )
+            if not options.header:
+                # Number the columns from 1, as codebooks and questionnaires do.
+                names = frame.collect_schema().names()
+                frame = frame.rename({n: f"column_{i}" for i, n in enumerate(names, start=1)})
+            return frame
+
+        frame = _scan(path, lambda: scan({}))
+        return Source(path, frame, Metadata(kind), text_file=text, _rescan=scan)
     if kind == "parquet":
         frame = _scan(path, lambda: pl.scan_parquet(plain))
         return Source(path, frame, parquet_metadata(plain))
@@ -292,16 +334,45 @@ def _scan(path: Path, scan: Callable[[], pl.LazyFrame]) -> pl.LazyFrame:
     return frame
 
 
-def _separator(delimiter: str | None, kind: str) -> str:
+_SEPARATORS = (",", ";", "\t", "|")
+
+
+def _separator(delimiter: str | None, kind: str, text: Path) -> str:
+    """The given separator, or the one the header line uses most (comma when none is used)."""
     if delimiter is None:
-        return "\t" if kind == "tsv" else ","
+        with text.open("rb") as handle:
+            header = handle.readline(1 << 20).decode("utf-8", "replace")
+        counts = {sep: header.count(sep) for sep in _SEPARATORS}
+        best = max(_SEPARATORS, key=lambda sep: counts[sep])
+        if counts[best] == 0:
+            return "\t" if kind == "tsv" else ","
+        return best
     named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
     separator = named.get(delimiter.lower(), delimiter)
-    if len(separator.encode("utf-8")) != 1:
+    if len(separator.encode("utf-8")) != 1 or separator in ('"', "\n", "\r"):
         raise CensusmigError(
-            f"--delimiter must be one character (or tab, comma, semicolon, pipe); got {delimiter!r}"
+            "--delimiter must be one character other than a quote or a line end (or tab, "
+            f"comma, semicolon, pipe); got {delimiter!r}"
         )
     return separator
+
+
+def _check_last_line(path: Path, text: Path, separator: str, header: bool) -> None:
+    """A last line with fewer fields than the header means the file was cut short."""
+    size = text.stat().st_size
+    with text.open("rb") as handle:
+        first = handle.readline(1 << 20).rstrip(b"\r\n")
+        handle.seek(max(0, size - 65_536))
+        tail = [line for line in handle.read().splitlines() if line.strip()]
+    if not header or not tail or b'"' in first or b'"' in tail[-1] or tail[-1] == first:
+        return  # quoted fields may hold separators and line ends: not judged here
+    wanted = first.count(separator.encode()) + 1
+    found = tail[-1].count(separator.encode()) + 1
+    if found < wanted:
+        raise InputError(
+            f"{path}: the last line has {found} field(s) where the header has {wanted}; the "
+            "file is probably truncated (copy or download it again)"
+        )
 
 
 def _as_utf8(path: Path, plain: Path, encoding: str, workdir: Path) -> Path:
@@ -555,7 +626,7 @@ def _open_fixed_width(
     fixedwidth.check_layout(text, layout)
     _check_tail(path, text, layout)
     frame = fixedwidth.scan_fixed_width(text, layout)
-    return Source(path, frame, fixedwidth.layout_metadata(layout), text_file=text)
+    return Source(path, frame, fixedwidth.layout_metadata(layout), text_file=text, layout=layout)
 
 
 def _exists_maybe_gz(path: Path) -> Path | None:
