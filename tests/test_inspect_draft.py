@@ -10,7 +10,10 @@ from typing import Any
 
 import polars as pl
 import pytest
+from typer.testing import CliRunner
 
+from censusmig.cli.main import app
+from censusmig.errors import CensusmigError
 from censusmig.readers.draft import (
     PLACEHOLDER_COUNTRY,
     category_code,
@@ -83,6 +86,31 @@ def test_eph_inspect_kinds(eph_report: dict[str, Any]) -> None:
         assert column(eph_report, name)["kind"] == "identifier"
     for entry in eph_report["columns"]:
         assert ("codes" in entry) == (entry["kind"] == "code")
+
+
+def test_eph_inspect_lists_no_amounts(eph_report: dict[str, Any]) -> None:
+    # the reviewer's find: P21 (income of the main job) and V9_M (an income source that is 0
+    # for all but two persons: 0, -9 and one amount) listed amounts with count 1
+    names = {entry["name"] for entry in eph_report["columns"]}
+    for name in ("P21", "V9_M", "P47T", "T_VI", "PP08D1", "PP08D4"):
+        if name in names:
+            entry = column(eph_report, name)
+            assert entry["kind"] == "number" and "codes" not in entry, name
+    assert "V9_M" in names  # the file of the reviewer's report
+    # the coded questions still list their codes
+    ch15 = column(eph_report, "CH15")
+    assert {c["code"]: c["count"] for c in ch15["codes"]} == {
+        "1": 1475, "2": 183, "3": 269, "4": 52, "5": 20, "9": 1
+    }  # fmt: skip
+    ch15_cod = {c["code"]: c["count"] for c in column(eph_report, "CH15_COD")["codes"]}
+    assert ch15_cod["BUE"] == 55 and len(ch15_cod) == 30
+    assert [c["code"] for c in column(eph_report, "CH04")["codes"]] == ["2", "1"]
+    assert column(eph_report, "NIVEL_ED")["kind"] == "code"  # unguessed, unlabelled 1-7
+    # no column lists a number of three digits or more: no amount, year or date
+    for entry in eph_report["columns"]:
+        for code in entry.get("codes", []):
+            text = code["code"].lstrip("-")
+            assert not (text.isdigit() and len(text) >= 3), (entry["name"], code)
 
 
 def test_eph_inspect_guesses_the_migration_columns(eph_report: dict[str, Any]) -> None:
@@ -285,6 +313,7 @@ def test_float_codes_and_numbers() -> None:
     assert column(report, "SPSS_CODE")["codes"][0] == {"code": "2", "count": 2, "label": None}
     assert column(report, "INCOME")["kind"] == "number"
     assert "codes" not in column(report, "INCOME")
+    assert "codes" not in column(report, "ID")  # every value once: not a code list
 
 
 def test_big_identifier_column_is_an_identifier() -> None:
@@ -293,6 +322,145 @@ def test_big_identifier_column_is_an_identifier() -> None:
     assert column(report, "PERSON_ID")["kind"] == "identifier"
     assert "codes" not in column(report, "PERSON_ID")
     assert column(report, "AGE")["kind"] == "code"
+
+
+FIRST_NAMES = ["Miguel", "Lucía", "Jean-Pierre", "Akosua", "Dmitri", "Guadalupe", "Xiomara"]
+
+
+def reviewers_frame(records: int = 250) -> pl.LazyFrame:
+    """Ids, names, phones and incomes beside real code columns, as in the reviewer's repro."""
+    rows = range(records)
+    return pl.LazyFrame(
+        {
+            "PERSON_ID": [700_001 + i for i in rows],
+            "HH_ID": [900_001 + i // 3 for i in rows],
+            "CASE_NUMBER": [5_000_003 + 7 * i for i in rows],  # an id nothing guesses
+            "FIRST_NAME": [FIRST_NAMES[(i * 5) % 7] for i in rows],
+            "PHONE": [40_000_000 + 104_729 * i for i in rows],  # 8 digits
+            "INCOME": [12_000 + 37 * (i % 120) for i in rows],  # 120 distinct amounts
+            "BONUS": [0] * (records - 2) + [15_000, 30_000],  # mostly 0, as EPH's V9_M
+            "RENT": [0] * (records - 3) + [-9, 850, 450],  # small amounts, still amounts
+            "BIRTH_DATE": [f"19{50 + i % 50}-0{1 + i % 9}-{10 + i % 18}" for i in rows],
+            "SEX": [1 + i % 2 for i in rows],
+            "POB": [900] * (records - 10) + [320] * 6 + [484] * 4,
+            "EDUC": [i % 7 for i in rows],  # a code list nothing guesses
+            "PROV": [("BUE", "COR", "bol")[i % 3] for i in rows],  # three-letter codes
+        }
+    )
+
+
+REVIEWER_PRIVATE = {
+    "PERSON_ID": [700_001, 700_125, 700_250],
+    "HH_ID": [900_001, 900_042],
+    "CASE_NUMBER": [5_000_003, 5_000_010],
+    "PHONE": [40_000_000, 40_104_729],
+    "INCOME": [12_000, 12_037, 16_403],
+    "BONUS": [15_000, 30_000],
+    "RENT": [850, 450],
+    "BIRTH_DATE": ["1950-01-10", "1999-09-27"],
+}
+
+
+def test_reviewers_repro_lists_no_ids_names_phones_or_incomes() -> None:
+    report = inspect_data(reviewers_frame(), Metadata("csv"))
+    dumped = json.dumps(report, ensure_ascii=False)
+    for name in FIRST_NAMES:
+        assert name not in dumped, name
+    for name, values in REVIEWER_PRIVATE.items():
+        for value in values:
+            assert str(value) not in dumped, (name, value)
+    kinds = {c["name"]: c["kind"] for c in report["columns"]}
+    assert kinds == {
+        "PERSON_ID": "identifier",  # guessed as the person id
+        "HH_ID": "identifier",  # guessed as the household id
+        "CASE_NUMBER": "identifier",  # near-unique
+        "FIRST_NAME": "text",
+        "PHONE": "identifier",
+        "INCOME": "number",
+        "BONUS": "number",
+        "RENT": "number",
+        "BIRTH_DATE": "identifier",
+        "SEX": "code",
+        "POB": "code",
+        "EDUC": "code",
+        "PROV": "code",
+    }
+    for entry in report["columns"]:
+        assert ("codes" in entry) == (entry["kind"] == "code")
+    codes = {
+        c["name"]: {x["code"]: x["count"] for x in c.get("codes", [])} for c in report["columns"]
+    }
+    assert codes["SEX"] == {"1": 125, "2": 125}
+    assert codes["POB"] == {"900": 240, "320": 6, "484": 4}
+    assert codes["EDUC"] == {str(i): 36 if i < 5 else 35 for i in range(7)}
+    assert codes["PROV"] == {"BUE": 84, "COR": 83, "bol": 83}
+    assert column(report, "FIRST_NAME")["distinct"] == 7  # counts only
+
+
+def test_reviewers_repro_on_the_sample_census() -> None:
+    # the reviewer's 250 persons: PERSON_ID is guessed as the person id, so no id is listed
+    frame = pl.scan_parquet(SAMPLE_DIR / "census.parquet").head(250)
+    report = inspect_data(frame, Metadata("parquet"))
+    assert column(report, "PERSON_ID")["kind"] == "identifier"
+    assert "codes" not in column(report, "PERSON_ID")
+    assert "codes" not in column(report, "HH_ID")
+    assert column(report, "SEX")["kind"] == column(report, "POB")["kind"] == "code"
+    assert sum(c["count"] for c in column(report, "SEX")["codes"]) == 250
+
+
+def test_small_files_labels_and_roles_are_classified_conservatively() -> None:
+    frame = pl.LazyFrame(
+        {
+            "PONDERA": [120, 120, 95, 95, 95, 120],  # guessed weight: never codes
+            "HHID": [1, 1, 2, 2, 2, 3],  # guessed household id
+            "UNIQUE": [11, 12, 13, 14, 15, 16],  # every value once: not a code list
+            "FLAG": [True, False, True, True, False, True],
+            "Q1": [1, 2, 2, 1, 9, 1],  # labelled
+            "WAGE": [0, 0, 0, 350, 99_999, 0],  # its only label is the missing code
+            "CODE4": ["ABCD", "EFGH", "ABCD", "ABCD", "EFGH", "ABCD"],  # 4 characters
+            "CODE3": ["ABC", "EFG", "ABC", "ABC", "EFG", "ABC"],
+        }
+    )
+    meta = Metadata(
+        "sav",
+        value_labels={
+            "Q1": {"1": "Yes", "2": "No", "9": "No answer"},
+            "WAGE": {"99999": "No answer"},
+        },
+    )
+    report = inspect_data(frame, meta)
+    kinds = {c["name"]: c["kind"] for c in report["columns"]}
+    assert kinds == {
+        "PONDERA": "number",
+        "HHID": "identifier",
+        "UNIQUE": "number",
+        "FLAG": "code",
+        "Q1": "code",
+        "WAGE": "number",
+        "CODE4": "text",
+        "CODE3": "code",
+    }
+    assert "350" not in json.dumps(report)
+    assert {c["code"]: c["label"] for c in column(report, "Q1")["codes"]}["9"] == "No answer"
+
+
+def test_max_codes_below_one_is_an_error() -> None:
+    frame = pl.LazyFrame({"SEX": [1, 2, 2]})
+    for bad in (0, -3):
+        with pytest.raises(
+            CensusmigError, match=rf"^--max-codes must be at least 1 \(got {bad}\)$"
+        ):
+            inspect_data(frame, Metadata("csv"), max_codes=bad)
+    assert len(column(inspect_data(frame, Metadata("csv"), max_codes=1), "SEX")["codes"]) == 1
+
+
+def test_max_codes_below_one_on_the_command_line(tmp_path: Path) -> None:
+    path = tmp_path / "small.csv"
+    path.write_text("SEX\n1\n2\n")
+    result = CliRunner().invoke(app, ["inspect", str(path), "--max-codes", "0"])
+    assert result.exit_code == 2
+    assert "--max-codes must be at least 1 (got 0)" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_guess_concepts_from_labels_in_three_languages() -> None:

@@ -6,17 +6,29 @@ codes) and :func:`guess_concepts` guesses from names and labels which columns ho
 censusmig's concepts. Both feed ``censusmig inspect`` and the profile draft
 (:mod:`censusmig.readers.draft`).
 
-Each column gets one kind, decided in this order:
+Each column gets one kind. The rules are conservative: a column whose values might be
+identifiers, names, free text, amounts or dates never lists them (STYLE.md rule 7), even if
+that hides the values of a few columns that do hold codes. In this order:
 
-* ``code``: a column with value labels whose distinct values are at most
-  ``max(300, 2 x the number of labels)``; a boolean column; an integer column (or a float
-  column whose values are all whole numbers, as SPSS stores codes) with at most 300 distinct
-  values; a string column with at most 300 distinct values, none longer than 8 characters,
-  none with a space inside, and either no value longer than 4 characters or every value
-  used twice on average (short codes such as ``BUE`` or ``08``; single names are not codes).
-* ``identifier``: an integer or space-free string column with more than 300 distinct values
-  making up at least 90% of its non-null values (person ids, dwelling codes, dates).
-* ``number``: any other numeric column (ages of a big file, incomes, weights).
+* a column guessed (by :func:`guess_concepts`) as the weight is a ``number``; one guessed as
+  (part of) the person id or as the household id is an ``identifier``. Neither lists values;
+* ``code``, for a described column: one guessed as a concept (``CH15``, ``POB``, ``SEX``, a
+  detail column such as ``CH15_COD``...), or one with value labels for at least half its
+  distinct values. It must hold whole numbers (integers, or floats that are all whole, as
+  SPSS stores codes) or strings, with at most ``max(300, 2 x the number of labels)``
+  distinct values, and not be near-unique (below). A column with labels for fewer than half
+  its values (an income whose only label is the missing code) is not described by them;
+* ``code``, for a boolean column;
+* ``code``, for any other column that looks like a code list: whole numbers between -99 and
+  99, or strings of at most 3 characters (``BUE``, ``bol``, ``08``); at most
+  ``max(20, 2% of the non-null values)`` distinct values (and never more than 300); and
+  values that repeat: fewer distinct values than 90% of the non-null values. The two-digit
+  limit keeps out amounts that are mostly 0 (an income of 0 for all but two persons has
+  three distinct values), years and long numeric codes;
+* ``identifier``: a near-unique column, whose distinct values are more than 20 and at least
+  90% of its non-null values, holding whole numbers or space-free strings (person ids,
+  phone numbers, dwelling codes, dates);
+* ``number``: any other numeric column (incomes, weights, ages of an unguessed column);
 * ``text``: any other string column (names, addresses, free-text answers).
 
 Only ``code`` columns show values, and only their codes with counts and labels; the other
@@ -35,19 +47,27 @@ from typing import Any
 import polars as pl
 
 from censusmig.concepts import CONCEPTS
+from censusmig.errors import CensusmigError
 from censusmig.readers.meta import Metadata, code_text
 
 MAX_CODE_VALUES = 300
-"""Most distinct values a column without value labels may have and still count as codes."""
+"""Most distinct values a column without enough value labels may have and still be codes."""
 
-MAX_CODE_LENGTH = 8
-"""Longest string value a column of string codes may hold."""
+SMALL_CODE_LIST = 20
+"""Distinct values an undescribed column may always have and still be codes (see below)."""
 
-SHORT_CODE_LENGTH = 4
-"""String values up to this length count as codes even when each is used only once."""
+CODE_SHARE = 0.02
+"""Beyond :data:`SMALL_CODE_LIST`, most distinct values of an undescribed code column, as a
+share of its non-null values."""
+
+MAX_CODE_NUMBER = 99
+"""Largest absolute value of a whole-number code in an undescribed column (two digits)."""
+
+MAX_CODE_LENGTH = 3
+"""Longest string value (without surrounding spaces) of an undescribed column of codes."""
 
 IDENTIFIER_SHARE = 0.9
-"""Share of distinct values among non-null values above which a column is an identifier."""
+"""Share of distinct values among non-null values from which a column is near-unique."""
 
 KINDS = ("code", "number", "text", "identifier")
 """The kinds of column :func:`inspect_data` reports."""
@@ -173,14 +193,20 @@ def inspect_data(frame: pl.LazyFrame, meta: Metadata, *, max_codes: int = 30) ->
     Args:
         frame: The data, lazily.
         meta: What the file says about itself (labels, missing codes).
-        max_codes: How many of the most frequent codes to list for each code column.
+        max_codes: How many of the most frequent codes to list for each code column (1 or
+            more).
 
     Returns:
         A JSON-able dict: ``records``, ``format``, ``columns`` (one dict a column: ``name``,
         ``type``, ``label``, ``value_labels``, ``distinct``, ``nulls``, ``kind`` and, for code
         columns only, ``codes``: ``code``, ``count``, ``label``) and ``migration_columns``
         (``column``, ``concept``, ``why`` for every guess of :func:`guess_concepts`).
+
+    Raises:
+        CensusmigError: ``max_codes`` is below 1 (checked before the data is read).
     """
+    if max_codes < 1:
+        raise CensusmigError(f"--max-codes must be at least 1 (got {max_codes})")
     summary = summarise(frame, meta)
     guesses = guess_concepts([column.name for column in summary.columns], meta)
     return {
@@ -206,8 +232,11 @@ def summarise(frame: pl.LazyFrame, meta: Metadata) -> Summary:
     schema = frame.collect_schema()
     names = schema.names()
     records, stats = _first_pass(frame, schema)
+    guessed = {guess.column: guess.concept for guess in guess_concepts(names, meta)}
     kinds = {
-        name: _kind(schema[name], stats[name], len(meta.value_labels.get(name, {})))
+        name: _kind(
+            schema[name], stats[name], len(meta.value_labels.get(name, {})), guessed.get(name)
+        )
         for name in names
     }
     code_columns = {name: schema[name] for name in names if kinds[name] == "code"}
@@ -241,6 +270,8 @@ class _Stats:
     max_length: int | None = None
     spaced: bool = False
     integral: bool = True
+    low: float | None = None
+    high: float | None = None
 
 
 def _first_pass(frame: pl.LazyFrame, schema: pl.Schema) -> tuple[int, dict[str, _Stats]]:
@@ -262,14 +293,20 @@ def _first_pass(frame: pl.LazyFrame, schema: pl.Schema) -> tuple[int, dict[str, 
                 stripped.str.len_chars().max().alias(f"{index}:length"),
                 stripped.str.contains(r"\s").any().alias(f"{index}:spaced"),
             ]
-        elif dtype.is_float():
-            expressions.append((column == column.round(0)).all().alias(f"{index}:integral"))
+        elif dtype.is_numeric():
+            expressions += [
+                column.min().cast(pl.Float64).alias(f"{index}:low"),
+                column.max().cast(pl.Float64).alias(f"{index}:high"),
+            ]
+            if dtype.is_float():
+                expressions.append((column == column.round(0)).all().alias(f"{index}:integral"))
     row = frame.select(expressions).collect().row(0, named=True)
     records = int(row["records"])
     stats = {}
     for index, name in enumerate(schema.names()):
         nulls = int(row[f"{index}:nulls"])
         length = row.get(f"{index}:length")
+        low, high = row.get(f"{index}:low"), row.get(f"{index}:high")
         stats[name] = _Stats(
             nonnull=records - nulls,
             nulls=nulls,
@@ -277,39 +314,59 @@ def _first_pass(frame: pl.LazyFrame, schema: pl.Schema) -> tuple[int, dict[str, 
             max_length=None if length is None else int(length),
             spaced=bool(row.get(f"{index}:spaced") or False),
             integral=row.get(f"{index}:integral", True) is not False,
+            low=None if low is None else float(low),
+            high=None if high is None else float(high),
         )
     return records, stats
 
 
-def _kind(dtype: pl.DataType, stats: _Stats, n_labels: int) -> str:
-    """One of :data:`KINDS`, by the rules of the module docstring."""
-    numeric = dtype.is_numeric()
-    whole = dtype.is_integer() or (dtype.is_float() and stats.integral)
-    is_string = dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)
-    codable = whole or is_string or dtype == pl.Boolean
-    if n_labels and codable and stats.distinct <= max(MAX_CODE_VALUES, 2 * n_labels):
-        return "code"
+def _kind(dtype: pl.DataType, stats: _Stats, n_labels: int, guess: str | None) -> str:
+    """One of :data:`KINDS`, by the rules of the module docstring.
+
+    Args:
+        dtype: The column's type.
+        stats: Its counts from the first pass.
+        n_labels: Its number of value labels.
+        guess: The concept :func:`guess_concepts` guessed for it, or None.
+    """
+    if guess == WEIGHT:
+        return "number"
+    if guess in (PERSON_ID, HOUSEHOLD_ID):
+        return "identifier"
     if dtype == pl.Boolean:
         return "code"
-    if whole and stats.distinct <= MAX_CODE_VALUES:
-        return "code"
-    if is_string and _short_codes(stats):
-        return "code"
+    whole = dtype.is_integer() or (dtype.is_float() and stats.integral)
+    is_string = dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)
     near_unique = (
-        stats.distinct > MAX_CODE_VALUES and stats.distinct >= IDENTIFIER_SHARE * stats.nonnull
+        stats.distinct > SMALL_CODE_LIST and stats.distinct >= IDENTIFIER_SHARE * stats.nonnull
     )
+    described = guess is not None or (n_labels > 0 and stats.distinct <= 2 * n_labels)
+    if (
+        described
+        and (whole or is_string)
+        and not near_unique
+        and stats.distinct <= max(MAX_CODE_VALUES, 2 * n_labels)
+    ):
+        return "code"
+    if _code_list(stats, whole, is_string):
+        return "code"
     if near_unique and (whole or (is_string and not stats.spaced)):
         return "identifier"
-    return "number" if numeric else "text"
+    return "number" if dtype.is_numeric() else "text"
 
 
-def _short_codes(stats: _Stats) -> bool:
-    if stats.distinct > MAX_CODE_VALUES or stats.spaced:
+def _code_list(stats: _Stats, whole: bool, is_string: bool) -> bool:
+    """Whether an undescribed column looks like a list of codes (see the module docstring)."""
+    few = stats.distinct <= min(MAX_CODE_VALUES, max(SMALL_CODE_LIST, CODE_SHARE * stats.nonnull))
+    repeated = stats.distinct < IDENTIFIER_SHARE * stats.nonnull
+    if not (few and repeated):
         return False
-    length = stats.max_length or 0
-    if length > MAX_CODE_LENGTH:
-        return False
-    return length <= SHORT_CODE_LENGTH or stats.nonnull >= 2 * stats.distinct
+    if whole:
+        low, high = stats.low, stats.high
+        return low is not None and high is not None and max(-low, high) <= MAX_CODE_NUMBER
+    if is_string:
+        return (stats.max_length or 0) <= MAX_CODE_LENGTH
+    return False
 
 
 def _count_codes(
