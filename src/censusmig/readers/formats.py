@@ -187,9 +187,15 @@ def open_microdata(
     """
     options = options or ReadOptions()
     encoding = check_encoding(options.encoding)
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; name the data file inside it")
     if not path.is_file():
         raise InputError(f"data file not found: {path}")
     kind = detect_kind(path, options)
+    if options.record is not None and kind not in ("fixed-width", "ddi"):
+        raise CensusmigError(
+            f"--record chooses a record type of a fixed-width file; {path} is read as {kind}"
+        )
     workdir = tempfile.TemporaryDirectory(prefix="censusmig-")
     try:
         plain = unpack(path, Path(workdir.name))
