@@ -212,6 +212,24 @@ def test_duplicate_person_ids(sample_profile: Profile) -> None:
     assert check(frame, sample_profile).result("duplicate_person_id").records == 5
 
 
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        ([1, 2, 3, 4], 0),
+        ([4, 1, 3, 2], 0),
+        ([1, 2, 2, 3], 2),
+        ([3, 1, 2, 1], 2),
+        ([1, None, 2, 3], 0),
+    ],
+)
+def test_duplicates_in_sorted_and_unsorted_files(
+    sample_profile: Profile, ids: list[int | None], expected: int
+) -> None:
+    # sorted unique ids take a shortcut; every other order is hashed
+    frame = people([NATIVE_ADULT] * 4).with_columns(pl.Series("PERSON_ID", ids, dtype=pl.Int64))
+    assert check(frame, sample_profile).result("duplicate_person_id").records == expected
+
+
 def test_duplicate_over_several_id_columns(sample_profile: Profile) -> None:
     profile = dataclasses.replace(sample_profile, person_id=("HH_ID", "PERSON_ID"))
     frame = people([NATIVE_ADULT] * 4).with_columns(

@@ -162,7 +162,7 @@ def run_checks(
     concepts = set(profile.concepts) | ({"region"} if profile.geography else set())
     mappings = {name: profile.concepts.get(name) or region_mapping(profile) for name in concepts}
     unknown = {name: _is_unknown(name) for name in sorted(concepts)}
-    rules = _rules(profile, schema, unknown)
+    rules = _rules(profile, schema, unknown, _ids_increasing(frame, profile))
     runnable = [rule for rule in rules if rule.flag is not None]
     flags = [
         rule.flag.fill_null(False).alias(rule.column) for rule in runnable if rule.flag is not None
@@ -216,7 +216,12 @@ def run_checks(
     return CheckReport(results=results, records=int(counts["records"]))
 
 
-def _rules(profile: Profile, schema: pl.Schema, unknown: Mapping[str, pl.Expr]) -> list[_Rule]:
+def _rules(
+    profile: Profile,
+    schema: pl.Schema,
+    unknown: Mapping[str, pl.Expr],
+    ids_increasing: bool = False,
+) -> list[_Rule]:
     """Every rule, in report order, with its flag over the coded concepts (or why it is skipped)."""
     mapped = set(profile.concepts)
     year = profile.reference_date.year
@@ -280,6 +285,8 @@ def _rules(profile: Profile, schema: pl.Schema, unknown: Mapping[str, pl.Expr]) 
             return _Rule(
                 "duplicate_person_id", title, ERROR, None, "the profile names no person_id"
             )
+        if ids_increasing:
+            return _Rule("duplicate_person_id", title, ERROR, pl.lit(False))
         return _Rule(
             "duplicate_person_id", title, ERROR, pl.struct(profile.person_id).is_duplicated()
         )
@@ -349,6 +356,22 @@ def _rules(profile: Profile, schema: pl.Schema, unknown: Mapping[str, pl.Expr]) 
         weight("weight_not_positive", "Weight zero or negative", lambda w: w <= 0),
         duplicates(),
     ]
+
+
+def _ids_increasing(frame: pl.LazyFrame, profile: Profile) -> bool:
+    """Whether a single whole-number person id strictly increases down the file.
+
+    Census files are usually written in id order; then no id can repeat, and the costly hash
+    of every id (1.7 s for 10 million records) is skipped for a cheap look at each next id.
+    """
+    if len(profile.person_id) != 1:
+        return False
+    column = profile.person_id[0]
+    if not frame.collect_schema()[column].is_integer():
+        return False
+    ids = pl.col(column)
+    check = (ids.diff() > 0).all() & ids.is_not_null().all()
+    return bool(frame.select(check).collect().item())
 
 
 def _is_unknown(concept: str) -> pl.Expr:
