@@ -24,6 +24,7 @@ from censusmig.concepts import CONCEPTS, ConceptKind
 from censusmig.readers.profile import ConceptMapping, Profile
 from censusmig.tables.derive import (
     VALID,
+    code_text,
     concept_column,
     concept_exprs,
     nativity_exprs,
@@ -389,14 +390,14 @@ def _unknown_codes(mapping: ConceptMapping, unknown: pl.Expr) -> pl.Expr:
     """
 
     def shown(column: str) -> pl.Expr:
-        written = pl.col(column).filter(unknown).cast(pl.String).fill_null("")
+        written = code_text(pl.col(column).filter(unknown)).fill_null("")
         return pl.concat_str(pl.lit(f"{column}="), written)
 
     code = shown(mapping.column)
     if mapping.gate is not None:
         # As in the engine: a gate answer that sends the reader to the detail column is shown
         # with the detail column's code, any other with the gate's own code.
-        gate = pl.col(mapping.gate.column).filter(unknown).cast(pl.String).str.strip_chars()
+        gate = code_text(pl.col(mapping.gate.column).filter(unknown)).str.strip_chars()
         code = (
             pl.when(gate.is_in(mapping.gate.detail))
             .then(code)
@@ -440,5 +441,5 @@ def _id_expr(profile: Profile) -> pl.Expr:
     """A record's identifier: its person-id columns joined with "-", else "record N"."""
     if not profile.person_id:
         return pl.format("record {}", pl.col(_RECORD)).alias(_ID)
-    parts = [pl.col(name).cast(pl.String).fill_null(_MISSING_ID_PART) for name in profile.person_id]
+    parts = [code_text(pl.col(name)).fill_null(_MISSING_ID_PART) for name in profile.person_id]
     return pl.concat_str(parts, separator="-").alias(_ID)

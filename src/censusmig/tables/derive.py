@@ -64,6 +64,11 @@ def enum(codes: Iterable[str]) -> pl.Enum:
     return pl.Enum(list(dict.fromkeys((*codes, *TRAILING_ORDER))))
 
 
+def code_text(expr: pl.Expr) -> pl.Expr:
+    """A source code as text for reports: SPSS and Stata store codes as floats (999.0 -> 999)."""
+    return expr.cast(pl.String).str.replace(r"\.0$", "")
+
+
 def concept_column(concept: str) -> str:
     """Name of the coded column of a concept."""
     return f"_c_{concept}"

@@ -31,6 +31,7 @@ from censusmig.recipes.model import Condition, Recipe
 from censusmig.tables.derive import (
     WEIGHT,
     ColumnRequest,
+    code_text,
     concept_column,
     concepts_of,
     derive,
@@ -240,11 +241,11 @@ def _unknown_codes(derived: pl.LazyFrame, mapping: ConceptMapping) -> pl.LazyFra
     coded = pl.col(status_column(name) if numeric else concept_column(name))
 
     def shown(column: str) -> pl.Expr:
-        return pl.format("{}={}", pl.lit(column), pl.col(column).cast(pl.String).fill_null(""))
+        return pl.format("{}={}", pl.lit(column), code_text(pl.col(column)).fill_null(""))
 
     code = shown(mapping.column)
     if mapping.gate is not None:
-        detail = pl.col(mapping.gate.column).cast(pl.String).str.strip_chars()
+        detail = code_text(pl.col(mapping.gate.column)).str.strip_chars()
         code = (
             pl.when(detail.is_in(mapping.gate.detail))
             .then(code)
