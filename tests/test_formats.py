@@ -362,3 +362,37 @@ def test_check_counts_codebook_problems_past_the_first_records(tmp_path: Path) -
     found = {r.id: r for r in report.results}["codebook_mismatch"]
     assert found.records == 1 and found.detail == {"short line": 1}
     assert report.problems
+
+
+def cspro_dictionary(widths: dict[str, int]) -> str:
+    """A CSPro dictionary (text format) for a one-record file with these numeric items."""
+    lines = [
+        "[Dictionary]", "Version=CSPro 7.7", "Label=Sample census", "Name=SAMPLE_DICT",
+        "RecordTypeStart=0", "RecordTypeLen=0", "Positions=Absolute", "ZeroFill=No",
+        "DecimalChar=No", "", "[Level]", "Label=Person", "Name=PERSON_LEVEL", "", "[IdItems]", "",
+    ]  # fmt: skip
+    items: list[str] = []
+    start = 1
+    for name, width in widths.items():
+        items += ["[Item]", f"Label={name}", f"Name={name}", f"Start={start}", f"Len={width}"]
+        items += ["DataType=Numeric", ""]
+        start += width
+    record = ["[Record]", "Label=Person", "Name=PERSON_REC", "RecordTypeValue=''"]
+    record += [f"RecordLen={start - 1}", ""]
+    return "\n".join([*lines, *items[:7], *record, *items[7:]]) + "\n"
+
+
+def test_the_sample_as_fixed_width_with_a_cspro_dictionary_gives_the_same_tables(
+    tmp_path: Path, reference: list[pl.DataFrame]
+) -> None:
+    frame = pl.read_parquet(SAMPLE_DIR / "census.parquet")
+    widths = {
+        name: max(1, int(frame[name].cast(pl.String).str.len_chars().max() or 1))
+        for name in frame.columns
+    }
+    line = pl.concat_str([pl.col(n).cast(pl.String).str.pad_start(w) for n, w in widths.items()])
+    data = tmp_path / "census.dat"
+    data.write_text("\n".join(frame.select(line.alias("line"))["line"]) + "\n")
+    dictionary = tmp_path / "census.dcf"
+    dictionary.write_text(cspro_dictionary(widths))
+    assert_same(cells(data, ReadOptions(codebook=dictionary)), reference)
