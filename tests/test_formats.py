@@ -396,3 +396,13 @@ def test_the_sample_as_fixed_width_with_a_cspro_dictionary_gives_the_same_tables
     dictionary = tmp_path / "census.dcf"
     dictionary.write_text(cspro_dictionary(widths))
     assert_same(cells(data, ReadOptions(codebook=dictionary)), reference)
+
+
+def test_no_checks_skips_the_edit_checks(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    code, _, stderr = invoke(
+        "-q", "tabulate", str(SAMPLE_DIR / "census.parquet"), "-p", str(SAMPLE_PROFILE),
+        "-o", str(out), "-f", "csv", "-r", "nativity_age_sex", "--no-checks",
+    )  # fmt: skip
+    assert code == 0, stderr
+    assert json.loads((out / "run.json").read_text())["edit_checks"] is None

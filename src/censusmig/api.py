@@ -96,6 +96,7 @@ def tabulate(
     command: Sequence[str] | None = None,
     batch_rows: int | None = None,
     read_options: ReadOptions | None = None,
+    edit_checks: bool = True,
 ) -> Tabulation:
     """Compute the tables of the chosen recipes (all the profile can serve by default).
 
@@ -110,6 +111,8 @@ def tabulate(
         batch_rows: Read the file in slices of this many records, so memory stays bounded;
             by default Parquet files above :data:`AUTO_BATCH_ROWS` records are sliced.
         read_options: How to read the data file (delimiter, encoding, codebook...).
+        edit_checks: Also run the edit checks (a second pass over the data) and report their
+            counts in the manifest and the data-quality section.
 
     Returns:
         The tables, the skipped recipes, the manifest and the files written.
@@ -135,7 +138,11 @@ def tabulate(
             lambda frame: compute_tables(frame.select(columns), loaded, chosen, batch_rows)
         )
         checked = time.perf_counter()
-        edits = source.run(lambda frame: run_checks(frame.select(columns), loaded))
+        edits = (
+            source.run(lambda frame: run_checks(frame.select(columns), loaded))
+            if edit_checks
+            else None
+        )
         check_seconds = time.perf_counter() - checked
     facts = file_facts(data_path)
     manifest: dict[str, Any] = {
@@ -161,7 +168,7 @@ def tabulate(
         "tables": [_table_entry(table) for table in result.tables],
         "unknown_codes": {k: dict(v) for k, v in result.unknown_codes.items()},
         "weight_problems": dict(result.weight_problems),
-        "edit_checks": edits.to_dict(),
+        "edit_checks": edits.to_dict() if edits is not None else None,
         "timings_seconds": {},
     }
     outputs: tuple[Path, ...] = ()
@@ -244,7 +251,7 @@ def quality_rows(manifest: dict[str, Any]) -> list[list[object]]:
                     "",
                 ]
             )
-    for result in manifest.get("edit_checks", {}).get("results", []):
+    for result in (manifest.get("edit_checks") or {}).get("results", []):
         if result["skipped"]:
             continue
         rows.append(

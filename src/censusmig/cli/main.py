@@ -166,6 +166,10 @@ def tabulate(
             "files above 5,000,000 records are read in slices of that size.",
         ),
     ] = None,
+    no_checks: Annotated[
+        bool,
+        typer.Option("--no-checks", help="Skip the edit checks (saves a pass over the data)."),
+    ] = False,
     delimiter: Delimiter = None,
     encoding: Encoding = "utf-8",
     no_header: NoHeader = False,
@@ -190,6 +194,7 @@ def tabulate(
             command=["censusmig", *sys.argv[1:]],
             batch_rows=batch_rows,
             read_options=read_options(delimiter, encoding, no_header, codebook, record),
+            edit_checks=not no_checks,
         )
     except CensusmigError as error:
         raise fail(error) from None
