@@ -470,7 +470,8 @@ def parquet_metadata(path: Path) -> Metadata:
     import pyarrow.parquet as pq
 
     try:
-        stored = pq.read_schema(path).metadata or {}
+        # The file's key-value metadata: written by pyarrow (schema metadata) and Polars alike.
+        stored = pq.ParquetFile(path).metadata.metadata or {}
     except (OSError, ValueError):
         return Metadata("parquet")
     raw = stored.get(PARQUET_KEY)
