@@ -199,9 +199,25 @@ def test_ipums_hierarchical_selects_one_record_type(
     frame = scan_fixed_width(cps_hier_dat, layout).collect()
     oracle = cps_hier_oracle[rectype]
     assert frame.height == oracle.height == count
-    assert frame.columns == oracle.columns
-    for name in frame.columns:
+    assert frame.columns[: oracle.width] == oracle.columns
+    for name in oracle.columns:
         assert frame[name].equals(oracle[name]), name
+
+
+def test_ipums_persons_get_their_household_variables(
+    cps_hier_dat: Path, cps_hier_oracle: dict[str, pl.DataFrame]
+) -> None:
+    layout = read_codebook(CPS_HIER_XML)
+    assert layout.keys == ("YEAR", "SERIAL")
+    frame = scan_fixed_width(cps_hier_dat, layout).collect()
+    assert frame.columns[-3:] == ["MONTH", "ASECWTH", "STATEFIP"]
+    # the oracle: ipumspy's two record types joined on the linking keys
+    households = cps_hier_oracle["H"].drop("RECTYPE")
+    expected = cps_hier_oracle["P"].join(households, on=["YEAR", "SERIAL"], how="left")
+    assert frame.height == 7_668 and frame["STATEFIP"].null_count() == 0
+    assert frame.sort("SERIAL", "PERNUM").equals(expected.sort("SERIAL", "PERNUM"))
+    meta = layout_metadata(layout)
+    assert meta.value_labels["STATEFIP"]["27"] == "Minnesota"
 
 
 def test_ipums_hierarchical_unknown_record_type() -> None:

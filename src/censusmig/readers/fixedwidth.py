@@ -100,6 +100,11 @@ class Layout:
     record: str | None = None
     """The chosen record: its CSPro name, or the IPUMS record type of a hierarchical extract;
     None for a rectangular IPUMS extract."""
+    household: Layout | None = None
+    """In a hierarchical IPUMS extract read for persons, the household record, whose variables
+    (state, household weight...) are joined onto each person; else None."""
+    keys: tuple[str, ...] = ()
+    """Variables on both the person and the household record that link them (YEAR, SERIAL)."""
 
 
 def read_codebook(path: Path, record: str | None = None) -> Layout:
@@ -159,11 +164,24 @@ def scan_fixed_width(data: Path, layout: Layout) -> pl.LazyFrame:
     except (pl.exceptions.PolarsError, OSError) as error:
         raise InputError(f"{data}: cannot read as fixed-width text: {_first_line(error)}") from None
     line = pl.col("line")
-    lines = lines.filter(line.is_not_null() & (line != ""))
+    every = lines.filter(line.is_not_null() & (line != ""))
+    lines = every
     if layout.record_type is not None:
         start, width, value = layout.record_type
-        lines = lines.filter(line.str.slice(start - 1, width).str.strip_chars() == value.strip())
-    return lines.select([_field_expr(item) for item in layout.fields])
+        lines = every.filter(line.str.slice(start - 1, width).str.strip_chars() == value.strip())
+    persons = lines.select([_field_expr(item) for item in layout.fields])
+    household = layout.household
+    if household is None or household.record_type is None:
+        return persons
+    start, width, value = household.record_type
+    own = {item.name for item in layout.fields}
+    extra = [item for item in household.fields if item.name not in own or item.name in layout.keys]
+    households = every.filter(
+        line.str.slice(start - 1, width).str.strip_chars() == value.strip()
+    ).select([_field_expr(item) for item in extra])
+    return persons.join(
+        households, on=list(layout.keys), how="left", maintain_order="left", nulls_equal=False
+    )
 
 
 def count_layout_problems(data: Path, layout: Layout) -> dict[str, int]:
@@ -212,13 +230,15 @@ def layout_metadata(layout: Layout) -> Metadata:
     Returns:
         Metadata whose format is the layout's kind (``ddi`` or ``cspro``).
     """
+    unique: dict[str, FixedField] = {}
+    for item in (*layout.fields, *(layout.household.fields if layout.household else ())):
+        unique.setdefault(item.name, item)
+    fields = unique.values()
     return Metadata(
         format=layout.kind,
-        column_labels={item.name: item.label for item in layout.fields if item.label},
-        value_labels={
-            item.name: dict(item.value_labels) for item in layout.fields if item.value_labels
-        },
-        missing={item.name: item.missing for item in layout.fields if item.missing},
+        column_labels={item.name: item.label for item in fields if item.label},
+        value_labels={item.name: dict(item.value_labels) for item in fields if item.value_labels},
+        missing={item.name: item.missing for item in fields if item.missing},
     )
 
 
@@ -460,6 +480,9 @@ def _read_ddi(path: Path, record: str | None) -> Layout:
     variables = list(ddi.data_description)
     record_type: tuple[int, int, str] | None = None
     chosen: str | None = None
+    household: Layout | None = None
+    keys: tuple[str, ...] = ()
+    every = variables
     if description.structure == "hierarchical":
         rectypes = [str(value) for value in description.rectypes]
         chosen = _choose_ipums_record(path, record, rectypes)
@@ -471,11 +494,49 @@ def _read_ddi(path: Path, record: str | None) -> Layout:
             )
         record_type = (idvar[0].start + 1, idvar[0].end - idvar[0].start, chosen)
         variables = [v for v in variables if chosen in str(v.rectype or "").split()]
+        if chosen == "P" and "H" in rectypes:
+            # Person records carry only the household's linking keys (YEAR, SERIAL); the
+            # household's own variables (state, household weight) are joined on them.
+            on_h = [v for v in every if "H" in str(v.rectype or "").split()]
+            person_names = {v.name for v in variables}
+            keys = tuple(
+                str(v.name)
+                for v in on_h
+                if v.name in person_names and v.name != description.rectype_idvar
+            )
+            if keys:
+                household = Layout(
+                    codebook=path,
+                    kind="ddi",
+                    fields=tuple(_ddi_fields(on_h, categories)),
+                    record_type=(record_type[0], record_type[1], "H"),
+                    record_length=None,
+                    data_file=None,
+                    record="H",
+                )
     elif record is not None and record.strip().upper() != "P":
         raise InputError(
             f"{path}: the extract is rectangular (one record per person), so there is no"
             f" record type {record!r} to choose; leave the record unset"
         )
+    fields = _ddi_fields(variables, categories)
+    _check_fields(path, fields)
+    return Layout(
+        codebook=path,
+        kind="ddi",
+        fields=tuple(fields),
+        record_type=record_type,
+        record_length=None,
+        data_file=_ddi_data_file(path, description.filename),
+        record=chosen,
+        household=household,
+        keys=keys,
+    )
+
+
+def _ddi_fields(
+    variables: list[Any], categories: Mapping[str, tuple[dict[str, str], tuple[str, ...]]]
+) -> list[FixedField]:
     fields = []
     for variable in variables:
         numeric = variable.vartype in ("numeric", "integer", "float")
@@ -496,16 +557,7 @@ def _read_ddi(path: Path, record: str | None) -> Layout:
                 missing=missing,
             )
         )
-    _check_fields(path, fields)
-    return Layout(
-        codebook=path,
-        kind="ddi",
-        fields=tuple(fields),
-        record_type=record_type,
-        record_length=None,
-        data_file=_ddi_data_file(path, description.filename),
-        record=chosen,
-    )
+    return fields
 
 
 def _ddi_categories(
