@@ -383,7 +383,7 @@ def test_reviewers_repro_lists_no_ids_names_phones_or_incomes() -> None:
         "SEX": "code",
         "POB": "code",
         "EDUC": "code",
-        "PROV": "code",
+        "PROV": "text",  # undescribed text is never listed, codes or not
     }
     for entry in report["columns"]:
         assert ("codes" in entry) == (entry["kind"] == "code")
@@ -393,7 +393,7 @@ def test_reviewers_repro_lists_no_ids_names_phones_or_incomes() -> None:
     assert codes["SEX"] == {"1": 125, "2": 125}
     assert codes["POB"] == {"900": 240, "320": 6, "484": 4}
     assert codes["EDUC"] == {str(i): 36 if i < 5 else 35 for i in range(7)}
-    assert codes["PROV"] == {"BUE": 84, "COR": 83, "bol": 83}
+    assert codes["PROV"] == {} and "BUE" not in dumped
     assert column(report, "FIRST_NAME")["distinct"] == 7  # counts only
 
 
@@ -438,7 +438,7 @@ def test_small_files_labels_and_roles_are_classified_conservatively() -> None:
         "Q1": "code",
         "WAGE": "number",
         "CODE4": "text",
-        "CODE3": "code",
+        "CODE3": "text",
     }
     assert "350" not in json.dumps(report)
     assert {c["code"]: c["label"] for c in column(report, "Q1")["codes"]}["9"] == "No answer"

@@ -521,10 +521,16 @@ def init_profile(
         )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        draft = target.with_name(target.name + ".partial")
+        draft.write_text(text, encoding="utf-8")
+        try:
+            read_profile(draft)  # a draft that does not validate is a bug, reported as such
+        except CensusmigError:
+            draft.unlink()
+            raise
+        draft.replace(target)
     except OSError as error:
         raise CensusmigError(f"cannot write {target}: {error.strerror}") from None
-    read_profile(target)  # a draft that does not validate is a bug, reported as such
     return target
 
 

@@ -84,7 +84,8 @@ def main(
 Delimiter = Annotated[
     str | None,
     typer.Option(
-        "--delimiter", help="Field separator of a text file: one character, or tab, semicolon."
+        "--delimiter",
+        help="Field separator of a text file: one character, or tab, semicolon, pipe.",
     ),
 ]
 Encoding = Annotated[

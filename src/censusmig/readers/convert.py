@@ -112,8 +112,7 @@ def convert_to_parquet(
 
             def write(frame: pl.LazyFrame) -> int:
                 frame = frame.select(keep) if keep is not None else frame
-                total = int(frame.select(pl.len()).collect().item())
-                return _sink(frame, target, meta.to_json(), total, progress)
+                return _sink(frame, target, meta.to_json(), progress)
 
             records = opened.run(write)
             return Conversion(
@@ -134,9 +133,7 @@ def _only(meta: Metadata, columns: Sequence[str]) -> Metadata:
     )
 
 
-def _sink(
-    frame: pl.LazyFrame, target: Path, metadata: bytes, total: int, progress: Progress | None
-) -> int:
+def _sink(frame: pl.LazyFrame, target: Path, metadata: bytes, progress: Progress | None) -> int:
     """Stream a lazy frame into Parquet with Polars' sink (its fastest path), metadata kept.
 
     The sink gives no progress of its own: the bar pulses while it runs and fills at the end.
@@ -156,6 +153,7 @@ def _sink(
         partial.unlink(missing_ok=True)
         raise
     partial.replace(target)
+    total = int(pl.scan_parquet(target).select(pl.len()).collect().item())  # from the footer
     if progress is not None:
         progress(total, total)
     return total

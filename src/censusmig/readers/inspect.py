@@ -20,7 +20,7 @@ that hides the values of a few columns that do hold codes. In this order:
   its values (an income whose only label is the missing code) is not described by them;
 * ``code``, for a boolean column;
 * ``code``, for any other column that looks like a code list: whole numbers between -99 and
-  99, or strings of at most 3 characters (``BUE``, ``bol``, ``08``); at most
+  99 (text is never listed unless described: short names and initials look like codes); at most
   ``max(20, 2% of the non-null values)`` distinct values (and never more than 300); and
   values that repeat: fewer distinct values than 90% of the non-null values. The two-digit
   limit keeps out amounts that are mostly 0 (an income of 0 for all but two persons has
@@ -364,8 +364,7 @@ def _code_list(stats: _Stats, whole: bool, is_string: bool) -> bool:
     if whole:
         low, high = stats.low, stats.high
         return low is not None and high is not None and max(-low, high) <= MAX_CODE_NUMBER
-    if is_string:
-        return (stats.max_length or 0) <= MAX_CODE_LENGTH
+    # Undescribed text is never listed: short first names and initials look like codes.
     return False
 
 

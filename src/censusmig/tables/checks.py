@@ -201,7 +201,9 @@ def run_checks(
     detail: dict[str, int] = {}
     for name in unknown:
         for entry in counts[f"_d_{name}"] or []:
-            detail[entry["code"]] = detail.get(entry["code"], 0) + int(entry["records"])
+            # A column read by two concepts (CH16 for residence and as the gate of the country
+            # five years ago) reports the same records twice: count them once.
+            detail[entry["code"]] = max(detail.get(entry["code"], 0), int(entry["records"]))
     results = tuple(
         CheckResult(
             id=rule.id,
