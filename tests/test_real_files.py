@@ -123,6 +123,7 @@ def test_eph_inspect_on_the_command_line() -> None:
     code, stdout, stderr = invoke("inspect", str(EPH), "--json")
     assert code == 0, stderr
     report = json.loads(stdout)
+    assert report == api.inspect(EPH)  # --json is what the API returns
     assert report["records"] == 2_000
     ch15 = next(c for c in report["columns"] if c["name"] == "CH15")
     counts = {c["code"]: c["count"] for c in ch15["codes"]}

@@ -24,12 +24,13 @@ from censusmig.concepts import CONCEPTS, ConceptKind
 from censusmig.readers.profile import ConceptMapping, Profile
 from censusmig.tables.derive import (
     VALID,
-    code_text,
+    code_as_text,
     concept_column,
     concept_exprs,
     nativity_exprs,
     region_mapping,
     status_column,
+    unknown_code_text,
 )
 
 Severity = Literal["error", "warning"]
@@ -390,22 +391,7 @@ def _unknown_codes(mapping: ConceptMapping, unknown: pl.Expr) -> pl.Expr:
     Only the records coded ``_X`` are turned into text, so the cost is in the dirt, not in the
     file. The result is one list of {code, records} (one row, beside the counts).
     """
-
-    def shown(column: str) -> pl.Expr:
-        written = code_text(pl.col(column).filter(unknown)).fill_null("")
-        return pl.concat_str(pl.lit(f"{column}="), written)
-
-    code = shown(mapping.column)
-    if mapping.gate is not None:
-        # As in the engine: a gate answer that sends the reader to the detail column is shown
-        # with the detail column's code, any other with the gate's own code.
-        gate = code_text(pl.col(mapping.gate.column).filter(unknown)).str.strip_chars()
-        code = (
-            pl.when(gate.is_in(mapping.gate.detail))
-            .then(code)
-            .otherwise(shown(mapping.gate.column))
-        )
-    return code.alias("code").value_counts(name="records").implode()
+    return unknown_code_text(mapping, unknown).value_counts(name="records").implode()
 
 
 def _written_number(mapping: ConceptMapping, schema: pl.Schema) -> pl.Expr:
@@ -443,5 +429,5 @@ def _id_expr(profile: Profile) -> pl.Expr:
     """A record's identifier: its person-id columns joined with "-", else "record N"."""
     if not profile.person_id:
         return pl.format("record {}", pl.col(_RECORD)).alias(_ID)
-    parts = [code_text(pl.col(name)).fill_null(_MISSING_ID_PART) for name in profile.person_id]
+    parts = [code_as_text(pl.col(name)).fill_null(_MISSING_ID_PART) for name in profile.person_id]
     return pl.concat_str(parts, separator="-").alias(_ID)

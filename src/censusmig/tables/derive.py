@@ -64,9 +64,37 @@ def enum(codes: Iterable[str]) -> pl.Enum:
     return pl.Enum(list(dict.fromkeys((*codes, *TRAILING_ORDER))))
 
 
-def code_text(expr: pl.Expr) -> pl.Expr:
+def code_as_text(expr: pl.Expr) -> pl.Expr:
     """A source code as text for reports: SPSS and Stata store codes as floats (999.0 -> 999)."""
     return expr.cast(pl.String).str.replace(r"\.0$", "")
+
+
+def unknown_code_text(mapping: ConceptMapping, keep: pl.Expr | None = None) -> pl.Expr:
+    """How a source code in no code list is reported: ``"COLUMN=code"``.
+
+    Through a gate, an answer that sends the reader to the detail column is shown with the
+    detail column's code, any other with the gate's own code.
+
+    Args:
+        mapping: The concept's mapping.
+        keep: Rows to keep first (the records coded ``_X``), so only they are made text.
+    """
+
+    def source(column: str) -> pl.Expr:
+        return code_as_text(pl.col(column) if keep is None else pl.col(column).filter(keep))
+
+    def shown(column: str) -> pl.Expr:
+        return pl.concat_str(pl.lit(f"{column}="), source(column).fill_null(""))
+
+    code = shown(mapping.column)
+    if mapping.gate is not None:
+        gate = source(mapping.gate.column).str.strip_chars()
+        code = (
+            pl.when(gate.is_in(mapping.gate.detail))
+            .then(code)
+            .otherwise(shown(mapping.gate.column))
+        )
+    return code.alias("code")
 
 
 def concept_column(concept: str) -> str:

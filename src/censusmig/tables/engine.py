@@ -31,13 +31,13 @@ from censusmig.recipes.model import Condition, Recipe
 from censusmig.tables.derive import (
     WEIGHT,
     ColumnRequest,
-    code_text,
     concept_column,
     concepts_of,
     derive,
     region_mapping,
     residence_area_parents,
     status_column,
+    unknown_code_text,
 )
 from censusmig.tables.margins import Coding, complete, with_percent
 from censusmig.tables.table import Accounting, Dimension, Table
@@ -240,20 +240,9 @@ def _unknown_codes(derived: pl.LazyFrame, mapping: ConceptMapping) -> pl.LazyFra
     # Compared as an Enum (every coded column's Enum has _X): no string work per record.
     coded = pl.col(status_column(name) if numeric else concept_column(name))
 
-    def shown(column: str) -> pl.Expr:
-        return pl.format("{}={}", pl.lit(column), code_text(pl.col(column)).fill_null(""))
-
-    code = shown(mapping.column)
-    if mapping.gate is not None:
-        detail = code_text(pl.col(mapping.gate.column)).str.strip_chars()
-        code = (
-            pl.when(detail.is_in(mapping.gate.detail))
-            .then(code)
-            .otherwise(shown(mapping.gate.column))
-        )
     return (
         derived.filter(coded == UNKNOWN_CODE)
-        .group_by(code.alias("code"))
+        .group_by(unknown_code_text(mapping))
         .agg(pl.len().alias("records"))
         .sort("code")
     )
