@@ -5,6 +5,8 @@ check reads the data exactly as the tables do (the same code maps, the same ``_U
 ``_X``). All flags are added to one lazy plan and counted in a single aggregation; with
 ``show_ids`` the identifiers of failing records come from the same cached plan, in the same
 ``polars.collect_all``. A record can fail several rules: each rule counts its own records.
+One cheap look at the person-id column comes first: when a single whole-number id strictly
+increases down the file, no id can repeat and the costly hash of every id is skipped.
 
 Nothing of a record leaves this module but its identifier (only when asked for) and, for codes
 in no code list, the offending code with its count.
