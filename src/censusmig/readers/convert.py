@@ -80,46 +80,47 @@ def convert_to_parquet(
         raise CensusmigError(f"--to {target} is the input file itself; choose another name")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        if columns is None and detect_kind(source, options) in ("sav", "dta"):
-            # pyreadstat's chunks go straight to the target: one copy, not two.
-            with tempfile.TemporaryDirectory(prefix="censusmig-") as work:
-                plain = unpack(source, Path(work))
-                kind = detect_kind(source, options)
-                meta = write_stat_file_as_parquet(plain, kind, target, progress, source)
-            written = pl.scan_parquet(target)
-            return Conversion(
-                source,
-                target,
-                int(written.select(pl.len()).collect().item()),
-                len(written.collect_schema()),
-                len(meta.value_labels),
-            )
+        kind = detect_kind(source, options)
+        if columns is None and kind in ("sav", "dta"):
+            return _convert_stat_file(source, target, kind, progress)
         with open_microdata(source, options, progress) as opened:
-            frame = opened.frame
+            names = opened.frame.collect_schema().names()
             if columns is not None:
-                names = frame.collect_schema().names()
                 missing = [c for c in columns if c not in names]
                 if missing:
                     raise InputError(
                         f"{source}: column(s) named in the profile are not in the data: "
                         + ", ".join(missing)
                     )
-                frame = frame.select(columns)
-            meta = opened.meta
-            if columns is not None:
-                meta = _only(meta, columns)
-            keep = columns
-
-            def write(frame: pl.LazyFrame) -> int:
-                frame = frame.select(keep) if keep is not None else frame
-                return _sink(frame, target, meta.to_json(), progress)
-
-            records = opened.run(write)
-            return Conversion(
-                source, target, records, len(frame.collect_schema()), len(meta.value_labels)
+            keep = list(columns) if columns is not None else names
+            meta = opened.meta if columns is None else _only(opened.meta, keep)
+            records = opened.run(
+                lambda frame: _sink(frame.select(keep), target, meta.to_json(), progress)
             )
+            return Conversion(source, target, records, len(keep), len(meta.value_labels))
     except OSError as error:
         raise CensusmigError(f"cannot write {target}: {error.strerror or error}") from None
+
+
+def _convert_stat_file(
+    source: Path, target: Path, kind: str, progress: Progress | None
+) -> Conversion:
+    """SPSS or Stata: pyreadstat's chunks go straight to the target (one copy, not two)."""
+    partial = target.with_name(target.name + ".partial")
+    with tempfile.TemporaryDirectory(prefix="censusmig-") as work:
+        try:
+            meta = write_stat_file_as_parquet(
+                unpack(source, Path(work)), kind, partial, progress, source
+            )
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    partial.replace(target)
+    written = pl.scan_parquet(target)
+    records = int(written.select(pl.len()).collect().item())  # from the footer
+    return Conversion(
+        source, target, records, len(written.collect_schema()), len(meta.value_labels)
+    )
 
 
 def _only(meta: Metadata, columns: Sequence[str]) -> Metadata:

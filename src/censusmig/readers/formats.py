@@ -35,6 +35,13 @@ from typing import IO, Any, TypeVar
 import polars as pl
 
 from censusmig.errors import CensusmigError, InputError, nearest
+from censusmig.readers.fixedwidth import (
+    Layout,
+    check_layout,
+    layout_metadata,
+    read_codebook,
+    scan_fixed_width,
+)
 from censusmig.readers.meta import PARQUET_KEY, Metadata, code_text
 
 T = TypeVar("T")
@@ -100,13 +107,15 @@ class Source:
         frame: Lazy frame over the records.
         meta: Value labels, missing codes and column labels from the file.
         text_file: For text formats, the UTF-8 file Polars reads (for error messages).
+        layout: For fixed-width files, the codebook's layout (``check`` counts the records
+            that disagree with it over the whole file).
     """
 
     path: Path
     frame: pl.LazyFrame
     meta: Metadata
     text_file: Path | None = None
-    layout: Any = None
+    layout: Layout | None = None
     _workdir: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
     _rescan: Callable[[dict[str, pl.DataType]], pl.LazyFrame] | None = field(
         default=None, repr=False
@@ -157,14 +166,12 @@ class Source:
 
     def explain(self, error: pl.exceptions.PolarsError) -> InputError:
         """Turn a Polars error raised while reading into a message that says where and why."""
-        text = str(error).strip()
-        first = text.splitlines()[0] if text else type(error).__name__
-        if self.text_file is not None and ("utf-8" in text.lower() or "`" in first):
+        text = str(error)
+        if self.text_file is not None and ("utf-8" in text.lower() or "`" in text):
             found = find_decode_error(self.text_file, "utf-8")
             if found is not None:
                 return _decode_error(self.path, "utf-8", *found)
-        first = re.sub(r"`[^`]*`", "a value", first)  # Polars quotes values: never repeat them
-        return InputError(f"{self.path}: cannot read the data: {first}")
+        return InputError(f"{self.path}: cannot read the data: {polars_message(error)}")
 
 
 def open_microdata(
@@ -334,10 +341,15 @@ def _scan(path: Path, scan: Callable[[], pl.LazyFrame]) -> pl.LazyFrame:
         frame = scan()
         frame.collect_schema()
     except (pl.exceptions.PolarsError, OSError) as error:
-        text = str(error).strip()
-        first = text.splitlines()[0] if text else type(error).__name__
-        raise InputError(f"{path}: cannot read: {first}") from None
+        raise InputError(f"{path}: cannot read: {polars_message(error)}") from None
     return frame
+
+
+def polars_message(error: BaseException) -> str:
+    """The first line of a reading error, with the data values Polars quotes taken out."""
+    text = str(error).strip()
+    first = text.splitlines()[0] if text else type(error).__name__
+    return re.sub(r"`[^`]*`", "a value", first)
 
 
 _SEPARATORS = (",", ";", "\t", "|")
@@ -612,28 +624,25 @@ def write_stat_file_as_parquet(
 def _open_fixed_width(
     kind: str, path: Path, plain: Path, options: ReadOptions, encoding: str, workdir: Path
 ) -> Source:
-    from censusmig.readers import fixedwidth
-
     if kind == "ddi":
-        layout = fixedwidth.read_codebook(plain, options.record)
-        if layout.data_file is None or not _exists_maybe_gz(layout.data_file):
+        layout = read_codebook(plain, options.record)
+        data = _exists_maybe_gz(layout.data_file) if layout.data_file else None
+        if data is None:
             raise InputError(
                 f"{path}: the DDI codebook names no data file found beside it "
                 f"({layout.data_file}); give the data file and --codebook {path}"
             )
-        data = _exists_maybe_gz(layout.data_file)
-        assert data is not None
         path, plain = data, unpack(data, workdir)
     else:
         assert options.codebook is not None
         if not options.codebook.is_file():
             raise InputError(f"codebook not found: {options.codebook}")
-        layout = fixedwidth.read_codebook(options.codebook, options.record)
+        layout = read_codebook(options.codebook, options.record)
     text = _as_utf8(path, plain, encoding, workdir)
-    fixedwidth.check_layout(text, layout)
+    check_layout(text, layout)
     _check_tail(path, text, layout)
-    frame = fixedwidth.scan_fixed_width(text, layout)
-    return Source(path, frame, fixedwidth.layout_metadata(layout), text_file=text, layout=layout)
+    frame = scan_fixed_width(text, layout)
+    return Source(path, frame, layout_metadata(layout), text_file=text, layout=layout)
 
 
 def _exists_maybe_gz(path: Path) -> Path | None:
@@ -643,7 +652,7 @@ def _exists_maybe_gz(path: Path) -> Path | None:
     return None
 
 
-def _check_tail(path: Path, text: Path, layout: Any) -> None:
+def _check_tail(path: Path, text: Path, layout: Layout) -> None:
     """The last lines must be as long as the codebook says: a short one means truncation.
 
     CSPro writes records without their trailing blanks, so a short CSPro line is normal and
