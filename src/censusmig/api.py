@@ -34,7 +34,8 @@ from censusmig.readers.scan import file_facts
 from censusmig.recipes.catalog import Skipped, load_catalog, select_recipes
 from censusmig.recipes.model import Recipe
 from censusmig.renderers.tidy_csv import write_csv
-from censusmig.tables.checks import CheckReport, CheckResult, run_checks
+from censusmig.tables.checks import CheckReport as CheckReport  # re-exported for the CLI
+from censusmig.tables.checks import CheckResult, run_checks
 from censusmig.tables.engine import RunResult, compute_tables
 from censusmig.tables.table import Table
 

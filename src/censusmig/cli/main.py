@@ -295,6 +295,7 @@ def inspect(
 
 
 def _describe(data: Path, report: dict[str, Any]) -> str:
+    """The inspection as text: one block per column, then the guessed census questions."""
     lines = [
         f"{data}: {report['records']:,} records, {len(report['columns'])} columns "
         f"({report['format']})",
@@ -357,7 +358,8 @@ def check(
         raise typer.Exit(EXIT_PROBLEMS)
 
 
-def _check_text(report: Any) -> str:
+def _check_text(report: api.CheckReport) -> str:
+    """The edit-check report as text: one line per rule, with details and ids under it."""
     lines = [f"{report.records:,} records checked"]
     for result in report.results:
         if result.skipped:
