@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from censusmig.readers.profile import Profile, read_profile
+from censusmig.profiles.model import Profile, read_profile
 from censusmig.recipes.catalog import load_catalog
 from censusmig.recipes.model import Recipe
 from helpers import SAMPLE_PROFILE

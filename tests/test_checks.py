@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from censusmig.readers.profile import Profile, read_profile
+from censusmig.profiles.model import Profile, read_profile
 from censusmig.tables.checks import CheckReport, run_checks
 from helpers import SAMPLE_DIR, SAMPLE_PROFILE, people
 

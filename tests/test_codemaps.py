@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from censusmig.errors import SpecError
-from censusmig.readers.profile import read_profile
+from censusmig.profiles.model import read_profile
 from censusmig.tables.derive import concept_column, concept_exprs
 
 PROFILE = """

@@ -30,7 +30,7 @@ from censusmig.classifications.categories import (
     duration_groups,
     interval_groups,
 )
-from censusmig.readers.profile import Profile
+from censusmig.profiles.model import Profile
 from censusmig.recipes.model import Recipe
 from censusmig.tables.derive import (
     VALID,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from censusmig.readers.profile import Profile
+from censusmig.profiles.model import Profile
 from censusmig.recipes.model import Recipe
 from censusmig.tables.engine import compute_tables
-from censusmig.tables.layout import grid
+from censusmig.renderers.layout import grid
 from helpers import people
 
 # (SEX, AGE, POB): 900 = Quetzalia, 320 Guatemala, 724 Spain, 810 USSR, 998 not stated, 999 no code

@@ -14,16 +14,16 @@ from typer.testing import CliRunner
 
 from censusmig.cli.main import app
 from censusmig.errors import CensusmigError
-from censusmig.readers.draft import (
+from censusmig.profiles.draft import (
     PLACEHOLDER_COUNTRY,
     category_code,
     draft_profile,
     match_country,
     special_code,
 )
-from censusmig.readers.inspect import Guess, guess_concepts, inspect_data
+from censusmig.profiles.inspect import Guess, guess_concepts, inspect_data
 from censusmig.readers.meta import Metadata
-from censusmig.readers.profile import Profile, read_profile
+from censusmig.profiles.model import Profile, read_profile
 from helpers import SAMPLE_DIR, SHARED
 
 EPH_Q4 = SHARED / "real_microdata" / "eph-argentina-2016" / "eph_individual_2016_q4.csv"

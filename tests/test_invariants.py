@@ -13,7 +13,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from censusmig.readers.profile import Profile
+from censusmig.profiles.model import Profile
 from censusmig.recipes.model import Recipe
 from censusmig.synth import generate_census
 from censusmig.tables.engine import compute_tables

@@ -18,13 +18,14 @@ LAYERS = {
     "concepts": 0,
     "synth": 0,
     "readers": 1,
-    "recipes": 2,
-    "tables": 3,
-    "protection": 4,
-    "renderers": 5,
-    "api": 6,
-    "cli": 7,
-    "__main__": 7,
+    "profiles": 2,
+    "recipes": 3,
+    "tables": 4,
+    "protection": 5,
+    "renderers": 6,
+    "api": 7,
+    "cli": 8,
+    "__main__": 8,
 }
 
 
@@ -56,7 +57,7 @@ def test_no_upward_imports(path: Path) -> None:
 
 
 def test_every_layer_folder_exists() -> None:
-    for name in ("readers", "recipes", "tables", "protection", "renderers", "cli"):
+    for name in ("readers", "profiles", "recipes", "tables", "protection", "renderers", "cli"):
         assert (PACKAGE / name / "__init__.py").is_file(), name
 
 

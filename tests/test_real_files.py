@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from censusmig import api
 from censusmig.cli.main import app
 from censusmig.readers.formats import open_microdata
-from censusmig.readers.profile import read_profile
+from censusmig.profiles.model import read_profile
 from helpers import ROOT, SHARED
 
 DATA = ROOT / "tests" / "data"

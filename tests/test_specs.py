@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from censusmig.errors import InputError, SpecError, UnknownRecipeError
-from censusmig.readers.profile import read_profile
+from censusmig.profiles.model import read_profile
 from censusmig.recipes.catalog import load_catalog, select_recipes
 from censusmig.recipes.model import read_recipe
 from helpers import SAMPLE_PROFILE

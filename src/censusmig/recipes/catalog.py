@@ -8,7 +8,7 @@ from pathlib import Path
 
 from censusmig.concepts import GEOGRAPHY
 from censusmig.errors import Problem, RecipeNotServedError, SpecError, UnknownRecipeError
-from censusmig.readers.profile import Profile
+from censusmig.profiles.model import Profile
 from censusmig.recipes.model import Recipe, read_recipe
 from censusmig.resources import bundled
 

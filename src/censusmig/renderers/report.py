@@ -10,7 +10,7 @@ import jinja2
 
 from censusmig.renderers.formatting import format_count, format_percent, measures
 from censusmig.resources import bundled
-from censusmig.tables.layout import grid
+from censusmig.renderers.layout import grid
 from censusmig.tables.table import Table
 
 

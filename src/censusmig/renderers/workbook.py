@@ -15,7 +15,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from censusmig.renderers.formatting import NOT_AVAILABLE, measures
-from censusmig.tables.layout import Grid, grid
+from censusmig.renderers.layout import Grid, grid
 from censusmig.tables.table import Table
 
 BOLD = Font(bold=True)

@@ -23,7 +23,7 @@ import polars as pl
 from censusmig.classifications.categories import MAX_VALID_AGE
 from censusmig.classifications.codes import NOT_APPLICABLE, NOT_STATED, UNKNOWN_CODE
 from censusmig.concepts import CONCEPTS, ConceptKind
-from censusmig.readers.profile import ConceptMapping, Profile
+from censusmig.profiles.model import ConceptMapping, Profile
 from censusmig.tables.derive import (
     VALID,
     code_as_text,
@@ -149,7 +149,7 @@ def run_checks(
 
     Args:
         frame: The person file, lazily; it must have every column the profile names
-            (see :meth:`censusmig.readers.profile.Profile.check_columns`).
+            (see :meth:`censusmig.profiles.model.Profile.check_columns`).
         profile: Validated profile.
         show_ids: List the identifiers of failing records.
         max_ids: Most identifiers listed per rule.

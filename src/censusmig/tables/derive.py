@@ -44,7 +44,7 @@ from censusmig.classifications.codes import (
     UNKNOWN_CODE,
 )
 from censusmig.concepts import CONCEPTS, DIMENSIONS, ConceptKind
-from censusmig.readers.profile import ConceptMapping, Profile
+from censusmig.profiles.model import ConceptMapping, Profile
 
 WEIGHT = "_weight"
 """Column holding each record's weight (1 for a full count)."""

@@ -26,7 +26,7 @@ from censusmig.classifications.codes import (
     UNKNOWN_CODE,
 )
 from censusmig.concepts import CONCEPTS, DIMENSIONS, NUMERIC_FIELDS, ConceptKind
-from censusmig.readers.profile import ConceptMapping, Profile
+from censusmig.profiles.model import ConceptMapping, Profile
 from censusmig.recipes.model import Condition, Recipe
 from censusmig.tables.derive import (
     WEIGHT,

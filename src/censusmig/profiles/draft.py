@@ -1,10 +1,10 @@
 """Drafting a profile from a data file, for a person to review and complete.
 
 :func:`draft_profile` reads the columns' names, labels and code counts (through
-:func:`censusmig.readers.inspect.summarise`) and writes a profile that already validates, with
+:func:`censusmig.profiles.inspect.summarise`) and writes a profile that already validates, with
 every guess marked ``# GUESS`` and every placeholder or list to map marked ``# REVIEW``:
 
-* columns: from :func:`censusmig.readers.inspect.guess_concepts`; a detail column such as the
+* columns: from :func:`censusmig.profiles.inspect.guess_concepts`; a detail column such as the
   EPH's CH15_COD (the country, for CH15 = born abroad) is read through a gate on its question,
   whose detail codes are those for which the detail column is filled;
 * country concepts with value labels: labels matched to ISO 3166 names with pycountry (English
@@ -42,7 +42,7 @@ from censusmig.classifications import countries
 from censusmig.classifications.categories import EARLIEST_YEAR, MAX_VALID_AGE
 from censusmig.classifications.codes import NOT_APPLICABLE, NOT_STATED
 from censusmig.concepts import CONCEPTS, ConceptKind
-from censusmig.readers.inspect import (
+from censusmig.profiles.inspect import (
     HOUSEHOLD_ID,
     PERSON_ID,
     WEIGHT,
@@ -884,7 +884,7 @@ def draft_profile(
         reference_date: The census reference date; guessed from the file name when None.
 
     Returns:
-        TOML text that :func:`censusmig.readers.profile.read_profile` accepts.
+        TOML text that :func:`censusmig.profiles.model.read_profile` accepts.
 
     Raises:
         ValueError: ``country`` is not a country code or name.

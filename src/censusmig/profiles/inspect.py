@@ -4,7 +4,7 @@
 for counts of nulls and distinct values, one for the frequencies of the columns that hold
 codes) and :func:`guess_concepts` guesses from names and labels which columns hold
 censusmig's concepts. Both feed ``censusmig inspect`` and the profile draft
-(:mod:`censusmig.readers.draft`).
+(:mod:`censusmig.profiles.draft`).
 
 Each column gets one kind. The rules are conservative: a column whose values might be
 identifiers, names, free text, amounts or dates never lists them (STYLE.md rule 7), even if
