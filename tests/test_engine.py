@@ -7,8 +7,8 @@ import pytest
 
 from censusmig.profiles.model import Profile
 from censusmig.recipes.model import Recipe
-from censusmig.tables.engine import compute_tables
 from censusmig.renderers.layout import grid
+from censusmig.tables.engine import compute_tables
 from helpers import people
 
 # (SEX, AGE, POB): 900 = Quetzalia, 320 Guatemala, 724 Spain, 810 USSR, 998 not stated, 999 no code

@@ -22,8 +22,8 @@ from censusmig.profiles.draft import (
     special_code,
 )
 from censusmig.profiles.inspect import Guess, guess_concepts, inspect_data
-from censusmig.readers.meta import Metadata
 from censusmig.profiles.model import Profile, read_profile
+from censusmig.readers.meta import Metadata
 from helpers import SAMPLE_DIR, SHARED
 
 EPH_Q4 = SHARED / "real_microdata" / "eph-argentina-2016" / "eph_individual_2016_q4.csv"

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from censusmig import api
 from censusmig.cli.main import app
-from censusmig.readers.formats import open_microdata
 from censusmig.profiles.model import read_profile
+from censusmig.readers.formats import open_microdata
 from helpers import ROOT, SHARED
 
 DATA = ROOT / "tests" / "data"

@@ -9,8 +9,8 @@ from pathlib import Path
 import jinja2
 
 from censusmig.renderers.formatting import format_count, format_percent, measures
-from censusmig.resources import bundled
 from censusmig.renderers.layout import grid
+from censusmig.resources import bundled
 from censusmig.tables.table import Table
 
 
