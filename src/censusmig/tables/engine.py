@@ -1,17 +1,21 @@
-"""The table engine: every table of a run from one lazy plan, executed together.
+"""The table engine: every table of a run in four stages, with typed values between them.
 
-The microdata are scanned once: derived columns are computed once in a shared plan, each recipe
-adds a filter (its universe) and a plain "group by cell keys, sum counts and weights", and
-``polars.collect_all`` runs them together so the common scan is shared. Because the aggregation
-is a plain sum, partial results of data partitions can be merged by summing again. Margins,
-zeros, order and labels are then built from the small aggregated cells.
+1. **plan** (:func:`plan_run`): recipes and profile compiled into a :class:`Plan`: the derived
+   columns, and per recipe a filter (its universe) and a plain "group by cell keys, sum the
+   additive measures".
+2. **aggregate** (a :class:`~censusmig.tables.backend.Backend`): each slice or partition of the
+   data read once, every aggregation run together (Polars' ``collect_all`` shares the scan),
+   giving a :class:`~censusmig.tables.plan.Partial` of small keyed sums.
+3. **merge** (:func:`~censusmig.tables.plan.merge`): partials summed, exact whatever the cut.
+4. **finish** (:func:`finish`): margins, zero cells, top-N, order, labels and percentages,
+   built from the small aggregated cells only.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -25,21 +29,33 @@ from censusmig.classifications.codes import (
     TRAILING_ORDER,
     UNKNOWN_CODE,
 )
-from censusmig.concepts import CONCEPTS, DIMENSIONS, NUMERIC_FIELDS, ConceptKind
-from censusmig.profiles.model import ConceptMapping, Profile
-from censusmig.recipes.model import Condition, Recipe
+from censusmig.concepts import DIMENSIONS, NUMERIC_FIELDS
+from censusmig.profiles.model import Profile
+from censusmig.recipes.model import Recipe
+from censusmig.tables.backend import POLARS, Backend
 from censusmig.tables.derive import (
     WEIGHT,
     ColumnRequest,
     concept_column,
     concepts_of,
-    derive,
     region_mapping,
     residence_area_parents,
-    status_column,
-    unknown_code_text,
 )
 from censusmig.tables.margins import Coding, complete, with_percent
+from censusmig.tables.plan import (
+    CELL_MEASURES,
+    RECORDS,
+    TOTALS,
+    WEIGHTED,
+    Aggregate,
+    GroupKey,
+    Measure,
+    Partial,
+    Plan,
+    cells_name,
+    merge,
+    universe_name,
+)
 from censusmig.tables.table import Accounting, Dimension, Table
 
 
@@ -54,7 +70,7 @@ class RunResult:
         unknown_codes: Concept -> (source code -> records): codes in no code list.
         weight_problems: Records whose weight is missing (counted with weight 0) or zero or
             negative; empty for a full count.
-        seconds: Wall time of the run's phases.
+        seconds: Wall time of the run's stages (aggregate, merge, finish).
     """
 
     tables: tuple[Table, ...]
@@ -86,102 +102,140 @@ def _inner_source(request: ColumnRequest) -> str:
     return request.column if spec.levels[-1] == spec.name else f"{request.column}_area"
 
 
+def plan_run(
+    profile: Profile, recipes: Sequence[Recipe], measures: Sequence[Measure] = CELL_MEASURES
+) -> Plan:
+    """Stage 1: compile the recipes and the profile into the run's plan.
+
+    Args:
+        profile: Validated profile.
+        recipes: Recipes the profile can serve.
+        measures: The additive measures of every table cell; they must include
+            :data:`~censusmig.tables.plan.COUNT` (the record accounting) and
+            :data:`~censusmig.tables.plan.ESTIMATE` (the published value).
+
+    Returns:
+        What to derive and what to sum.
+    """
+    requests = _requests(recipes)
+    concepts = {c for recipe in recipes for c in recipe.requires() if c in profile.concepts}
+    checked = sorted(concepts | concepts_of(requests.values(), profile))
+    aggregates = [Aggregate(TOTALS, (), (), (RECORDS, WEIGHTED))]
+    for recipe in recipes:
+        keys = []
+        for name in recipe.dimensions:
+            request = requests.get((recipe.id, name)) or requests[("", name)]
+            keys.append(GroupKey(_inner_source(request), DIMENSIONS[name].levels[-1]))
+        aggregates.append(
+            Aggregate(cells_name(recipe), tuple(keys), recipe.universe, tuple(measures))
+        )
+        # Counted apart from the cells, so that the accounting is a real check.
+        aggregates.append(
+            Aggregate(universe_name(recipe), (), recipe.universe, (RECORDS, WEIGHTED))
+        )
+    summed = [m.column for m in measures if m.column is not None]
+    return Plan(
+        profile=profile,
+        recipes=tuple(recipes),
+        requests=tuple(requests.values()),
+        concepts=frozenset(concepts),
+        reported={name: profile.concepts.get(name) or region_mapping(profile) for name in checked},
+        columns=tuple(dict.fromkeys([*_kept_columns(requests, recipes), *summed])),
+        aggregates=tuple(aggregates),
+        measures=tuple(measures),
+    )
+
+
 def compute_tables(
     frame: pl.LazyFrame,
     profile: Profile,
     recipes: Sequence[Recipe],
     batch_rows: int | None = None,
+    *,
+    measures: Sequence[Measure] = CELL_MEASURES,
+    backend: Backend = POLARS,
 ) -> RunResult:
     """Compute every recipe's table in one pass over the data.
 
-    The microdata are read once: the derived columns every table needs (compact Enum codes)
-    and the source columns of the concepts (for the unknown-code report) are collected, and
-    every table's cells are aggregated from that in-memory frame together. With
-    ``batch_rows``, the file is read in slices of that many records, each slice aggregated
-    the same way, and the partial cells summed: memory then stays bounded by the slice.
+    The stages: plan (:func:`plan_run`), aggregate each slice (the backend), merge the
+    partial sums (:func:`~censusmig.tables.plan.merge`), finish (:func:`finish`: margins,
+    zero cells, top-N, order, labels, percentages). With ``batch_rows``, the file is read in
+    slices of that many records, each aggregated the same way: memory then stays bounded by
+    the slice, and the merged sums are those of the whole file.
 
     Args:
         frame: The person file, lazily; it must have every column the profile names.
         profile: Validated profile.
         recipes: Recipes the profile can serve.
         batch_rows: Records per slice, or None to read the file in one go.
+        measures: The additive measures of every cell (see :func:`plan_run`).
+        backend: The engine that aggregates records.
 
     Returns:
         The tables and the run-level record accounting.
     """
     started = time.perf_counter()
-    requests = _requests(recipes)
-    concepts = {c for recipe in recipes for c in recipe.requires() if c in profile.concepts}
-    checked = sorted(concepts | concepts_of(requests.values(), profile))
-    mappings = [profile.concepts.get(name) or region_mapping(profile) for name in checked]
-    columns = _kept_columns(requests, recipes)
-    if batch_rows is None:
-        parts = [frame]
-    else:
-        # Slicing the scan itself lets the reader skip to the slice's rows.
-        records = int(frame.select(pl.len()).collect().item())
-        parts = [frame.slice(start, batch_rows) for start in range(0, max(records, 1), batch_rows)]
-    partials: list[list[pl.DataFrame]] = []
-    read = 0.0
-    for part in parts:
-        before = time.perf_counter()
-        # One scan: the compact columns the tables need are collected while the source codes
-        # in no code list are counted from the same cached derivation.
-        derived = derive(part, profile, requests.values(), concepts).cache()
-        batch, weights, *found = pl.collect_all(
-            [
-                derived.select(columns),
-                _weight_problems(derived, profile.weight),
-                *(_unknown_codes(derived, m) for m in mappings),
-            ]
-        )
-        read += time.perf_counter() - before
-        plans = pl.collect_all(_plans(batch.lazy(), requests, recipes))
-        partials.append([*plans, *found, weights])
-        del batch
-    results = [_merge([partial[i] for partial in partials]) for i in range(len(partials[0]))]
+    plan = plan_run(profile, recipes, measures)
+    partials = [backend.aggregate(part, plan) for part in _slices(frame, batch_rows)]
     aggregated = time.perf_counter()
+    merged = merge(partials, plan)
+    merged_at = time.perf_counter()
+    result = finish(plan, merged)
+    finished = time.perf_counter()
+    seconds = {
+        "aggregate": aggregated - started,
+        "merge": merged_at - aggregated,
+        "finish": finished - merged_at,
+    }
+    return replace(result, seconds=seconds)
 
-    totals = results[0].row(0, named=True)
-    per_recipe = results[1 : 1 + 2 * len(recipes)]
+
+def _slices(frame: pl.LazyFrame, batch_rows: int | None) -> list[pl.LazyFrame]:
+    """The file whole, or in slices of ``batch_rows`` records."""
+    if batch_rows is None:
+        return [frame]
+    # Slicing the scan itself lets the reader skip to the slice's rows.
+    records = int(frame.select(pl.len()).collect().item())
+    return [frame.slice(start, batch_rows) for start in range(0, max(records, 1), batch_rows)]
+
+
+def finish(plan: Plan, merged: Partial) -> RunResult:
+    """Last stage: from the merged sums to complete, labelled tables and the run accounting.
+
+    Works on the aggregated cells only (a few thousand rows), never on microdata, so it is
+    the same whatever backend aggregated them.
+
+    Args:
+        plan: The run's plan.
+        merged: The merged sums of every slice or partition.
+
+    Returns:
+        The tables, in recipe order, and the run-level accounting.
+    """
+    profile = plan.profile
     tables = tuple(
-        _table(recipe, cells, universe, profile)
-        for recipe, cells, universe in zip(recipes, per_recipe[0::2], per_recipe[1::2], strict=True)
+        _table(
+            recipe,
+            merged.aggregates[cells_name(recipe)],
+            merged.aggregates[universe_name(recipe)],
+            plan,
+        )
+        for recipe in plan.recipes
     )
     unknown = {
         concept: dict(zip(found["code"].to_list(), found["records"].to_list(), strict=True))
-        for concept, found in zip(checked, results[1 + 2 * len(recipes) : -1], strict=True)
+        for concept, found in merged.unknown_codes.items()
         if found.height
     }
-    weight_counts = results[-1].row(0, named=True)
-    finished = time.perf_counter()
+    totals = merged.aggregates[TOTALS].row(0, named=True)
+    weight_counts = merged.weight_problems.row(0, named=True)
     return RunResult(
         tables=tables,
-        records=int(totals["records"]),
-        weighted_records=float(totals["weighted"] or 0),
+        records=int(totals[RECORDS.name]),
+        weighted_records=float(totals[WEIGHTED.name] or 0),
         unknown_codes=unknown,
         weight_problems={k: int(v) for k, v in weight_counts.items()} if profile.weight else {},
-        seconds={
-            "scan_and_derive": read,
-            "aggregate": aggregated - started - read,
-            "margins": finished - aggregated,
-        },
     )
-
-
-_SUMMED = ("records", "weighted", "n_unweighted", "value", WEIGHT, "missing", "zero_or_negative")
-
-
-def _merge(parts: list[pl.DataFrame]) -> pl.DataFrame:
-    """Sum the partial results of one aggregation over data slices."""
-    if len(parts) == 1:
-        return parts[0]
-    combined = pl.concat(parts)
-    keys = [name for name in combined.columns if name not in _SUMMED]
-    sums = [pl.col(name).sum() for name in combined.columns if name in _SUMMED]
-    if not keys:
-        return combined.select(sums)
-    return combined.group_by(keys).agg(sums).sort(keys)
 
 
 def _kept_columns(
@@ -194,81 +248,6 @@ def _kept_columns(
     for recipe in recipes:
         names += [concept_column(c.field) for c in recipe.universe if c.field in NUMERIC_FIELDS]
     return list(dict.fromkeys(names))
-
-
-def _plans(
-    source: pl.LazyFrame,
-    requests: dict[tuple[str, str], ColumnRequest],
-    recipes: Sequence[Recipe],
-) -> list[pl.LazyFrame]:
-    """Every aggregation of a run: totals, then per recipe its cells and its universe.
-
-    Each is a plain "group by cell keys, sum counts and weights", so partial results of data
-    partitions can be merged by summing again.
-    """
-    plans = [source.select(pl.len().alias("records"), pl.col(WEIGHT).sum().alias("weighted"))]
-    for recipe in recipes:
-        keys = []
-        for name in recipe.dimensions:
-            request = requests.get((recipe.id, name)) or requests[("", name)]
-            keys.append(pl.col(_inner_source(request)).alias(DIMENSIONS[name].levels[-1]))
-        universe = source.filter(*(_condition(c) for c in recipe.universe))
-        plans.append(
-            universe.group_by(keys).agg(
-                pl.len().cast(pl.Int64).alias("n_unweighted"), pl.col(WEIGHT).sum().alias("value")
-            )
-        )
-        # Counted apart from the cells, so that the accounting is a real check.
-        plans.append(universe.select(pl.len().alias("records"), pl.col(WEIGHT).sum()))
-    return plans
-
-
-def _weight_problems(derived: pl.LazyFrame, weight: str | None) -> pl.LazyFrame:
-    """Records whose weight is missing, or zero or negative (all zero for a full count)."""
-    if weight is None:
-        return derived.select(pl.lit(0).alias("missing"), pl.lit(0).alias("zero_or_negative"))
-    column = pl.col(weight)
-    return derived.select(
-        column.is_null().sum().alias("missing"), (column <= 0).sum().alias("zero_or_negative")
-    )
-
-
-def _unknown_codes(derived: pl.LazyFrame, mapping: ConceptMapping) -> pl.LazyFrame:
-    """Source codes of a concept that are in no code list, as "COLUMN=code" with counts."""
-    name = mapping.concept
-    numeric = name in CONCEPTS and CONCEPTS[name].kind is ConceptKind.INTEGER
-    # Compared as an Enum (every coded column's Enum has _X): no string work per record.
-    coded = pl.col(status_column(name) if numeric else concept_column(name))
-
-    return (
-        derived.filter(coded == UNKNOWN_CODE)
-        .group_by(unknown_code_text(mapping))
-        .agg(pl.len().alias("records"))
-        .sort("code")
-    )
-
-
-def _condition(condition: Condition) -> pl.Expr:
-    if condition.field in NUMERIC_FIELDS:
-        column = pl.col(concept_column(condition.field))
-    else:
-        column = pl.col(condition.field)
-    if condition.field in NUMERIC_FIELDS:
-        value = int(condition.values[0])
-        return {
-            "=": column == value,
-            "!=": column != value,
-            ">=": column >= value,
-            "<=": column <= value,
-            ">": column > value,
-            "<": column < value,
-        }[condition.operator]
-    # Fixed category sets are Enums holding every valid value (checked when the recipe was
-    # read), so they are compared as they are; open classifications are compared as text.
-    text = column if DIMENSIONS[condition.field].categories is not None else column.cast(pl.String)
-    if condition.operator == "!=":
-        return ~text.is_in(condition.values)
-    return text.is_in(condition.values)
 
 
 def coding(name: str, profile: Profile, recipe: Recipe) -> Coding:
@@ -330,14 +309,15 @@ def _country_coding(dimension: Dimension, profile: Profile, recipe: Recipe) -> C
     )
 
 
-def _table(recipe: Recipe, cells: pl.DataFrame, universe: pl.DataFrame, profile: Profile) -> Table:
+def _table(recipe: Recipe, cells: pl.DataFrame, universe: pl.DataFrame, plan: Plan) -> Table:
+    profile = plan.profile
     codings = [coding(name, profile, recipe) for name in recipe.dimensions]
     inner = [c.inner for c in codings]
     cells = cells.with_columns(pl.col(name).cast(pl.String) for name in inner)
     weighted = profile.weight is not None
     if not weighted:
         cells = cells.with_columns(pl.col("value").cast(pl.Int64))
-    full = complete(cells, codings)
+    full = complete(cells, codings, plan.measure_names)
     if recipe.percent_of:
         full = with_percent(full, codings, recipe.percent_of)
     rows = len(recipe.rows)
@@ -363,8 +343,8 @@ def _accounting(cells: pl.DataFrame, universe: pl.DataFrame, inner: Sequence[str
         return int(cells.filter(pl.col(name) == code)["n_unweighted"].sum())
 
     return Accounting(
-        universe=int(universe["records"][0]),
-        weighted_universe=float(universe[WEIGHT][0] or 0),
+        universe=int(universe[RECORDS.name][0]),
+        weighted_universe=float(universe[WEIGHTED.name][0] or 0),
         inner_cells_total=int(cells["n_unweighted"].sum()),
         not_stated={name: records(name, NOT_STATED) for name in inner},
         unknown_code={name: records(name, UNKNOWN_CODE) for name in inner},

@@ -17,6 +17,7 @@ from censusmig.classifications.codes import NOT_STATED, OTHER, TOTAL, TRAILING_O
 from censusmig.tables.table import Dimension
 
 COUNTS = ("value", "n_unweighted")
+"""The measures of a table of counts or weighted estimates; a run may carry more."""
 
 
 @dataclass(frozen=True)
@@ -50,26 +51,32 @@ class Coding:
         return self.dimension.levels[-1]
 
 
-def complete(cells: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFrame:
+def complete(
+    cells: pl.DataFrame, codings: Sequence[Coding], measures: Sequence[str] = COUNTS
+) -> pl.DataFrame:
     """Turn aggregated inner cells into the full tidy table.
 
     Args:
         cells: One row per observed combination of inner codes (String columns named by
-            each coding's inner level) with ``value`` and ``n_unweighted``.
+            each coding's inner level) with the additive ``measures``.
         codings: The table's dimensions, stub first.
+        measures: The additive measures, summed into every margin and zero-filled; they must
+            include ``value`` (what top-N and the order by size rank on).
 
     Returns:
         Every combination of every level's categories and margins, zeros included, sorted for
-        publication, with a ``<level>_label`` column beside each level.
+        publication, with a ``<level>_label`` column beside each level, then the measures in
+        the order of :data:`COUNTS` followed by any others.
     """
+    measures = _ordered_measures(measures)
     cells = cells.with_columns(
         pl.col(coding.inner).replace_strict(mapping, default=OTHER).alias(level)
         for coding in codings
         for level, mapping in coding.parents.items()
     )
-    cells = _top(cells, codings)
-    full = _with_margins(cells, codings)
-    full = _zero_filled(full, codings)
+    cells = _top(cells, codings, measures)
+    full = _with_margins(cells, codings, measures)
+    full = _zero_filled(full, codings, measures)
     full = _ordered(full, codings)
     levels = [level for coding in codings for level in coding.dimension.levels]
     labelled = full.with_columns(
@@ -80,11 +87,16 @@ def complete(cells: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFrame:
         for level in coding.dimension.levels
     )
     return labelled.select(
-        *itertools.chain.from_iterable((level, f"{level}_label") for level in levels), *COUNTS
+        *itertools.chain.from_iterable((level, f"{level}_label") for level in levels), *measures
     )
 
 
-def _top(cells: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFrame:
+def _ordered_measures(measures: Sequence[str]) -> tuple[str, ...]:
+    """``value`` and ``n_unweighted`` first (the published order), then the others."""
+    return (*COUNTS, *(name for name in measures if name not in COUNTS))
+
+
+def _top(cells: pl.DataFrame, codings: Sequence[Coding], measures: Sequence[str]) -> pl.DataFrame:
     """Recode all but the largest inner categories to ``_O``, then sum the cells again."""
     for coding in codings:
         if coding.top is None:
@@ -100,12 +112,14 @@ def _top(cells: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFrame:
         cells = cells.with_columns(
             pl.when(keep).then(pl.col(coding.inner)).otherwise(pl.lit(OTHER))
         )
-        keys = [c for c in cells.columns if c not in COUNTS]
-        cells = cells.group_by(keys).agg(pl.col(name).sum() for name in COUNTS)
+        keys = [c for c in cells.columns if c not in measures]
+        cells = cells.group_by(keys).agg(pl.col(name).sum() for name in measures)
     return cells
 
 
-def _with_margins(cells: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFrame:
+def _with_margins(
+    cells: pl.DataFrame, codings: Sequence[Coding], measures: Sequence[str]
+) -> pl.DataFrame:
     # Each dimension is kept to a depth: all its levels, an outer prefix, or none (its total).
     depths = [range(len(coding.dimension.levels), -1, -1) for coding in codings]
     parts = []
@@ -115,14 +129,16 @@ def _with_margins(cells: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFram
         for coding, depth in zip(codings, combination, strict=True):
             kept += coding.dimension.levels[:depth]
             totalled += coding.dimension.levels[depth:]
-        sums = [pl.col(name).sum() for name in COUNTS]
+        sums = [pl.col(name).sum() for name in measures]
         part = cells.group_by(kept).agg(sums) if kept else cells.select(sums)
         parts.append(part.with_columns(pl.lit(TOTAL).alias(name) for name in totalled))
     order = [level for coding in codings for level in coding.dimension.levels]
-    return pl.concat([part.select(*order, *COUNTS) for part in parts], how="vertical_relaxed")
+    return pl.concat([part.select(*order, *measures) for part in parts], how="vertical_relaxed")
 
 
-def _zero_filled(full: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFrame:
+def _zero_filled(
+    full: pl.DataFrame, codings: Sequence[Coding], measures: Sequence[str]
+) -> pl.DataFrame:
     domain: pl.DataFrame | None = None
     for coding in codings:
         levels = list(coding.dimension.levels)
@@ -135,7 +151,7 @@ def _zero_filled(full: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFrame:
     assert domain is not None
     keys = [level for coding in codings for level in coding.dimension.levels]
     return domain.join(full, on=keys, how="left").with_columns(
-        pl.col(name).fill_null(0) for name in COUNTS
+        pl.col(name).fill_null(0) for name in measures
     )
 
 

@@ -1,0 +1,141 @@
+"""Backends: the one place where records become sums.
+
+A backend takes a :class:`~censusmig.tables.plan.Plan` and a slice or partition of the person
+file and returns a :class:`~censusmig.tables.plan.Partial`: every aggregation of the plan, as
+small Polars frames. Everything before (planning) and after (merge, margins, labels,
+protection, rendering) is the same whatever the backend, so another engine (a cluster) only
+implements :class:`Backend`.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import polars as pl
+
+from censusmig.classifications.codes import UNKNOWN_CODE
+from censusmig.concepts import CONCEPTS, DIMENSIONS, NUMERIC_FIELDS, ConceptKind
+from censusmig.profiles.model import ConceptMapping
+from censusmig.recipes.model import Condition
+from censusmig.tables.derive import (
+    concept_column,
+    derive,
+    status_column,
+    unknown_code_text,
+)
+from censusmig.tables.plan import Aggregate, Measure, Partial, Plan
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """An engine that aggregates person records."""
+
+    name: str
+    """Short name (``polars``)."""
+
+    def aggregate(self, frame: pl.LazyFrame, plan: Plan) -> Partial:
+        """Run every aggregation of ``plan`` over one slice or partition of the data.
+
+        Args:
+            frame: The person records (the source columns the profile names), lazily.
+            plan: The run's plan.
+
+        Returns:
+            The partial sums; partials of several slices are merged by
+            :func:`censusmig.tables.plan.merge`.
+        """
+        ...
+
+
+class PolarsBackend:
+    """The embedded engine: Polars, in one process, one scan per slice.
+
+    The derived columns every table needs (compact Enum codes) are computed once per slice
+    and collected together with the unknown-code and weight counts from the same cached
+    derivation; then every aggregation runs on that in-memory frame with ``collect_all``.
+    """
+
+    name = "polars"
+
+    def aggregate(self, frame: pl.LazyFrame, plan: Plan) -> Partial:
+        """Aggregate one slice (see :meth:`Backend.aggregate`)."""
+        derived = derive(frame, plan.profile, plan.requests, plan.concepts).cache()
+        reported = list(plan.reported.items())
+        batch, weights, *found = pl.collect_all(
+            [
+                derived.select(plan.columns),
+                _weight_problems(derived, plan.profile.weight),
+                *(_unknown_codes(derived, mapping) for _, mapping in reported),
+            ]
+        )
+        source = batch.lazy()
+        sums = pl.collect_all([_aggregation(source, aggregate) for aggregate in plan.aggregates])
+        return Partial(
+            aggregates={a.name: result for a, result in zip(plan.aggregates, sums, strict=True)},
+            unknown_codes={name: result for (name, _), result in zip(reported, found, strict=True)},
+            weight_problems=weights,
+        )
+
+
+POLARS = PolarsBackend()
+"""The default backend."""
+
+
+def _aggregation(source: pl.LazyFrame, aggregate: Aggregate) -> pl.LazyFrame:
+    kept = source.filter(*(_condition(c) for c in aggregate.where))
+    sums = [_sum(measure) for measure in aggregate.measures]
+    if not aggregate.keys:
+        return kept.select(sums)
+    keys = [pl.col(key.column).alias(key.name) for key in aggregate.keys]
+    return kept.group_by(keys).agg(sums)
+
+
+def _sum(measure: Measure) -> pl.Expr:
+    if measure.column is None:
+        return pl.len().cast(pl.Int64).alias(measure.name)
+    return pl.col(measure.column).sum().alias(measure.name)
+
+
+def _weight_problems(derived: pl.LazyFrame, weight: str | None) -> pl.LazyFrame:
+    """Records whose weight is missing, or zero or negative (all zero for a full count)."""
+    if weight is None:
+        return derived.select(pl.lit(0).alias("missing"), pl.lit(0).alias("zero_or_negative"))
+    column = pl.col(weight)
+    return derived.select(
+        column.is_null().sum().alias("missing"), (column <= 0).sum().alias("zero_or_negative")
+    )
+
+
+def _unknown_codes(derived: pl.LazyFrame, mapping: ConceptMapping) -> pl.LazyFrame:
+    """Source codes of a concept that are in no code list, as "COLUMN=code" with counts."""
+    name = mapping.concept
+    numeric = name in CONCEPTS and CONCEPTS[name].kind is ConceptKind.INTEGER
+    # Compared as an Enum (every coded column's Enum has _X): no string work per record.
+    coded = pl.col(status_column(name) if numeric else concept_column(name))
+    return (
+        derived.filter(coded == UNKNOWN_CODE)
+        .group_by(unknown_code_text(mapping))
+        .agg(pl.len().alias("records"))
+        .sort("code")
+    )
+
+
+def _condition(condition: Condition) -> pl.Expr:
+    if condition.field in NUMERIC_FIELDS:
+        column = pl.col(concept_column(condition.field))
+        value = int(condition.values[0])
+        return {
+            "=": column == value,
+            "!=": column != value,
+            ">=": column >= value,
+            "<=": column <= value,
+            ">": column > value,
+            "<": column < value,
+        }[condition.operator]
+    column = pl.col(condition.field)
+    # Fixed category sets are Enums holding every valid value (checked when the recipe was
+    # read), so they are compared as they are; open classifications are compared as text.
+    text = column if DIMENSIONS[condition.field].categories is not None else column.cast(pl.String)
+    if condition.operator == "!=":
+        return ~text.is_in(condition.values)
+    return text.is_in(condition.values)

@@ -1,0 +1,179 @@
+"""The values that pass between the engine's stages: plan, partial results, merge.
+
+A run is planned once (:class:`Plan`: which derived columns to compute and which aggregations
+to run over them), aggregated by a backend over each slice or partition of the data
+(:class:`Partial`: small frames of keyed sums), and the partials are merged by summing again
+(:func:`merge`). Every aggregation is a plain "filter, group by keys, sum additive measures",
+so the merged result does not depend on how the data were cut. The measures are a parameter of
+the plan, never a constant: counts and weights today, replicate-weight sums and record-key
+sums tomorrow, all carried the same way through merge, margins and rendering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from censusmig.profiles.model import ConceptMapping, Profile
+from censusmig.recipes.model import Condition, Recipe
+from censusmig.tables.derive import WEIGHT, ColumnRequest
+
+
+@dataclass(frozen=True)
+class Measure:
+    """An additive quantity summed per cell.
+
+    Attributes:
+        name: Output column (``value``, ``n_unweighted``, later ``rep_1`` ...).
+        column: Column of the derived records that is summed, or None to count the records.
+    """
+
+    name: str
+    column: str | None = None
+
+
+COUNT = Measure("n_unweighted")
+"""Records in the cell."""
+ESTIMATE = Measure("value", WEIGHT)
+"""Sum of the weights in the cell: the count of a full census, the estimate of a survey."""
+CELL_MEASURES: tuple[Measure, ...] = (COUNT, ESTIMATE)
+"""The measures every table carries; a run may add more (see :func:`Plan`'s ``measures``)."""
+
+RECORDS = Measure("records")
+WEIGHTED = Measure("weighted", WEIGHT)
+
+
+@dataclass(frozen=True)
+class GroupKey:
+    """A cell key: a derived column, named in the result by its dimension's inner level.
+
+    Attributes:
+        column: Column of the derived records.
+        name: Column of the aggregated result.
+    """
+
+    column: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """One aggregation: keep the records meeting ``where``, group by ``keys``, sum ``measures``.
+
+    Attributes:
+        name: Unique name in the plan (``cells/<recipe>``, ``universe/<recipe>``, ``records``).
+        keys: Cell keys; none gives a single row.
+        where: Conditions every counted record meets (a recipe's universe).
+        measures: What is summed.
+    """
+
+    name: str
+    keys: tuple[GroupKey, ...]
+    where: tuple[Condition, ...]
+    measures: tuple[Measure, ...]
+
+
+def cells_name(recipe: Recipe) -> str:
+    """Name of the aggregation of a recipe's inner cells."""
+    return f"cells/{recipe.id}"
+
+
+def universe_name(recipe: Recipe) -> str:
+    """Name of the aggregation counting a recipe's universe (apart from its cells)."""
+    return f"universe/{recipe.id}"
+
+
+TOTALS = "records"
+"""Name of the aggregation counting every record of the input."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A run compiled from its recipes and the profile: what to derive and what to sum.
+
+    Attributes:
+        profile: The validated profile.
+        recipes: The recipes, in output order.
+        requests: The derived dimension columns.
+        concepts: Concepts coded besides those the dimensions need (universe conditions,
+            the unknown-code report).
+        reported: Concepts whose source codes in no code list are reported, by name.
+        columns: Derived columns the aggregations read.
+        aggregates: Every aggregation of the run.
+        measures: The additive measures of every table cell.
+    """
+
+    profile: Profile
+    recipes: tuple[Recipe, ...]
+    requests: tuple[ColumnRequest, ...]
+    concepts: frozenset[str]
+    reported: Mapping[str, ConceptMapping]
+    columns: tuple[str, ...]
+    aggregates: tuple[Aggregate, ...]
+    measures: tuple[Measure, ...]
+
+    @property
+    def measure_names(self) -> tuple[str, ...]:
+        """Columns of the table cells' measures."""
+        return tuple(measure.name for measure in self.measures)
+
+
+WEIGHT_PROBLEMS = ("missing", "zero_or_negative")
+"""Counts of the weight check: records whose weight is missing, or zero or negative."""
+
+
+@dataclass(frozen=True)
+class Partial:
+    """What a backend returns for one slice or partition of the data: small keyed sums.
+
+    Attributes:
+        aggregates: Aggregation name -> one row per key combination (key columns, then the
+            aggregation's measures).
+        unknown_codes: Concept -> ``code`` (as ``COLUMN=code``) and ``records``, for the
+            source codes in no code list.
+        weight_problems: One row of :data:`WEIGHT_PROBLEMS` counts.
+    """
+
+    aggregates: Mapping[str, pl.DataFrame]
+    unknown_codes: Mapping[str, pl.DataFrame]
+    weight_problems: pl.DataFrame
+
+
+def merge(partials: Sequence[Partial], plan: Plan) -> Partial:
+    """Sum the partial results of slices or partitions into the result of the whole file.
+
+    Every quantity is a sum, so the merge is exact whatever the cut.
+
+    Args:
+        partials: One per slice or partition (at least one).
+        plan: The plan they were aggregated from (it says which columns are keys).
+
+    Returns:
+        The merged result, with the same shape as each partial.
+    """
+    if len(partials) == 1:
+        return partials[0]
+    aggregates = {
+        aggregate.name: _summed(
+            [part.aggregates[aggregate.name] for part in partials],
+            [key.name for key in aggregate.keys],
+            [measure.name for measure in aggregate.measures],
+        )
+        for aggregate in plan.aggregates
+    }
+    unknown = {
+        concept: _summed([part.unknown_codes[concept] for part in partials], ["code"], ["records"])
+        for concept in plan.reported
+    }
+    weights = _summed([part.weight_problems for part in partials], [], list(WEIGHT_PROBLEMS))
+    return Partial(aggregates, unknown, weights)
+
+
+def _summed(parts: list[pl.DataFrame], keys: list[str], sums: list[str]) -> pl.DataFrame:
+    combined = pl.concat(parts)
+    totals = [pl.col(name).sum() for name in sums]
+    if not keys:
+        return combined.select(totals)
+    return combined.group_by(keys).agg(totals).sort(keys)
