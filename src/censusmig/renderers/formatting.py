@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from censusmig.renderers.layout import Cell
+
 ZERO = "-"
 """UN convention: magnitude zero."""
 
 NOT_AVAILABLE = ".."
 """UN convention: not available (here: a percentage of an empty total)."""
+
+SUPPRESSED = "x"
+"""UN convention: not published, to protect confidentiality (set by a protection step)."""
 
 
 def format_count(value: float | None) -> str:
@@ -22,6 +30,21 @@ def format_percent(value: float | None) -> str:
     if value is None:
         return NOT_AVAILABLE
     return ZERO if round(value, 1) == 0 else f"{value:.1f}"
+
+
+def symbol(cell: Cell) -> str:
+    """What a cell without a value shows: its own symbol, else '..'."""
+    return cell.symbol or NOT_AVAILABLE
+
+
+def format_cell(cell: Cell, measure: str) -> str:
+    """Format a body cell of ``measure`` (``value`` or ``percent``).
+
+    A cell without a value shows its symbol; any other shows its number.
+    """
+    if cell.value is None:
+        return symbol(cell)
+    return format_percent(cell.value) if measure == "percent" else format_count(cell.value)
 
 
 def measures(percent: bool) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jinja2
 
-from censusmig.renderers.formatting import format_count, format_percent, measures
+from censusmig.renderers.formatting import format_cell, measures
 from censusmig.renderers.layout import grid
 from censusmig.resources import bundled
 from censusmig.tables.table import Table
@@ -49,9 +49,8 @@ def write_report(
         blocks = []
         for measure in measures(bool(table.percent_of)):
             layout = grid(table, measure)
-            formatter = format_percent if measure == "percent" else format_count
             body = [
-                (stub, [formatter(value) for value in values])
+                (stub, [format_cell(cell, measure) for cell in values])
                 for stub, values in zip(layout.rows, layout.values, strict=True)
             ]
             caption = table.title + (" (percent)" if measure == "percent" else "")

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from censusmig.renderers.formatting import NOT_AVAILABLE, measures
+from censusmig.renderers.formatting import measures, symbol
 from censusmig.renderers.layout import Grid, grid
 from censusmig.tables.table import Table
 
@@ -131,14 +131,14 @@ def _write_grid(sheet: Any, layout: Grid, header_top: int, number_format: str) -
             target = sheet.cell(row=row, column=index, value=label)
             target.alignment = Alignment(indent=2 * stub.indent if index == stub_width else 0)
             target.font = BOLD if stub.total else PLAIN
-        for index, value in enumerate(values, start=stub_width + 1):
+        for index, body in enumerate(values, start=stub_width + 1):
             target = sheet.cell(
-                row=row, column=index, value=NOT_AVAILABLE if value is None else value
+                row=row, column=index, value=symbol(body) if body.value is None else body.value
             )
             target.number_format = number_format
             if stub.total:
                 target.font = BOLD
-            if value is None:
+            if body.value is None:
                 target.alignment = Alignment(horizontal="right")
         row += 1
     return last_header + 1
