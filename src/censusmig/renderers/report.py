@@ -8,10 +8,28 @@ from pathlib import Path
 
 import jinja2
 
+from censusmig.protection import Publication
 from censusmig.renderers.formatting import format_cell, measures
 from censusmig.renderers.layout import grid
+from censusmig.renderers.quality import quality_rows
 from censusmig.resources import bundled
 from censusmig.tables.table import Table
+
+
+def render(publication: Publication, out: Path) -> tuple[Path, ...]:
+    """Write ``<out>/report.html``: the published tables and the run record's data quality."""
+    record = publication.record
+    return (
+        write_report(
+            publication.tables,
+            out / "report.html",
+            census_name=record.census.name,
+            reference_date=record.census.reference_date,
+            residence_rule_months=record.census.residence_rule_months,
+            version=record.censusmig_version,
+            quality=quality_rows(record),
+        ),
+    )
 
 
 def write_report(

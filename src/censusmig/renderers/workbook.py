@@ -14,8 +14,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from censusmig.protection import Publication
 from censusmig.renderers.formatting import measures, symbol
 from censusmig.renderers.layout import Grid, grid
+from censusmig.renderers.quality import quality_rows
 from censusmig.tables.table import Table
 
 BOLD = Font(bold=True)
@@ -23,6 +25,13 @@ PLAIN = Font(bold=False)
 TITLE = Font(bold=True, size=13)
 NUMBER_FORMAT = '#,##0;-#,##0;"-"'
 PERCENT_FORMAT = '0.0;-0.0;"-"'
+
+
+def render(publication: Publication, out: Path) -> tuple[Path, ...]:
+    """Write ``<out>/tables.xlsx``: the published tables and the run record's data quality."""
+    return (
+        write_workbook(publication.tables, out / "tables.xlsx", quality_rows(publication.record)),
+    )
 
 
 def write_workbook(
