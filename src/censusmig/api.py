@@ -45,8 +45,8 @@ from censusmig.recipes.catalog import Skipped, load_catalog, select_recipes
 from censusmig.recipes.model import Recipe
 from censusmig.renderers import quality
 from censusmig.renderers.registry import FORMATS as FORMATS
+from censusmig.renderers.registry import check_formats, render
 from censusmig.renderers.registry import parse_formats as parse_formats
-from censusmig.renderers.registry import render
 from censusmig.tables.checks import CheckReport as CheckReport  # re-exported for the CLI
 from censusmig.tables.checks import CheckResult, run_checks
 from censusmig.tables.engine import compute_tables
@@ -123,6 +123,7 @@ def tabulate(
         CensusmigError: Bad input, profile or recipe; the message says what and where.
     """
     started = time.perf_counter()
+    check_formats(formats)
     data_path, profile_path = Path(data), Path(profile)
     loaded = read_profile(profile_path)
     catalog = load_catalog(Path(folder) for folder in recipes_dirs)

@@ -107,6 +107,17 @@ def parse_formats(text: str) -> tuple[str, ...]:
     return formats
 
 
+def check_formats(formats: Sequence[str]) -> None:
+    """Check that every name is a registered format.
+
+    Raises:
+        CensusmigError: A format is unknown, naming the nearest valid one.
+    """
+    for name in formats:
+        if name not in REGISTRY:
+            raise _unknown(name)
+
+
 def render(publication: Publication, out: Path, formats: Sequence[str]) -> tuple[Path, ...]:
     """Render the chosen formats of a publication, in registry order.
 
@@ -122,9 +133,7 @@ def render(publication: Publication, out: Path, formats: Sequence[str]) -> tuple
         CensusmigError: A format is unknown.
         OSError: A file cannot be written.
     """
-    for name in formats:
-        if name not in REGISTRY:
-            raise _unknown(name)
+    check_formats(formats)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for name, entry in REGISTRY.items():
