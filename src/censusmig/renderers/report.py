@@ -9,7 +9,7 @@ from pathlib import Path
 import jinja2
 
 from censusmig.protection import Publication
-from censusmig.renderers.formatting import format_cell, measures
+from censusmig.renderers.formatting import format_cell, legend, measures
 from censusmig.renderers.layout import grid
 from censusmig.renderers.quality import quality_rows
 from censusmig.resources import bundled
@@ -65,8 +65,10 @@ def write_report(
     views = []
     for table in tables:
         blocks = []
+        layouts = []
         for measure in measures(bool(table.percent_of)):
             layout = grid(table, measure)
+            layouts.append(layout)
             body = [
                 (stub, [format_cell(cell, measure) for cell in values])
                 for stub, values in zip(layout.rows, layout.values, strict=True)
@@ -80,6 +82,7 @@ def write_report(
                 "universe": table.universe_label,
                 "blocks": blocks,
                 "notes": table.notes,
+                "symbols": legend(layouts),
                 "source": table.source,
                 "standard": table.standard,
             }

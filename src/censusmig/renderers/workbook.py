@@ -15,7 +15,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from censusmig.protection import Publication
-from censusmig.renderers.formatting import measures, symbol
+from censusmig.renderers.formatting import legend, measures, symbol
 from censusmig.renderers.layout import Grid, grid
 from censusmig.renderers.quality import quality_rows
 from censusmig.tables.table import Table
@@ -101,7 +101,7 @@ def _write_table(sheet: Any, number: int, table: Table) -> None:
     if table.weighted:
         sheet.cell(row=row, column=1, value="Note: weighted estimates.")
         row += 1
-    sheet.cell(row=row, column=1, value="Symbols: - magnitude zero; .. not available.")
+    sheet.cell(row=row, column=1, value=legend(layouts.values()))
     sheet.cell(row=row + 1, column=1, value=table.source)
     layout = layouts["value"]
     stub_width = len(layout.stub_titles)
