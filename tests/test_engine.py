@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 import pytest
 
 from censusmig.profiles.model import Profile
 from censusmig.recipes.model import Recipe
-from censusmig.renderers.layout import grid
+from censusmig.renderers.formatting import format_cell
+from censusmig.renderers.layout import Cell, grid
 from censusmig.tables.engine import compute_tables
 from helpers import people
 
@@ -130,9 +133,31 @@ def test_layout_has_totals_first_and_every_value(
     assert layout.rows[0].labels == ("Total, all ages",) and layout.rows[0].total
     assert layout.rows[-1].labels == ("Unknown code",)
     assert [c.label for c in layout.header_rows[0]][0] == "Both sexes"
-    assert layout.values[0][0] == 9
+    assert layout.values[0][0].value == 9
     # 3 sexes shown (total, M, F) + not stated, each with 5 nativity columns (T, N, F, U, X).
     assert len(layout.values[0]) == 4 * 5
+
+
+def test_layout_cells_carry_the_flag_column_or_a_derived_symbol(
+    profile: Profile, catalog: dict[str, Recipe]
+) -> None:
+    table = compute_tables(people(ROWS).lazy(), profile, [catalog["nativity_age_sex"]]).tables[0]
+    plain = grid(table)
+    assert plain.values[0][0] == Cell(9, None)
+    grand = pl.all_horizontal(pl.col(c) == "_T" for c in table.level_columns)
+    flagged = replace(
+        table,
+        cells=table.cells.with_columns(
+            pl.when(grand).then(None).otherwise(pl.col("value")).alias("value"),
+            pl.when(grand).then(pl.lit("x")).otherwise(None).alias("flag"),
+        ),
+    )
+    layout = grid(flagged)
+    assert layout.values[0][0] == Cell(None, "x")
+    assert format_cell(layout.values[0][0], "value") == "x"
+    assert layout.values[0][1:] == plain.values[0][1:]  # cells without a flag keep theirs
+    assert format_cell(Cell(None), "percent") == ".."
+    assert format_cell(Cell(0.04), "percent") == "-"
 
 
 def test_text_that_is_not_a_number_is_an_unknown_code(

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,10 +21,20 @@ from typing import Any
 import polars as pl
 
 from censusmig import __version__
-from censusmig.errors import CensusmigError, InputError, nearest
+from censusmig.errors import CensusmigError, InputError
 from censusmig.profiles.draft import draft_profile
 from censusmig.profiles.inspect import inspect_data
 from censusmig.profiles.model import Profile, read_profile
+from censusmig.protection import Computed, Protection, Publication, identity, publish
+from censusmig.protection.record import (
+    CensusFacts,
+    InputFile,
+    ProfileFacts,
+    RecipeEntry,
+    RunContext,
+    RunRecord,
+    SkippedEntry,
+)
 from censusmig.readers.convert import Conversion, convert_to_parquet
 from censusmig.readers.fixedwidth import count_layout_problems
 from censusmig.readers.formats import Progress as Progress  # re-exported for the CLI
@@ -33,13 +43,14 @@ from censusmig.readers.formats import Source, open_microdata
 from censusmig.readers.scan import file_facts
 from censusmig.recipes.catalog import Skipped, load_catalog, select_recipes
 from censusmig.recipes.model import Recipe
-from censusmig.renderers.tidy_csv import write_csv
+from censusmig.renderers import quality
+from censusmig.renderers.registry import FORMATS as FORMATS
+from censusmig.renderers.registry import check_formats, render
+from censusmig.renderers.registry import parse_formats as parse_formats
 from censusmig.tables.checks import CheckReport as CheckReport  # re-exported for the CLI
 from censusmig.tables.checks import CheckResult, run_checks
-from censusmig.tables.engine import RunResult, compute_tables
+from censusmig.tables.engine import compute_tables
 from censusmig.tables.table import Table
-
-FORMATS = ("xlsx", "html", "csv")
 
 AUTO_BATCH_ROWS = 5_000_000
 """Records per slice when a Parquet file is larger than this (bounded memory, same tables)."""
@@ -50,40 +61,26 @@ class Tabulation:
     """The result of :func:`tabulate`.
 
     Attributes:
-        tables: The computed tables.
+        tables: The published tables (what the outputs show).
         skipped: Recipes not run, with the reason.
-        manifest: The run manifest (what ``run.json`` holds).
+        record: The run record (what ``run.json`` holds).
         outputs: Files written.
     """
 
     tables: tuple[Table, ...]
     skipped: tuple[Skipped, ...]
-    manifest: dict[str, Any]
+    record: RunRecord
     outputs: tuple[Path, ...] = field(default_factory=tuple)
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """The run record as JSON-able data: what ``run.json`` and ``--json`` show."""
+        return self.record.to_dict()
 
     @property
     def reconciles(self) -> bool:
         """True when every table's records add up to its universe."""
-        return all(table.accounting.reconciles for table in self.tables)
-
-
-def parse_formats(text: str) -> tuple[str, ...]:
-    """Parse ``--format xlsx,html,csv``.
-
-    Raises:
-        CensusmigError: A format is unknown (exit 2), naming the nearest valid one.
-    """
-    formats = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
-    for name in formats:
-        if name not in FORMATS:
-            match = nearest(name, FORMATS)
-            hint = f" Did you mean {match!r}?" if match else ""
-            raise CensusmigError(
-                f"unknown output format {name!r}.{hint} Valid: {', '.join(FORMATS)}."
-            )
-    if not formats:
-        raise CensusmigError(f"no output format given. Valid: {', '.join(FORMATS)}.")
-    return formats
+        return all(entry.reconciles for entry in self.record.tables)
 
 
 def tabulate(
@@ -98,6 +95,7 @@ def tabulate(
     batch_rows: int | None = None,
     read_options: ReadOptions | None = None,
     edit_checks: bool = True,
+    protection: Protection = identity,
 ) -> Tabulation:
     """Compute the tables of the chosen recipes (all the profile can serve by default).
 
@@ -107,21 +105,25 @@ def tabulate(
         out: Output folder; nothing is written when None.
         recipes: Recipe ids; empty means every recipe the profile can serve.
         recipes_dirs: Extra folders of user recipes.
-        formats: Outputs to write besides ``run.json``: any of xlsx, html, csv.
-        command: Command line to record in the manifest (defaults to ``sys.argv``).
+        formats: Outputs to write besides ``run.json``: names in
+            :data:`censusmig.renderers.registry.REGISTRY` (csv, xlsx, html).
+        command: Command line to record in the run record (defaults to ``sys.argv``).
         batch_rows: Read the file in slices of this many records, so memory stays bounded;
             by default Parquet files above :data:`AUTO_BATCH_ROWS` records are sliced.
         read_options: How to read the data file (delimiter, encoding, codebook...).
         edit_checks: Also run the edit checks (a second pass over the data) and report their
-            counts in the manifest and the data-quality section.
+            counts in the run record and the data-quality section.
+        protection: The protection method every published table and count passes through
+            (default: publish everything as computed).
 
     Returns:
-        The tables, the skipped recipes, the manifest and the files written.
+        The published tables, the skipped recipes, the run record and the files written.
 
     Raises:
         CensusmigError: Bad input, profile or recipe; the message says what and where.
     """
     started = time.perf_counter()
+    check_formats(formats)
     data_path, profile_path = Path(data), Path(profile)
     loaded = read_profile(profile_path)
     catalog = load_catalog(Path(folder) for folder in recipes_dirs)
@@ -146,43 +148,36 @@ def tabulate(
         )
         check_seconds = time.perf_counter() - checked
     facts = file_facts(data_path)
-    manifest: dict[str, Any] = {
-        "censusmig_version": __version__,
-        "command": list(command if command is not None else sys.argv),
-        "input": {
-            "path": str(data_path),
-            "size_bytes": facts.size,
-            "sha256": facts.sha256,
-            "records": result.records,
-            "weighted_records": result.weighted_records,
-        },
-        "profile": {"path": str(profile_path), "sha256": loaded.sha256},
-        "census": {
-            "name": loaded.census_name,
-            "country": loaded.country,
-            "reference_date": loaded.reference_date.isoformat(),
-            "residence_rule_months": loaded.residence_rule_months,
-            "weight": loaded.weight,
-        },
-        "recipes": [_recipe_entry(recipe) for recipe in chosen],
-        "skipped": [{"id": s.recipe_id, "reason": s.reason} for s in skipped],
-        "tables": [_table_entry(table) for table in result.tables],
-        "unknown_codes": {k: dict(v) for k, v in result.unknown_codes.items()},
-        "weight_problems": dict(result.weight_problems),
-        "edit_checks": edits.to_dict() if edits is not None else None,
-        "timings_seconds": {},
-    }
+    context = RunContext(
+        censusmig_version=__version__,
+        command=tuple(command if command is not None else sys.argv),
+        input=InputFile(str(data_path), facts.size, facts.sha256),
+        profile=ProfileFacts(str(profile_path), loaded.sha256),
+        census=CensusFacts(
+            name=loaded.census_name,
+            country=loaded.country,
+            reference_date=loaded.reference_date,
+            residence_rule_months=loaded.residence_rule_months,
+            weight=loaded.weight,
+        ),
+        recipes=tuple(RecipeEntry(r.id, str(r.path), r.sha256) for r in chosen),
+        skipped=tuple(SkippedEntry(s.recipe_id, s.reason) for s in skipped),
+    )
+    publication = publish(Computed(result, edits), context, protection)
     outputs: tuple[Path, ...] = ()
     if out is not None:
-        outputs = _write_outputs(result, loaded, Path(out), formats, manifest)
-    manifest["timings_seconds"] = {
-        **{k: round(v, 4) for k, v in result.seconds.items()},
-        "edit_checks": round(check_seconds, 4),
-        "total": round(time.perf_counter() - started, 4),
-    }
+        outputs = _write_outputs(publication, Path(out), formats)
+    record = replace(
+        publication.record,
+        timings_seconds={
+            **{k: round(v, 4) for k, v in result.seconds.items()},
+            "edit_checks": round(check_seconds, 4),
+            "total": round(time.perf_counter() - started, 4),
+        },
+    )
     if out is not None:
-        outputs += (_write_manifest(Path(out), manifest),)
-    return Tabulation(result.tables, tuple(skipped), manifest, outputs)
+        outputs += (_write_record(Path(out), record),)
+    return Tabulation(publication.tables, tuple(skipped), record, outputs)
 
 
 def with_file_labels(profile: Profile, source: Source) -> Profile:
@@ -196,129 +191,29 @@ def with_file_labels(profile: Profile, source: Source) -> Profile:
     return replace(profile, geography=levels)
 
 
-def _recipe_entry(recipe: Recipe) -> dict[str, Any]:
-    return {"id": recipe.id, "path": str(recipe.path), "sha256": recipe.sha256}
+def quality_rows(record: RunRecord | Mapping[str, Any]) -> list[list[object]]:
+    """The data-quality table shared by the workbook and the report, header first.
+
+    Args:
+        record: A run record, or its data as read back from ``run.json``.
+    """
+    if not isinstance(record, RunRecord):
+        record = RunRecord.from_dict(record)
+    return quality.quality_rows(record)
 
 
-def _table_entry(table: Table) -> dict[str, Any]:
-    accounting = table.accounting
-    grand = table.cells.filter(pl.all_horizontal(pl.col(c) == "_T" for c in table.level_columns))
-    return {
-        "id": table.recipe_id,
-        "universe": table.universe_label,
-        "universe_records": accounting.universe,
-        "universe_weighted": accounting.weighted_universe,
-        "inner_cells_records": accounting.inner_cells_total,
-        "grand_total_records": int(grand["n_unweighted"][0]),
-        "reconciles": accounting.reconciles,
-        "not_stated_records": dict(accounting.not_stated),
-        "unknown_code_records": dict(accounting.unknown_code),
-        "cells": table.cells.height,
-    }
-
-
-def quality_rows(manifest: dict[str, Any]) -> list[list[object]]:
-    """The data-quality table shared by the workbook and the report, header first."""
-    rows: list[list[object]] = [
-        [
-            "Table",
-            "Universe (records)",
-            "Records in inner cells",
-            "Reconciles",
-            "Not stated (_U), by dimension",
-            "Unknown code (_X), by dimension",
-        ]
-    ]
-    for entry in manifest["tables"]:
-        rows.append(
-            [
-                entry["id"],
-                entry["universe_records"],
-                entry["inner_cells_records"],
-                "yes" if entry["reconciles"] else "NO",
-                _pairs(entry["not_stated_records"]),
-                _pairs(entry["unknown_code_records"]),
-            ]
-        )
-    for problem, count in manifest["weight_problems"].items():
-        if count:
-            rows.append(
-                [
-                    f"Weights {problem.replace('_', ' ')} (counted with weight 0 if missing)",
-                    count,
-                    "",
-                    "",
-                    "",
-                    "",
-                ]
-            )
-    for result in (manifest.get("edit_checks") or {}).get("results", []):
-        if result["skipped"]:
-            continue
-        rows.append(
-            [
-                f"Edit check ({result['severity']}): {result['title']}",
-                result["records"],
-                "",
-                "",
-                "",
-                _pairs(result["detail"]) if result["detail"] else "",
-            ]
-        )
-    for concept, codes in manifest["unknown_codes"].items():
-        rows.append(
-            [
-                f"Source codes in no code list: {concept}",
-                sum(codes.values()),
-                "",
-                "",
-                "",
-                _pairs(codes),
-            ]
-        )
-    return rows
-
-
-def _pairs(counts: dict[str, int]) -> str:
-    return "; ".join(f"{key}: {value}" for key, value in counts.items()) or "none"
-
-
-def _write_outputs(
-    result: RunResult, profile: Profile, out: Path, formats: Sequence[str], manifest: dict[str, Any]
-) -> tuple[Path, ...]:
-    # The renderers import openpyxl and jinja2; commands that write no tables do without.
-    from censusmig.renderers.report import write_report
-    from censusmig.renderers.workbook import write_workbook
-
+def _write_outputs(publication: Publication, out: Path, formats: Sequence[str]) -> tuple[Path, ...]:
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        written: list[Path] = []
-        quality = quality_rows(manifest)
-        if "csv" in formats:
-            written += [write_csv(table, out / "csv") for table in result.tables]
-        if "xlsx" in formats:
-            written.append(write_workbook(result.tables, out / "tables.xlsx", quality))
-        if "html" in formats:
-            written.append(
-                write_report(
-                    result.tables,
-                    out / "report.html",
-                    census_name=profile.census_name,
-                    reference_date=profile.reference_date,
-                    residence_rule_months=profile.residence_rule_months,
-                    version=__version__,
-                    quality=quality,
-                )
-            )
+        return render(publication, out, formats)
     except OSError as error:
         raise InputError(f"cannot write outputs to {out}: {error.strerror}") from None
-    return tuple(written)
 
 
-def _write_manifest(out: Path, manifest: dict[str, Any]) -> Path:
+def _write_record(out: Path, record: RunRecord) -> Path:
     path = out / "run.json"
+    text = json.dumps(record.to_dict(), indent=2, ensure_ascii=False) + "\n"
     try:
-        path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
     except OSError as error:
         raise InputError(f"cannot write {path}: {error.strerror}") from None
     return path

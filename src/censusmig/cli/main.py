@@ -22,6 +22,7 @@ from censusmig import __version__, api
 from censusmig.api import Progress, ReadOptions
 from censusmig.concepts import DIMENSIONS
 from censusmig.errors import EXIT_CANNOT_RUN, EXIT_PROBLEMS, CensusmigError
+from censusmig.renderers.registry import FORMATS, format_help  # standard library only
 
 app = typer.Typer(
     name="censusmig",
@@ -153,9 +154,9 @@ def tabulate(
         list[Path] | None,
         typer.Option("--recipes-dir", help="Folder of extra recipes (repeatable)."),
     ] = None,
-    output_format: Annotated[
-        str, typer.Option("--format", "-f", help="Outputs besides run.json: xlsx,html,csv.")
-    ] = "xlsx,html,csv",
+    output_format: Annotated[str, typer.Option("--format", "-f", help=format_help())] = ",".join(
+        FORMATS
+    ),
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the run manifest as JSON on stdout.")
     ] = False,

@@ -12,7 +12,26 @@ from dataclasses import dataclass
 import polars as pl
 
 from censusmig.classifications.codes import TOTAL, TRAILING_ORDER
+from censusmig.renderers.formatting import NOT_AVAILABLE
 from censusmig.tables.table import Dimension, Table
+
+FLAG = "flag"
+"""The tidy column that carries a cell's symbol when a protection step set one ("x")."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One body cell: its value and the symbol shown instead of (or, later, beside) it.
+
+    Attributes:
+        value: The number, or None when there is none to show.
+        symbol: The cell's flag: the table's ``flag`` column when it has one for this cell
+            ("x": suppressed), else ".." for a missing value, else None. Magnitude zero is
+            not a symbol here: whether a value rounds to zero is a matter of formatting.
+    """
+
+    value: float | None
+    symbol: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,13 +70,13 @@ class Grid:
         stub_titles: Headings of the stub columns.
         header_rows: Spanner rows, outer first; the last row heads the body columns.
         rows: Stub of each body row.
-        values: Body values, one tuple per row.
+        values: Body cells, one tuple per row.
     """
 
     stub_titles: tuple[str, ...]
     header_rows: tuple[tuple[HeaderCell, ...], ...]
     rows: tuple[StubRow, ...]
-    values: tuple[tuple[float | None, ...], ...]
+    values: tuple[tuple[Cell, ...], ...]
 
 
 Key = tuple[str, ...]
@@ -82,9 +101,11 @@ def grid(table: Table, measure: str = "value") -> Grid:
     detailed_cols = _detailed(all_cols, table.columns)
     row_keys = [k for k in all_rows if _shown(k, table.rows, detailed_rows)]
     col_keys = [k for k in all_cols if _shown(k, table.columns, detailed_cols)]
+    flags = pl.col(FLAG) if FLAG in cells.columns else pl.lit(None, dtype=pl.String)
+    keys = len(row_levels) + len(col_levels)
     lookup = {
-        (tuple(r[: len(row_levels)]), tuple(r[len(row_levels) : -1])): r[-1]
-        for r in cells.select(*row_levels, *col_levels, measure).iter_rows()
+        (tuple(r[: len(row_levels)]), tuple(r[len(row_levels) : keys])): _cell(r[-2], r[-1])
+        for r in cells.select(*row_levels, *col_levels, measure, flags.alias(FLAG)).iter_rows()
     }
     header_rows = tuple(
         _spanners(col_keys, table.columns, index, labels) for index in range(len(table.columns))
@@ -92,6 +113,13 @@ def grid(table: Table, measure: str = "value") -> Grid:
     rows = tuple(_stub(key, table.rows, labels) for key in row_keys)
     values = tuple(tuple(lookup[(r, c)] for c in col_keys) for r in row_keys)
     return Grid(tuple(d.title for d in table.rows), header_rows, rows, values)
+
+
+def _cell(value: float | None, flag: str | None) -> Cell:
+    """A body cell: the flag the table gives it, else ".." when it has no value."""
+    if flag is not None:
+        return Cell(value, flag)
+    return Cell(value, NOT_AVAILABLE if value is None else None)
 
 
 def _keys(cells: pl.DataFrame, levels: list[str]) -> list[Key]:

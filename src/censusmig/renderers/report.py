@@ -8,10 +8,28 @@ from pathlib import Path
 
 import jinja2
 
-from censusmig.renderers.formatting import format_count, format_percent, measures
+from censusmig.protection import Publication
+from censusmig.renderers.formatting import format_cell, legend, measures
 from censusmig.renderers.layout import grid
+from censusmig.renderers.quality import quality_rows
 from censusmig.resources import bundled
 from censusmig.tables.table import Table
+
+
+def render(publication: Publication, out: Path) -> tuple[Path, ...]:
+    """Write ``<out>/report.html``: the published tables and the run record's data quality."""
+    record = publication.record
+    return (
+        write_report(
+            publication.tables,
+            out / "report.html",
+            census_name=record.census.name,
+            reference_date=record.census.reference_date,
+            residence_rule_months=record.census.residence_rule_months,
+            version=record.censusmig_version,
+            quality=quality_rows(record),
+        ),
+    )
 
 
 def write_report(
@@ -47,11 +65,12 @@ def write_report(
     views = []
     for table in tables:
         blocks = []
+        layouts = []
         for measure in measures(bool(table.percent_of)):
             layout = grid(table, measure)
-            formatter = format_percent if measure == "percent" else format_count
+            layouts.append(layout)
             body = [
-                (stub, [formatter(value) for value in values])
+                (stub, [format_cell(cell, measure) for cell in values])
                 for stub, values in zip(layout.rows, layout.values, strict=True)
             ]
             caption = table.title + (" (percent)" if measure == "percent" else "")
@@ -63,6 +82,7 @@ def write_report(
                 "universe": table.universe_label,
                 "blocks": blocks,
                 "notes": table.notes,
+                "symbols": legend(layouts),
                 "source": table.source,
                 "standard": table.standard,
             }

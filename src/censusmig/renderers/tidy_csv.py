@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from censusmig.protection import Publication
 from censusmig.tables.table import Table
+
+
+def render(publication: Publication, out: Path) -> tuple[Path, ...]:
+    """Write ``<out>/csv/<recipe-id>.csv`` for every published table, in order."""
+    return tuple(write_csv(table, out / "csv") for table in publication.tables)
 
 
 def write_csv(table: Table, folder: Path) -> Path:

@@ -14,8 +14,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from censusmig.renderers.formatting import NOT_AVAILABLE, measures
+from censusmig.protection import Publication
+from censusmig.renderers.formatting import legend, measures, symbol
 from censusmig.renderers.layout import Grid, grid
+from censusmig.renderers.quality import quality_rows
 from censusmig.tables.table import Table
 
 BOLD = Font(bold=True)
@@ -23,6 +25,13 @@ PLAIN = Font(bold=False)
 TITLE = Font(bold=True, size=13)
 NUMBER_FORMAT = '#,##0;-#,##0;"-"'
 PERCENT_FORMAT = '0.0;-0.0;"-"'
+
+
+def render(publication: Publication, out: Path) -> tuple[Path, ...]:
+    """Write ``<out>/tables.xlsx``: the published tables and the run record's data quality."""
+    return (
+        write_workbook(publication.tables, out / "tables.xlsx", quality_rows(publication.record)),
+    )
 
 
 def write_workbook(
@@ -92,7 +101,7 @@ def _write_table(sheet: Any, number: int, table: Table) -> None:
     if table.weighted:
         sheet.cell(row=row, column=1, value="Note: weighted estimates.")
         row += 1
-    sheet.cell(row=row, column=1, value="Symbols: - magnitude zero; .. not available.")
+    sheet.cell(row=row, column=1, value=legend(layouts.values()))
     sheet.cell(row=row + 1, column=1, value=table.source)
     layout = layouts["value"]
     stub_width = len(layout.stub_titles)
@@ -131,14 +140,14 @@ def _write_grid(sheet: Any, layout: Grid, header_top: int, number_format: str) -
             target = sheet.cell(row=row, column=index, value=label)
             target.alignment = Alignment(indent=2 * stub.indent if index == stub_width else 0)
             target.font = BOLD if stub.total else PLAIN
-        for index, value in enumerate(values, start=stub_width + 1):
+        for index, body in enumerate(values, start=stub_width + 1):
             target = sheet.cell(
-                row=row, column=index, value=NOT_AVAILABLE if value is None else value
+                row=row, column=index, value=symbol(body) if body.value is None else body.value
             )
             target.number_format = number_format
             if stub.total:
                 target.font = BOLD
-            if value is None:
+            if body.value is None:
                 target.alignment = Alignment(horizontal="right")
         row += 1
     return last_header + 1

@@ -1,0 +1,327 @@
+"""The run record: what one ``tabulate`` run did and published, as typed values.
+
+``run.json``, the data-quality sheet of the workbook and the data-quality section of the report
+are all built from a :class:`RunRecord`. Its counts are filled in by the protection gate
+(:func:`censusmig.protection.publish`) from what it publishes, never from the engine's results
+directly; :class:`RunContext` carries the rest (what was run, on which files), which holds no
+counts of records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from censusmig.classifications.codes import TOTAL
+from censusmig.tables.checks import CheckReport, CheckResult
+from censusmig.tables.table import Table
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """The data file a run read, without its record counts.
+
+    Attributes:
+        path: The file as given.
+        size_bytes: Size in bytes.
+        sha256: Hash of its bytes.
+    """
+
+    path: str
+    size_bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class InputFacts:
+    """The data file a run read, with its published record counts.
+
+    Attributes:
+        path: The file as given.
+        size_bytes: Size in bytes.
+        sha256: Hash of its bytes.
+        records: Records in the file, as published.
+        weighted_records: Sum of weights over the file, as published.
+    """
+
+    path: str
+    size_bytes: int
+    sha256: str
+    records: int
+    weighted_records: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``input`` object of ``run.json``."""
+        return {
+            "path": self.path,
+            "size_bytes": self.size_bytes,
+            "sha256": self.sha256,
+            "records": self.records,
+            "weighted_records": self.weighted_records,
+        }
+
+
+@dataclass(frozen=True)
+class ProfileFacts:
+    """The profile a run used.
+
+    Attributes:
+        path: The profile file as given.
+        sha256: Hash of its bytes.
+    """
+
+    path: str
+    sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``profile`` object of ``run.json``."""
+        return {"path": self.path, "sha256": self.sha256}
+
+
+@dataclass(frozen=True)
+class CensusFacts:
+    """The census the data come from, as the profile describes it.
+
+    Attributes:
+        name: Census or survey name.
+        country: ISO alpha-3 country code.
+        reference_date: Census reference date.
+        residence_rule_months: Usual-residence rule in months.
+        weight: Weight column, or None for a full count.
+    """
+
+    name: str
+    country: str
+    reference_date: dt.date
+    residence_rule_months: int
+    weight: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``census`` object of ``run.json``."""
+        return {
+            "name": self.name,
+            "country": self.country,
+            "reference_date": self.reference_date.isoformat(),
+            "residence_rule_months": self.residence_rule_months,
+            "weight": self.weight,
+        }
+
+
+@dataclass(frozen=True)
+class RecipeEntry:
+    """A recipe a run computed.
+
+    Attributes:
+        id: Recipe id.
+        path: File it was read from.
+        sha256: Hash of that file.
+    """
+
+    id: str
+    path: str
+    sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """One entry of ``recipes`` in ``run.json``."""
+        return {"id": self.id, "path": self.path, "sha256": self.sha256}
+
+
+@dataclass(frozen=True)
+class SkippedEntry:
+    """A recipe a run did not compute.
+
+    Attributes:
+        id: Recipe id.
+        reason: Why, in plain words.
+    """
+
+    id: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """One entry of ``skipped`` in ``run.json``."""
+        return {"id": self.id, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class TableEntry:
+    """The record accounting of one published table.
+
+    Attributes:
+        id: Recipe id.
+        universe: Who is counted, in words.
+        universe_records: Records in the universe.
+        universe_weighted: Sum of their weights.
+        inner_cells_records: Records counted over the inner cells.
+        grand_total_records: Unweighted count of the published grand-total cell (None when
+            the publication withholds it).
+        reconciles: Whether every record of the universe is in exactly one inner cell.
+        not_stated_records: Dimension -> records coded ``_U``.
+        unknown_code_records: Dimension -> records coded ``_X``.
+        cells: Cells published, margins included.
+    """
+
+    id: str
+    universe: str
+    universe_records: int
+    universe_weighted: float
+    inner_cells_records: int
+    grand_total_records: int | None
+    reconciles: bool
+    not_stated_records: Mapping[str, int]
+    unknown_code_records: Mapping[str, int]
+    cells: int
+
+    @classmethod
+    def of(cls, table: Table) -> TableEntry:
+        """The entry of a published table: its accounting and its grand-total cell."""
+        accounting = table.accounting
+        grand = table.cells.filter(
+            pl.all_horizontal(pl.col(c) == TOTAL for c in table.level_columns)
+        )
+        count = grand["n_unweighted"][0] if "n_unweighted" in grand.columns else None
+        return cls(
+            id=table.recipe_id,
+            universe=table.universe_label,
+            universe_records=accounting.universe,
+            universe_weighted=accounting.weighted_universe,
+            inner_cells_records=accounting.inner_cells_total,
+            grand_total_records=None if count is None else int(count),
+            reconciles=accounting.reconciles,
+            not_stated_records=dict(accounting.not_stated),
+            unknown_code_records=dict(accounting.unknown_code),
+            cells=table.cells.height,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """One entry of ``tables`` in ``run.json``."""
+        return {
+            "id": self.id,
+            "universe": self.universe,
+            "universe_records": self.universe_records,
+            "universe_weighted": self.universe_weighted,
+            "inner_cells_records": self.inner_cells_records,
+            "grand_total_records": self.grand_total_records,
+            "reconciles": self.reconciles,
+            "not_stated_records": dict(self.not_stated_records),
+            "unknown_code_records": dict(self.unknown_code_records),
+            "cells": self.cells,
+        }
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a run was asked to do and on which files: the part of its record with no counts.
+
+    Attributes:
+        censusmig_version: Version that ran.
+        command: Command line recorded.
+        input: The data file.
+        profile: The profile.
+        census: The census, as the profile describes it.
+        recipes: Recipes computed, in order.
+        skipped: Recipes not computed, with the reason.
+    """
+
+    censusmig_version: str
+    command: tuple[str, ...]
+    input: InputFile
+    profile: ProfileFacts
+    census: CensusFacts
+    recipes: tuple[RecipeEntry, ...]
+    skipped: tuple[SkippedEntry, ...]
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """Everything ``run.json`` holds, in its order.
+
+    Attributes:
+        censusmig_version: Version that ran.
+        command: Command line recorded.
+        input: The data file and its published record counts.
+        profile: The profile.
+        census: The census.
+        recipes: Recipes computed, in order.
+        skipped: Recipes not computed, with the reason.
+        tables: Record accounting of every published table, in order.
+        unknown_codes: Concept -> (source code -> records): codes in no code list.
+        weight_problems: Problem -> records (missing, zero or negative weights).
+        edit_checks: The edit checks' counts (never record ids), or None when not run.
+        timings_seconds: Wall time of the run's phases, filled in last.
+    """
+
+    censusmig_version: str
+    command: tuple[str, ...]
+    input: InputFacts
+    profile: ProfileFacts
+    census: CensusFacts
+    recipes: tuple[RecipeEntry, ...]
+    skipped: tuple[SkippedEntry, ...]
+    tables: tuple[TableEntry, ...]
+    unknown_codes: Mapping[str, Mapping[str, int]]
+    weight_problems: Mapping[str, int]
+    edit_checks: CheckReport | None
+    timings_seconds: Mapping[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as JSON-able data: exactly what ``run.json`` and ``--json`` show."""
+        return {
+            "censusmig_version": self.censusmig_version,
+            "command": list(self.command),
+            "input": self.input.to_dict(),
+            "profile": self.profile.to_dict(),
+            "census": self.census.to_dict(),
+            "recipes": [recipe.to_dict() for recipe in self.recipes],
+            "skipped": [skipped.to_dict() for skipped in self.skipped],
+            "tables": [table.to_dict() for table in self.tables],
+            "unknown_codes": {k: dict(v) for k, v in self.unknown_codes.items()},
+            "weight_problems": dict(self.weight_problems),
+            "edit_checks": self.edit_checks.to_dict() if self.edit_checks is not None else None,
+            "timings_seconds": dict(self.timings_seconds),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunRecord:
+        """Read a record back from ``run.json`` data (the inverse of :meth:`to_dict`).
+
+        Raises:
+            KeyError: A key of ``run.json`` is missing.
+        """
+        census = data["census"]
+        checks = data["edit_checks"]
+        return cls(
+            censusmig_version=data["censusmig_version"],
+            command=tuple(data["command"]),
+            input=InputFacts(**data["input"]),
+            profile=ProfileFacts(**data["profile"]),
+            census=CensusFacts(
+                name=census["name"],
+                country=census["country"],
+                reference_date=dt.date.fromisoformat(census["reference_date"]),
+                residence_rule_months=census["residence_rule_months"],
+                weight=census["weight"],
+            ),
+            recipes=tuple(RecipeEntry(**entry) for entry in data["recipes"]),
+            skipped=tuple(SkippedEntry(**entry) for entry in data["skipped"]),
+            tables=tuple(TableEntry(**entry) for entry in data["tables"]),
+            unknown_codes=data["unknown_codes"],
+            weight_problems=data["weight_problems"],
+            edit_checks=None
+            if checks is None
+            else CheckReport(
+                results=tuple(
+                    CheckResult(
+                        **{k: v for k, v in result.items() if k != "ids"},
+                        ids=tuple(result["ids"]),
+                    )
+                    for result in checks["results"]
+                ),
+                records=checks["records"],
+            ),
+            timings_seconds=data["timings_seconds"],
+        )

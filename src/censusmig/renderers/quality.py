@@ -1,0 +1,81 @@
+"""The data-quality table shared by the workbook and the report, from the run record."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from censusmig.protection.record import RunRecord
+
+HEADER: tuple[str, ...] = (
+    "Table",
+    "Universe (records)",
+    "Records in inner cells",
+    "Reconciles",
+    "Not stated (_U), by dimension",
+    "Unknown code (_X), by dimension",
+)
+
+
+def quality_rows(record: RunRecord) -> list[list[object]]:
+    """The data-quality table, header first: record accounting, weights, edit checks, codes.
+
+    Args:
+        record: The run record (its counts are the published ones).
+
+    Returns:
+        One list per row, six cells each.
+    """
+    rows: list[list[object]] = [list(HEADER)]
+    for entry in record.tables:
+        rows.append(
+            [
+                entry.id,
+                entry.universe_records,
+                entry.inner_cells_records,
+                "yes" if entry.reconciles else "NO",
+                _pairs(entry.not_stated_records),
+                _pairs(entry.unknown_code_records),
+            ]
+        )
+    for problem, count in record.weight_problems.items():
+        if count:
+            rows.append(
+                [
+                    f"Weights {problem.replace('_', ' ')} (counted with weight 0 if missing)",
+                    count,
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
+    results = record.edit_checks.results if record.edit_checks is not None else ()
+    for result in results:
+        if result.skipped:
+            continue
+        rows.append(
+            [
+                f"Edit check ({result.severity}): {result.title}",
+                result.records,
+                "",
+                "",
+                "",
+                _pairs(result.detail) if result.detail else "",
+            ]
+        )
+    for concept, codes in record.unknown_codes.items():
+        rows.append(
+            [
+                f"Source codes in no code list: {concept}",
+                sum(codes.values()),
+                "",
+                "",
+                "",
+                _pairs(codes),
+            ]
+        )
+    return rows
+
+
+def _pairs(counts: Mapping[str, int]) -> str:
+    return "; ".join(f"{key}: {value}" for key, value in counts.items()) or "none"

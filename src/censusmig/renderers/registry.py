@@ -1,0 +1,148 @@
+"""The output formats: one renderer per format, registered by name.
+
+Every renderer has one signature, :class:`Renderer`: a publication in, the paths written out.
+Adding a format means adding its module (with a ``render`` function) and one entry in
+:data:`REGISTRY`; the format list, the ``--format`` help and its error message follow.
+
+This module imports nothing beyond the standard library: a renderer's module (and openpyxl or
+jinja2 with it) is imported only when its format is rendered.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Protocol, cast
+
+from censusmig.errors import CensusmigError, nearest
+
+if TYPE_CHECKING:
+    from censusmig.protection import Publication
+
+
+class Renderer(Protocol):
+    """Write one output format of a publication into an output folder."""
+
+    def __call__(self, publication: Publication, out: Path) -> tuple[Path, ...]:
+        """Render.
+
+        Args:
+            publication: What the run publishes; a renderer reads nothing else.
+            out: The output folder (it exists).
+
+        Returns:
+            The files written, in order.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """One output format.
+
+    Attributes:
+        name: Its name in ``--format`` (``xlsx``).
+        description: One line saying what it writes.
+        module: Module whose ``render`` function is the :class:`Renderer`.
+    """
+
+    name: str
+    description: str
+    module: str
+
+    def renderer(self) -> Renderer:
+        """The format's renderer (imports its module)."""
+        return cast("Renderer", importlib.import_module(self.module).render)
+
+
+REGISTRY: Mapping[str, OutputFormat] = MappingProxyType(
+    {
+        entry.name: entry
+        for entry in (
+            OutputFormat(
+                "csv",
+                "tidy CSV, one file per table (csv/<recipe>.csv)",
+                "censusmig.renderers.tidy_csv",
+            ),
+            OutputFormat(
+                "xlsx",
+                "Excel workbook, a sheet per table (tables.xlsx)",
+                "censusmig.renderers.workbook",
+            ),
+            OutputFormat(
+                "html",
+                "HTML report, readable offline (report.html)",
+                "censusmig.renderers.report",
+            ),
+        )
+    }
+)
+"""Every output format by name, in the order they are rendered."""
+
+FORMATS: tuple[str, ...] = tuple(REGISTRY)
+"""The names of the output formats."""
+
+
+def format_help() -> str:
+    """The help text of ``--format``: every format with its one-line description."""
+    listed = "; ".join(f"{entry.name}: {entry.description}" for entry in REGISTRY.values())
+    return f"Outputs besides run.json, comma-separated. {listed}."
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """Parse a comma-separated list of formats (``xlsx,html,csv``).
+
+    Raises:
+        CensusmigError: A format is unknown (exit 2), naming the nearest valid one.
+    """
+    formats = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
+    for name in formats:
+        if name not in REGISTRY:
+            raise _unknown(name)
+    if not formats:
+        raise CensusmigError(f"no output format given. Valid: {', '.join(FORMATS)}.")
+    return formats
+
+
+def check_formats(formats: Sequence[str]) -> None:
+    """Check that every name is a registered format.
+
+    Raises:
+        CensusmigError: A format is unknown, naming the nearest valid one.
+    """
+    for name in formats:
+        if name not in REGISTRY:
+            raise _unknown(name)
+
+
+def render(publication: Publication, out: Path, formats: Sequence[str]) -> tuple[Path, ...]:
+    """Render the chosen formats of a publication, in registry order.
+
+    Args:
+        publication: What the run publishes.
+        out: Output folder, created if needed.
+        formats: Names of the formats to render.
+
+    Returns:
+        The files written.
+
+    Raises:
+        CensusmigError: A format is unknown.
+        OSError: A file cannot be written.
+    """
+    check_formats(formats)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name, entry in REGISTRY.items():
+        if name in formats:
+            written += entry.renderer()(publication, out)
+    return tuple(written)
+
+
+def _unknown(name: str) -> CensusmigError:
+    match = nearest(name, FORMATS)
+    hint = f" Did you mean {match!r}?" if match else ""
+    return CensusmigError(f"unknown output format {name!r}.{hint} Valid: {', '.join(FORMATS)}.")
