@@ -7,9 +7,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from censusmig.dimensions.columns import concept_column
 from censusmig.errors import SpecError
 from censusmig.profiles.model import read_profile
-from censusmig.tables.derive import concept_column, concept_exprs
+from censusmig.tables.derive import concept_exprs
 
 PROFILE = """
 schema_version = 1

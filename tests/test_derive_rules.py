@@ -1,4 +1,4 @@
-"""Unit tests of every derived-variable rule of ``censusmig.tables.derive``.
+"""Unit tests of every derived-variable rule (``censusmig.dimensions``, ``tables.derive``).
 
 Three layers: the pure rule functions on category codes; the ``lookup`` and ``interval_codes``
 expressions on small frames; and edge cases through the whole engine on handmade person files
@@ -30,24 +30,25 @@ from censusmig.classifications.categories import (
     duration_groups,
     interval_groups,
 )
-from censusmig.profiles.model import Profile
-from censusmig.recipes.model import Recipe
-from censusmig.tables.derive import (
+from censusmig.dimensions.expressions import (
     VALID,
-    ColumnRequest,
-    citizenship_status_rule,
     country_codes,
-    derive,
     enum,
-    generation_rule,
     interval_codes,
     lookup,
-    migratory_status_rule,
-    nativity_rule,
-    recent_migrant_rule,
     residence_area,
     years_since_arrival,
 )
+from censusmig.dimensions.rules import (
+    citizenship_status_rule,
+    generation_rule,
+    migratory_status_rule,
+    nativity_rule,
+    recent_migrant_rule,
+)
+from censusmig.profiles.model import Profile
+from censusmig.recipes.model import Recipe
+from censusmig.tables.derive import ColumnRequest, derive
 from censusmig.tables.engine import compute_tables
 from censusmig.tables.table import Table
 from helpers import people
@@ -367,7 +368,7 @@ def test_residence_area_without_country_concept() -> None:
 
 
 _ABROAD_SPECIAL_BUG = (
-    "derive.residence_area maps the country through a table of real countries only, so a "
+    "expressions.residence_area maps the country through a table of real countries only, so a "
     "not-stated (_U) or unknown (_X) country falls to the default _O and gives abroad_O, not "
     "abroad_U / abroad_X as its docstring says"
 )

@@ -19,6 +19,7 @@ LAYERS = {
     "synth": 0,
     "readers": 1,
     "profiles": 2,
+    "dimensions": 2.5,
     "recipes": 3,
     "tables": 4,
     "protection": 5,
@@ -29,7 +30,7 @@ LAYERS = {
 }
 
 
-def _layer(module: str) -> int:
+def _layer(module: str) -> float:
     parts = module.split(".")
     return LAYERS[parts[1]] if len(parts) > 1 and parts[1] in LAYERS else 0
 
@@ -57,7 +58,16 @@ def test_no_upward_imports(path: Path) -> None:
 
 
 def test_every_layer_folder_exists() -> None:
-    for name in ("readers", "profiles", "recipes", "tables", "protection", "renderers", "cli"):
+    for name in (
+        "readers",
+        "profiles",
+        "dimensions",
+        "recipes",
+        "tables",
+        "protection",
+        "renderers",
+        "cli",
+    ):
         assert (PACKAGE / name / "__init__.py").is_file(), name
 
 

@@ -20,7 +20,7 @@ from rich.console import Console
 
 from censusmig import __version__, api
 from censusmig.api import Progress, ReadOptions
-from censusmig.concepts import DIMENSIONS
+from censusmig.dimensions import DIMENSIONS
 from censusmig.errors import EXIT_CANNOT_RUN, EXIT_PROBLEMS, CensusmigError
 from censusmig.renderers.registry import FORMATS, format_help  # standard library only
 

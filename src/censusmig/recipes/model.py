@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from censusmig.classifications.categories import CategorySet, duration_groups, interval_groups
+from censusmig.classifications.categories import CategorySet
 from censusmig.classifications.codes import NOT_APPLICABLE, NOT_STATED, UNKNOWN_CODE
-from censusmig.concepts import CONCEPTS, DIMENSIONS, NUMERIC_FIELDS
+from censusmig.concepts import CONCEPTS, NUMERIC_FIELDS
+from censusmig.dimensions import DIMENSIONS
 from censusmig.specfile import Checker, load_toml
 
 OPERATORS = ("=", "!=", ">=", "<=", ">", "<", "in")
@@ -108,10 +109,6 @@ _KEYS = (
     "categories",
 )
 
-# Dimensions whose categories a recipe may redefine, and how.
-_BREAKS = {"age_group": "age", "broad_age_group": "age", "period_of_arrival": "duration"}
-_TOP = ("country_of_birth", "citizenship")
-
 
 def read_recipe(path: Path) -> Recipe:
     """Read and validate one recipe file.
@@ -202,11 +199,13 @@ def _read_categories(
     table = check.table(document, "categories", "", required=False)
     sets: dict[str, CategorySet] = {}
     top: dict[str, int] = {}
+    regroupable = tuple(name for name, spec in DIMENSIONS.items() if spec.regroupable)
+    cut = tuple(name for name, spec in DIMENSIONS.items() if spec.keeps_top)
     for name, entry in table.items():
         path = f"categories.{name}"
-        if name not in (*_BREAKS, *_TOP):
+        if name not in (*regroupable, *cut):
             check.add(
-                path, "categories of this dimension cannot be redefined", name, (*_BREAKS, *_TOP)
+                path, "categories of this dimension cannot be redefined", name, (*regroupable, *cut)
             )
             continue
         if name not in dimensions:
@@ -214,7 +213,7 @@ def _read_categories(
         if not isinstance(entry, dict):
             check.add(path, "must be a table such as { breaks = [0, 15, 65] }", entry)
             continue
-        if name in _TOP:
+        if name in cut:
             check.unknown_keys(entry, ("top",), path)
             value = entry.get("top")
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -232,12 +231,10 @@ def _read_categories(
         ):
             check.add(f"{path}.breaks", "must be increasing whole numbers, at least two", breaks)
             continue
-        if _BREAKS[name] == "age":
-            sets[name] = interval_groups(tuple(breaks), f"{name}_custom")
-        elif breaks[0] != 0:
-            check.add(f"{path}.breaks", "periods of arrival start at 0 years", breaks)
-        else:
-            sets[name] = duration_groups(tuple(breaks[1:]), f"{name}_custom")
+        try:
+            sets[name] = DIMENSIONS[name].regrouped(tuple(breaks), f"{name}_custom")
+        except ValueError as error:
+            check.add(f"{path}.breaks", str(error), breaks)
     return sets, top
 
 

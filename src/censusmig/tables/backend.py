@@ -14,15 +14,12 @@ from typing import Protocol, runtime_checkable
 import polars as pl
 
 from censusmig.classifications.codes import UNKNOWN_CODE
-from censusmig.concepts import CONCEPTS, DIMENSIONS, NUMERIC_FIELDS, ConceptKind
+from censusmig.concepts import CONCEPTS, NUMERIC_FIELDS, ConceptKind
+from censusmig.dimensions import DIMENSIONS
+from censusmig.dimensions.columns import concept_column, status_column
 from censusmig.profiles.model import ConceptMapping
 from censusmig.recipes.model import Condition
-from censusmig.tables.derive import (
-    concept_column,
-    derive,
-    status_column,
-    unknown_code_text,
-)
+from censusmig.tables.derive import derive, unknown_code_text
 from censusmig.tables.plan import Aggregate, Measure, Partial, Plan
 
 

@@ -23,15 +23,13 @@ import polars as pl
 from censusmig.classifications.categories import MAX_VALID_AGE
 from censusmig.classifications.codes import NOT_APPLICABLE, NOT_STATED, UNKNOWN_CODE
 from censusmig.concepts import CONCEPTS, ConceptKind
+from censusmig.dimensions.columns import concept_column, status_column
+from censusmig.dimensions.expressions import VALID, nativity_exprs
 from censusmig.profiles.model import ConceptMapping, Profile
 from censusmig.tables.derive import (
-    VALID,
     code_as_text,
-    concept_column,
     concept_exprs,
-    nativity_exprs,
     region_mapping,
-    status_column,
     unknown_code_text,
 )
 

@@ -19,29 +19,20 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-from censusmig.classifications import countries
-from censusmig.classifications.categories import RESIDENCE, calendar_periods
-from censusmig.classifications.codes import (
-    NOT_STATED,
-    OTHER,
-    SPECIAL_LABELS,
-    TOTAL,
-    TRAILING_ORDER,
-    UNKNOWN_CODE,
-)
-from censusmig.concepts import DIMENSIONS, NUMERIC_FIELDS
+from censusmig.classifications.codes import NOT_STATED, UNKNOWN_CODE
+from censusmig.concepts import NUMERIC_FIELDS
+from censusmig.dimensions import DIMENSIONS, Coding
+from censusmig.dimensions.columns import concept_column
 from censusmig.profiles.model import Profile
 from censusmig.recipes.model import Recipe
 from censusmig.tables.backend import POLARS, Backend
 from censusmig.tables.derive import (
     WEIGHT,
     ColumnRequest,
-    concept_column,
     concepts_of,
     region_mapping,
-    residence_area_parents,
 )
-from censusmig.tables.margins import Coding, complete, with_percent
+from censusmig.tables.margins import complete, with_percent
 from censusmig.tables.plan import (
     CELL_MEASURES,
     RECORDS,
@@ -56,7 +47,7 @@ from censusmig.tables.plan import (
     merge,
     universe_name,
 )
-from censusmig.tables.table import Accounting, Dimension, Table
+from censusmig.tables.table import Accounting, Table
 
 
 @dataclass(frozen=True)
@@ -98,8 +89,7 @@ def _requests(recipes: Sequence[Recipe]) -> dict[tuple[str, str], ColumnRequest]
 
 
 def _inner_source(request: ColumnRequest) -> str:
-    spec = DIMENSIONS[request.dimension]
-    return request.column if spec.levels[-1] == spec.name else f"{request.column}_area"
+    return DIMENSIONS[request.dimension].inner_column(request.column)
 
 
 def plan_run(
@@ -252,60 +242,11 @@ def _kept_columns(
 
 def coding(name: str, profile: Profile, recipe: Recipe) -> Coding:
     """How a dimension is completed, ordered and labelled in a recipe's table."""
-    spec = DIMENSIONS[name]
-    dimension = Dimension(name, spec.title, spec.levels)
-    categories = recipe.categories.get(name) or spec.categories
-    if name == "calendar_period_of_arrival":
-        categories = calendar_periods(profile.reference_date.year)
-    if categories is not None:
-        return Coding(dimension, categories.codes, labels={spec.levels[0]: categories.labels()})
-    if name in ("country_of_birth", "citizenship"):
-        return _country_coding(dimension, profile, recipe)
-    if name == "residence_5_years_ago":
-        outer, inner = spec.levels
-        regions = countries.region_labels()
-        detail = {
-            "abroad_U": "Abroad, country not stated",
-            "abroad_X": "Abroad, unknown country code",
-            "abroad_O": "Abroad, other or unclassified areas",
-        }
-        residence = RESIDENCE.labels()
-        return Coding(
-            dimension,
-            parents={outer: residence_area_parents()},
-            labels={outer: residence, inner: {**residence, **regions, **detail}},
-            order={
-                outer: RESIDENCE.codes,
-                inner: (*RESIDENCE.codes, *regions, *detail),
-            },
-        )
-    # Regions of the country: the profile's first geography level.
-    labels = dict(profile.geography[0].labels) if profile.geography else {}
-    return Coding(
-        dimension,
-        fixed=tuple(labels) or None,
-        labels={name: {**SPECIAL_LABELS, **labels}},
-    )
-
-
-def _country_coding(dimension: Dimension, profile: Profile, recipe: Recipe) -> Coding:
-    outer, inner = dimension.levels
-    known = countries.countries()
-    specials = {code: code for code in TRAILING_ORDER}
-    region_of = {code: country.region or OTHER for code, country in known.items()}
-    country_labels = {code: country.name for code, country in known.items()}
-    country_labels[profile.country] = profile.country_name
-    region_labels = {**countries.region_labels(), OTHER: "Other or unclassified areas"}
-    return Coding(
-        dimension,
-        parents={outer: {**region_of, **specials}},
-        labels={
-            outer: {**SPECIAL_LABELS, **region_labels, TOTAL: "Total"},
-            inner: {**SPECIAL_LABELS, **country_labels, TOTAL: "Total", OTHER: "Other countries"},
-        },
-        order={outer: tuple(countries.M49_REGIONS)},
+    return DIMENSIONS[name].coding(
+        profile,
+        categories=recipe.categories.get(name),
+        top=recipe.top.get(name),
         by_size=recipe.country_order == "size",
-        top=recipe.top.get(dimension.name),
     )
 
 

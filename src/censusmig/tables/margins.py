@@ -8,47 +8,15 @@ row with its inner level coded ``_T``.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 import polars as pl
 
 from censusmig.classifications.codes import NOT_STATED, OTHER, TOTAL, TRAILING_ORDER
-from censusmig.tables.table import Dimension
+from censusmig.dimensions.coding import Coding as Coding  # re-exported for older importers
 
 COUNTS = ("value", "n_unweighted")
 """The measures of a table of counts or weighted estimates; a run may carry more."""
-
-
-@dataclass(frozen=True)
-class Coding:
-    """How a dimension's codes are completed, ordered and labelled.
-
-    Attributes:
-        dimension: Name, title and level columns.
-        fixed: Inner codes of a fixed category set in publication order (always shown, with
-            zeros), or None for an open classification whose categories are the codes observed.
-        parents: Outer level -> (inner code -> outer code), for classifications with levels.
-        labels: Level -> (code -> label); unlisted codes are labelled with the code itself.
-        order: Level -> codes in publication order; a level without one is ordered by size
-            (``by_size``) or by code.
-        by_size: Order unlisted levels by size, largest first.
-        top: Keep only the ``top`` largest inner categories; the rest become ``_O`` (other)
-            under their own outer category. None keeps all.
-    """
-
-    dimension: Dimension
-    fixed: tuple[str, ...] | None = None
-    parents: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    order: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    by_size: bool = False
-    top: int | None = None
-
-    @property
-    def inner(self) -> str:
-        """The innermost level's column."""
-        return self.dimension.levels[-1]
 
 
 def complete(

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from censusmig.dimensions.coding import Dimension as Dimension
+
 MEASURES: tuple[str, ...] = (
     "value",
     "n_unweighted",
@@ -24,21 +26,6 @@ MEASURES: tuple[str, ...] = (
 )
 """Every non-dimension column a tidy table may carry; any other column is a dimension level
 or its ``<level>_label``."""
-
-
-@dataclass(frozen=True)
-class Dimension:
-    """A dimension as laid out in a table.
-
-    Attributes:
-        name: Dimension name (``country_of_birth``).
-        title: Heading in published tables.
-        levels: Code columns of the tidy cells, outer first.
-    """
-
-    name: str
-    title: str
-    levels: tuple[str, ...]
 
 
 @dataclass(frozen=True)
