@@ -449,9 +449,7 @@ def test_small_files_labels_and_roles_are_classified_conservatively() -> None:
 def test_max_codes_below_one_is_an_error() -> None:
     frame = pl.LazyFrame({"SEX": [1, 2, 2]})
     for bad in (0, -3):
-        with pytest.raises(
-            CensusmigError, match=rf"^--max-codes must be at least 1 \(got {bad}\)$"
-        ):
+        with pytest.raises(CensusmigError, match=rf"^max_codes must be at least 1 \(got {bad}\)$"):
             inspect_data(frame, Metadata("csv"), max_codes=bad)
     assert len(column(inspect_data(frame, Metadata("csv"), max_codes=1), "SEX")["codes"]) == 1
 

@@ -47,7 +47,7 @@ from typing import Any
 import polars as pl
 
 from censusmig.concepts import CONCEPTS
-from censusmig.errors import CensusmigError
+from censusmig.errors import CensusmigError, Setting
 from censusmig.readers.meta import Metadata, code_text
 
 MAX_CODE_VALUES = 300
@@ -206,7 +206,7 @@ def inspect_data(frame: pl.LazyFrame, meta: Metadata, *, max_codes: int = 30) ->
         CensusmigError: ``max_codes`` is below 1 (checked before the data is read).
     """
     if max_codes < 1:
-        raise CensusmigError(f"--max-codes must be at least 1 (got {max_codes})")
+        raise CensusmigError(Setting("max_codes"), f" must be at least 1 (got {max_codes})")
     summary = summarise(frame, meta)
     guesses = guess_concepts([column.name for column in summary.columns], meta)
     return {
