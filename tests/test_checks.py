@@ -25,6 +25,7 @@ RULES = (
     "weight_missing",
     "weight_not_positive",
     "duplicate_person_id",
+    "person_in_two_households",
 )
 
 # (SEX, AGE, POB): 900 = Quetzalia, 320 Guatemala, 340 Honduras; 999 is in no code list.
@@ -241,6 +242,84 @@ def test_duplicate_over_several_id_columns(sample_profile: Profile) -> None:
     assert result.ids == ("7-1", "7-1")
 
 
+# --- persons nested in households -----------------------------------------------------------
+
+
+def _households(person: list[int | None], household: list[int | None]) -> pl.DataFrame:
+    return people([NATIVE_ADULT] * len(person)).with_columns(
+        pl.Series("PERSON_ID", person, dtype=pl.Int64),
+        pl.Series("HH_ID", household, dtype=pl.Int64),
+    )
+
+
+@pytest.mark.parametrize(
+    ("person", "household", "expected"),
+    [
+        ([1, 2, 3, 4], [1, 1, 2, 2], 0),  # unique ids, in order
+        ([4, 1, 3, 2], [2, 1, 2, 1], 0),  # unique ids, out of order
+        ([1, 1, 2, 2], [1, 1, 1, 1], 0),  # repeated, but always in the same household
+        ([2, 1, 2, 3], [1, 1, 2, 2], 2),  # person 2 in households 1 and 2
+        ([5, 5, 5, 3], [7, 7, 8, 1], 3),  # every record of person 5 counts
+        ([5, 5, 3, 3], [7, None, 1, 1], 2),  # a missing household id is another household
+        ([None, None, 3, 4], [1, 2, 1, 2], 0),  # a missing person id is no person's
+    ],
+)
+def test_person_found_in_two_households(
+    sample_profile: Profile, person: list[int | None], household: list[int | None], expected: int
+) -> None:
+    assert sample_profile.household_id == ("HH_ID",)
+    result = check(_households(person, household), sample_profile).result(
+        "person_in_two_households"
+    )
+    assert (result.records, result.severity, result.skipped) == (expected, "error", None)
+
+
+def test_persons_in_two_households_list_their_person_ids(sample_profile: Profile) -> None:
+    frame = _households([2, 1, 2, 3, 3], [1, 1, 2, 2, 3])
+    report = check(frame, sample_profile, show_ids=True)
+    assert report.result("person_in_two_households").ids == ("2", "2", "3", "3")
+    assert report.result("duplicate_person_id").records == 4
+    assert report.problems
+
+
+def test_households_of_several_columns(sample_profile: Profile) -> None:
+    # IPUMS-like: the person id is (SERIAL, PERNUM); the household adds the sample YEAR
+    profile = dataclasses.replace(
+        sample_profile, person_id=("HH_ID", "PERSON_ID"), household_id=("REGION", "HH_ID")
+    )
+    frame = _households([1, 2, 1, 1], [7, 7, 8, 7]).with_columns(
+        pl.Series("REGION", [1, 1, 1, 2], dtype=pl.Int64)
+    )
+    result = check(frame, profile, show_ids=True).result("person_in_two_households")
+    assert (result.records, result.ids) == (2, ("7-1", "7-1"))  # 7-1 in regions 1 and 2
+
+
+def test_a_household_id_inside_the_person_id_is_nested_by_construction(
+    sample_profile: Profile,
+) -> None:
+    # EPH: person CODUSU + NRO_HOGAR + COMPONENTE, household CODUSU + NRO_HOGAR
+    profile = dataclasses.replace(
+        sample_profile, person_id=("HH_ID", "PERSON_ID"), household_id=("HH_ID",)
+    )
+    frame = _households([1, 1, 1, 2], [7, 7, 8, 7])
+    report = check(frame, profile)
+    assert report.result("person_in_two_households").records == 0
+    assert report.result("person_in_two_households").skipped is None
+    assert report.result("duplicate_person_id").records == 2  # 7-1 twice, in one household
+
+
+def test_nesting_is_skipped_without_both_ids(sample_profile: Profile) -> None:
+    frame = _households([2, 1, 2], [1, 1, 2])
+    no_household = dataclasses.replace(sample_profile, household_id=())
+    no_person = dataclasses.replace(sample_profile, person_id=())
+    assert check(frame, no_household).result("person_in_two_households").skipped == (
+        "the profile names no household_id"
+    )
+    assert check(frame, no_person).result("person_in_two_households").skipped == (
+        "the profile names no person_id"
+    )
+
+
 # --- ids --------------------------------------------------------------------------------------
 
 
@@ -307,6 +386,7 @@ def test_rules_without_their_concepts_are_skipped(tmp_path: Path) -> None:
         "weight_missing": "the profile names no weight column",
         "weight_not_positive": "the profile names no weight column",
         "duplicate_person_id": "the profile names no person_id",
+        "person_in_two_households": "the profile names no person_id or household_id",
     }
     assert counts(report) == {rule: 1 if rule == "unknown_code" else 0 for rule in RULES}
     assert dict(report.result("unknown_code").detail) == {"POB=999": 1, "SEX=3": 1}
@@ -361,6 +441,7 @@ def test_sample_census_counts(sample: pl.DataFrame, sample_report: CheckReport) 
             sample, (pl.col("CIT_ACQ") == 1) & born_abroad & parents_abroad
         ),
         "duplicate_person_id": _raw(sample, pl.col("PERSON_ID").is_duplicated()),
+        "person_in_two_households": _raw(sample, pl.col("HH_ID").n_unique().over("PERSON_ID") > 1),
     }
     found = counts(sample_report)
     assert {rule: found[rule] for rule in expected} == expected
@@ -372,6 +453,7 @@ def test_sample_census_counts(sample: pl.DataFrame, sample_report: CheckReport) 
         "residence_5y_under_5": 6,
         "citizen_by_birth_foreign_parents": 0,
         "duplicate_person_id": 0,
+        "person_in_two_households": 0,
     }
     assert sample_report.records == sample.height == 20_000
     assert sample_report.result("weight_missing").skipped == "the profile names no weight column"

@@ -145,6 +145,43 @@ def test_bad_input_exits_2_with_a_message_and_no_traceback(
     assert stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["tabulate", "{data}", "-p", str(SAMPLE_PROFILE), "-o", "x", "--batch-rows", "0"],
+            "censusmig: error: --batch-rows must be at least 1 (got 0)",
+        ),
+        (["inspect", "{data}", "--delimiter", "ab"], "--delimiter must be one character"),
+        (["inspect", "{data}", "--record", "P"], "--record chooses a record type"),
+        (["inspect", "{latin1}"], "try --encoding latin-1 or --encoding cp1252."),
+        (["inspect", "{dat}"], "add --codebook FILE.xml (IPUMS DDI) or --codebook FILE.dcf"),
+        (["convert", "{data}", "--to", "x.csv"], "--to must name a .parquet file (got x.csv)"),
+        (["profile", "init", "{data}", "-o", "p.toml", "--country", "AR"], "--country must be"),
+        (
+            ["profile", "init", "{data}", "-o", "p.toml", "--reference-date", "2016"],
+            "--reference-date must be a date such as 2016-10-01 (got '2016')",
+        ),
+        (["profile", "init", "{data}", "-o", "{data}"], "is the data file itself"),
+        (["profile", "init", "{data}", "-o", "{profile}"], "exists; use --force to replace it"),
+        (["inspect", "{data}", "--max-codes", "0"], "--max-codes must be at least 1 (got 0)"),
+    ],
+)
+def test_library_parameters_are_printed_as_options(
+    args: list[str], expected: str, data: Path, tmp_path: Path
+) -> None:
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("NAME,SEX\nJosé,1\n".encode("latin-1"))
+    dat = tmp_path / "persons.dat"
+    dat.write_text("12345\n")
+    paths = {"data": data, "latin1": latin1, "dat": dat, "profile": SAMPLE_PROFILE}
+    args = [str(paths[arg.strip("{}")]) if arg.startswith("{") else arg for arg in args]
+    code, stdout, stderr = invoke(*args)
+    assert (code, stdout) == (2, ""), stderr
+    assert expected in stderr and "Traceback" not in stderr
+    assert "='" not in stderr and "=True" not in stderr  # no Python spelling on the CLI
+
+
 def test_missing_column_message_names_the_nearest_column(tmp_path: Path) -> None:
     path = tmp_path / "renamed.csv"
     people(ROWS).rename({"POB": "POB_"}).write_csv(path)
@@ -153,6 +190,17 @@ def test_missing_column_message_names_the_nearest_column(tmp_path: Path) -> None
     )
     assert code == 2
     assert "nearest column: 'POB_'" in stderr
+
+
+def test_a_missing_household_column_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "no_household.csv"
+    people(ROWS).rename({"HH_ID": "HH_NO"}).write_csv(path)
+    out = str(tmp_path / "o")
+    for args in (("tabulate", str(path), "-o", out), ("check", str(path))):
+        code, stdout, stderr = invoke(*args, "-p", str(SAMPLE_PROFILE))
+        assert (code, stdout) == (2, ""), stderr
+        assert f"column 'HH_ID', named in {SAMPLE_PROFILE} at data.household_id" in stderr
+        assert "(nearest column: 'HH_NO')" in stderr and "Traceback" not in stderr
 
 
 def test_recipes_list_json_and_show(tmp_path: Path) -> None:

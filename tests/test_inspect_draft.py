@@ -138,6 +138,8 @@ def test_eph_draft_validates_and_reads_the_country_through_a_gate(
     profile = validated(text, tmp_path)
     assert profile.weight == "PONDERA"
     assert profile.person_id == ("CODUSU", "NRO_HOGAR", "COMPONENTE")
+    assert profile.household_id == ("CODUSU", "NRO_HOGAR")
+    assert "# GUESS: CODUSU + NRO_HOGAR, the household part of the EPH person id" in text
     assert profile.country == PLACEHOLDER_COUNTRY  # no ISO code tells it is Argentina
     assert profile.reference_date.year == 2016  # from the file name
     birth = profile.concepts["country_of_birth"]
@@ -447,9 +449,7 @@ def test_small_files_labels_and_roles_are_classified_conservatively() -> None:
 def test_max_codes_below_one_is_an_error() -> None:
     frame = pl.LazyFrame({"SEX": [1, 2, 2]})
     for bad in (0, -3):
-        with pytest.raises(
-            CensusmigError, match=rf"^--max-codes must be at least 1 \(got {bad}\)$"
-        ):
+        with pytest.raises(CensusmigError, match=rf"^max_codes must be at least 1 \(got {bad}\)$"):
             inspect_data(frame, Metadata("csv"), max_codes=bad)
     assert len(column(inspect_data(frame, Metadata("csv"), max_codes=1), "SEX")["codes"]) == 1
 
@@ -598,6 +598,29 @@ def test_draft_uses_iso_codes_and_guesses_the_census_country(tmp_path: Path) -> 
     citizenship = profile.concepts["citizenship"]
     assert (citizenship.code_system, citizenship.case_insensitive) == ("iso3166-alpha2", True)
     assert profile.concepts["age"].not_stated == ("99",)
+
+
+def test_sample_draft_names_the_household_id(sample_draft: str, tmp_path: Path) -> None:
+    profile = validated(sample_draft, tmp_path)
+    assert (profile.person_id, profile.household_id) == (("PERSON_ID",), ("HH_ID",))
+    assert 'household_id = "HH_ID"   # GUESS: name HH_ID' in sample_draft
+
+
+@pytest.mark.parametrize(
+    ("columns", "household"),
+    [
+        (["pernum", "serial", "AGE"], ("serial",)),  # IPUMS, in any order and case
+        (["SERIALNO", "SPORDER"], ("SERIALNO",)),  # ACS PUMS
+        (["SERIAL", "PERNUM", "HHID"], ("HHID",)),  # a household id of its own wins
+        (["PERSON_ID", "SEX"], ()),  # nothing says where the household is
+    ],
+)
+def test_draft_household_id_from_a_composite_person_id(
+    columns: list[str], household: tuple[str, ...], tmp_path: Path
+) -> None:
+    frame = pl.LazyFrame({name: [1, 2, 3] for name in columns})
+    text = draft_profile(frame, Metadata("csv"), tmp_path / "data.csv")
+    assert validated(text, tmp_path).household_id == household
 
 
 def test_draft_of_a_file_without_recognisable_columns(tmp_path: Path) -> None:

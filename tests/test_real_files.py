@@ -159,6 +159,8 @@ def test_eph_check_and_convert(tmp_path: Path) -> None:
     results = {r.id: r for r in report.results}
     assert report.records == 2_000
     assert results["duplicate_person_id"].records == 0
+    nesting = results["person_in_two_households"]
+    assert (nesting.records, nesting.skipped) == (0, None)  # CODUSU + NRO_HOGAR in the person id
     assert results["weight_missing"].records == 0 and results["weight_not_positive"].records == 0
     target = tmp_path / "eph.parquet"
     api.convert(EPH, target, profile=EPH_PROFILE)

@@ -54,6 +54,49 @@ def test_every_profile_problem_is_reported_with_key_and_nearest(tmp_path: Path) 
     assert all(problem.file == str(path) for problem in caught.value.problems)
 
 
+def _with_data(tmp_path: Path, data: str) -> Path:
+    path = tmp_path / "p.toml"
+    text = SAMPLE_PROFILE.read_text(encoding="utf-8")
+    start, end = text.index("[data]"), text.index("[geography]")
+    path.write_text(text[:start] + data + "\n\n" + text[end:], encoding="utf-8")
+    return path
+
+
+def test_household_id_of_one_or_several_columns(tmp_path: Path) -> None:
+    sample = read_profile(SAMPLE_PROFILE)
+    assert (sample.person_id, sample.household_id) == (("PERSON_ID",), ("HH_ID",))
+    assert sample.columns()[:2] == ("PERSON_ID", "HH_ID")
+    eph = read_profile(
+        _with_data(
+            tmp_path,
+            '[data]\nperson_id = ["CODUSU", "NRO_HOGAR", "COMPONENTE"]\n'
+            'household_id = ["CODUSU", "NRO_HOGAR"]',
+        )
+    )
+    assert eph.household_id == ("CODUSU", "NRO_HOGAR")
+    assert eph.columns()[:3] == ("CODUSU", "NRO_HOGAR", "COMPONENTE")  # named once
+    assert read_profile(_with_data(tmp_path, "[data]")).household_id == ()
+
+
+def test_a_bad_household_id_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as caught:
+        read_profile(_with_data(tmp_path, '[data]\nhousehold_id = ["HH", 3]'))
+    (problem,) = caught.value.problems
+    assert problem.key == "data.household_id"
+    assert "must be a column name or a list of them" in problem.message
+
+
+def test_a_missing_household_column_names_the_key_and_the_nearest(tmp_path: Path) -> None:
+    profile = read_profile(_with_data(tmp_path, '[data]\nhousehold_id = "HH_IDX"'))
+    with pytest.raises(InputError) as caught:
+        available = tuple(name for name in profile.columns() if name != "HH_IDX")
+        profile.check_columns((*available, "HH_ID"), "c.csv")
+    message = str(caught.value)
+    assert message.startswith("c.csv: 1 column(s) named in the profile are not in the data")
+    assert f"column 'HH_IDX', named in {profile.path} at data.household_id" in message
+    assert "(nearest column: 'HH_ID')" in message
+
+
 def test_profile_code_targets_are_checked(tmp_path: Path) -> None:
     path = tmp_path / "p.toml"
     path.write_text(

@@ -21,7 +21,7 @@ from typing import Any
 import polars as pl
 
 from censusmig import __version__
-from censusmig.errors import CensusmigError, InputError
+from censusmig.errors import CensusmigError, InputError, Setting
 from censusmig.profiles.draft import draft_profile
 from censusmig.profiles.inspect import inspect_data
 from censusmig.profiles.model import Profile, read_profile
@@ -129,7 +129,7 @@ def tabulate(
     catalog = load_catalog(Path(folder) for folder in recipes_dirs)
     chosen, skipped = select_recipes(catalog, loaded, recipes)
     if batch_rows is not None and batch_rows < 1:
-        raise CensusmigError(f"--batch-rows must be at least 1 (got {batch_rows})")
+        raise CensusmigError(Setting("batch_rows"), f" must be at least 1 (got {batch_rows})")
     with open_microdata(data_path, read_options) as source:
         loaded = with_file_labels(loaded, source)
         columns = loaded.columns()
@@ -240,7 +240,7 @@ def write_sample(persons: int, seed: int, out: str | Path) -> Path:
             f"{path}: the sample is written as {', '.join(SAMPLE_SUFFIXES)}, not {suffix!r}"
         )
     if persons < 1:
-        raise CensusmigError(f"--persons must be at least 1 (got {persons})")
+        raise CensusmigError(Setting("persons"), f" must be at least 1 (got {persons})")
     from censusmig.synth import iter_census_chunks  # numpy is imported only when generating
 
     try:
@@ -397,12 +397,14 @@ def init_profile(
     """
     path, target = Path(data), Path(out)
     if target.exists() and target.resolve() == path.resolve():
-        raise CensusmigError(f"--out {target} is the data file itself; choose another name")
+        raise CensusmigError(
+            Setting("out"), f" {target} is the data file itself; choose another name"
+        )
     if target.exists() and not force:
-        raise CensusmigError(f"{target} exists; use --force to replace it")
+        raise CensusmigError(f"{target} exists; use ", Setting("force", True), " to replace it")
     if country is not None and not (len(country) == 3 and country.isalpha()):
         raise CensusmigError(
-            f"--country must be an ISO 3166 alpha-3 code such as ARG (got {country!r})"
+            Setting("country"), f" must be an ISO 3166 alpha-3 code such as ARG (got {country!r})"
         )
     when = _date(reference_date)
     with open_microdata(path, read_options) as source:
@@ -437,7 +439,7 @@ def _date(value: str | dt.date | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise CensusmigError(
-            f"--reference-date must be a date such as 2016-10-01 (got {value!r})"
+            Setting("reference_date"), f" must be a date such as 2016-10-01 (got {value!r})"
         ) from None
 
 
@@ -465,7 +467,7 @@ def check(
         CensusmigError: Bad input or profile.
     """
     if max_ids < 0:
-        raise CensusmigError(f"--max-ids must be 0 or more (got {max_ids})")
+        raise CensusmigError(Setting("max_ids"), f" must be 0 or more (got {max_ids})")
     data_path = Path(data)
     loaded = read_profile(Path(profile))
     with open_microdata(data_path, read_options) as source:

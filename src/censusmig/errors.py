@@ -7,7 +7,7 @@ Messages never contain microdata values beyond an offending code and its count.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 EXIT_OK = 0
@@ -62,10 +62,65 @@ class Problem:
         return "; ".join(parts)
 
 
+@dataclass(frozen=True)
+class Setting:
+    """A parameter of the Python API named in an error message, perhaps with a value to try.
+
+    The library writes it as Python (``batch_rows``, ``encoding='latin-1'``, ``force=True``);
+    the command line writes the same setting as its option (``--batch-rows``,
+    ``--encoding latin-1``, ``--force``), so each reader sees the spelling they can type.
+
+    Attributes:
+        parameter: The keyword parameter (``batch_rows``), or the attribute of
+            :class:`censusmig.readers.formats.ReadOptions` (``encoding``).
+        value: A value to try, or None when the message names the parameter alone.
+    """
+
+    parameter: str
+    value: str | bool | None = None
+
+    def python(self) -> str:
+        """The setting as a Python caller writes it: ``batch_rows``, ``encoding='latin-1'``."""
+        return self.parameter if self.value is None else f"{self.parameter}={self.value!r}"
+
+
+MessagePart = str | Setting
+"""A piece of an error message: plain text, or a setting written for whoever reads it."""
+
+
 class CensusmigError(Exception):
-    """Base class for errors that stop a run; ``exit_code`` is what the CLI exits with."""
+    """Base class for errors that stop a run; ``exit_code`` is what the CLI exits with.
+
+    The message is given in parts, plain text and :class:`Setting` pieces:
+    ``CensusmigError(Setting("batch_rows"), " must be at least 1 (got 0)")`` reads
+    ``batch_rows must be at least 1 (got 0)`` from Python, and the command line renders the
+    same parts with its option names (:meth:`render`).
+
+    Attributes:
+        parts: The message in parts.
+        parameter: The parameter the error is about: the first setting named, unless given.
+        suggestions: The settings named with a value to try (``encoding='latin-1'``).
+    """
 
     exit_code = EXIT_CANNOT_RUN
+
+    def __init__(self, *parts: MessagePart, parameter: str | None = None) -> None:
+        self.parts: tuple[MessagePart, ...] = parts
+        settings = [part for part in parts if isinstance(part, Setting)]
+        self.parameter = parameter or (settings[0].parameter if settings else None)
+        self.suggestions = tuple(part for part in settings if part.value is not None)
+        super().__init__(self.render(Setting.python))
+
+    def render(self, write: Callable[[Setting], str]) -> str:
+        """The message with each setting written by ``write``.
+
+        Args:
+            write: Spells a setting (:meth:`Setting.python` for Python, an option for the CLI).
+
+        Returns:
+            The message.
+        """
+        return "".join(part if isinstance(part, str) else write(part) for part in self.parts)
 
 
 class InputError(CensusmigError):

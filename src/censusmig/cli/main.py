@@ -57,8 +57,10 @@ def status(message: str) -> None:
 
 
 def fail(error: CensusmigError) -> typer.Exit:
-    """Print an error on stderr and return the exit to raise."""
-    stderr.print(f"censusmig: error: {error}", markup=False, soft_wrap=True)
+    """Print an error on stderr, parameters written as options, and return the exit to raise."""
+    from censusmig.cli import hints
+
+    stderr.print(f"censusmig: error: {hints.message(error)}", markup=False, soft_wrap=True)
     return typer.Exit(error.exit_code)
 
 

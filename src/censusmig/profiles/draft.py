@@ -52,6 +52,7 @@ from censusmig.profiles.inspect import (
     Summary,
     detail_base,
     guess_concepts,
+    household_part,
     normalise_text,
     summarise,
 )
@@ -846,6 +847,10 @@ def _data_table(by_concept: Mapping[str, list[Guess]]) -> list[str]:
         lines.append(f"person_id = {_string_list(g.column for g in ids)}")
     elif ids:
         lines.append(_with_comment(f"person_id = {_q(ids[0].column)}", f"GUESS: {ids[0].why}"))
+    inside = household_part([g.column for g in ids]) if len(ids) > 1 else None
+    if inside is not None and HOUSEHOLD_ID not in by_concept:
+        lines += _comment(f"GUESS: {inside[1]}")
+        lines.append(f"{HOUSEHOLD_ID} = {_string_list(inside[0])}")
     for key in (HOUSEHOLD_ID, WEIGHT):
         found = by_concept.get(key, [])
         if found:

@@ -47,7 +47,7 @@ from typing import Any
 import polars as pl
 
 from censusmig.concepts import CONCEPTS
-from censusmig.errors import CensusmigError
+from censusmig.errors import CensusmigError, Setting
 from censusmig.readers.meta import Metadata, code_text
 
 MAX_CODE_VALUES = 300
@@ -206,7 +206,7 @@ def inspect_data(frame: pl.LazyFrame, meta: Metadata, *, max_codes: int = 30) ->
         CensusmigError: ``max_codes`` is below 1 (checked before the data is read).
     """
     if max_codes < 1:
-        raise CensusmigError(f"--max-codes must be at least 1 (got {max_codes})")
+        raise CensusmigError(Setting("max_codes"), f" must be at least 1 (got {max_codes})")
     summary = summarise(frame, meta)
     guesses = guess_concepts([column.name for column in summary.columns], meta)
     return {
@@ -498,11 +498,12 @@ _NAMES: dict[str, tuple[str, str]] = {
     "HOUSEHOLD_ID": (HOUSEHOLD_ID, "name HOUSEHOLD_ID"),
 }
 
-# Person identifiers made of several columns, all of which must be present.
-_COMPOSITE_IDS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("CODUSU", "NRO_HOGAR", "COMPONENTE"), "EPH person id: dwelling, household, member"),
-    (("SERIALNO", "SPORDER"), "ACS PUMS person id: housing unit, person number"),
-    (("SERIAL", "PERNUM"), "IPUMS person id: household serial, person number"),
+# Person identifiers made of several columns, all of which must be present, and how many of
+# their first columns identify the household.
+_COMPOSITE_IDS: tuple[tuple[tuple[str, ...], int, str], ...] = (
+    (("CODUSU", "NRO_HOGAR", "COMPONENTE"), 2, "EPH person id: dwelling, household, member"),
+    (("SERIALNO", "SPORDER"), 1, "ACS PUMS person id: housing unit, person number"),
+    (("SERIAL", "PERNUM"), 1, "IPUMS person id: household serial, person number"),
 )
 
 # Columns that give the detail of another one: CH15_COD holds the country for CH15 = abroad.
@@ -607,6 +608,24 @@ def _label_concept(label: str) -> tuple[str, str] | None:
 _ORDER = {name: rank for rank, name in enumerate((*DATA_ROLES, *CONCEPTS))}
 
 
+def household_part(person_id: Sequence[str]) -> tuple[tuple[str, ...], str] | None:
+    """The household id inside a composite person id of a known survey, with the evidence.
+
+    Args:
+        person_id: The person-id columns, as :func:`guess_concepts` guessed them.
+
+    Returns:
+        The columns that identify the household (``CODUSU``, ``NRO_HOGAR`` of the EPH's
+        ``CODUSU``, ``NRO_HOGAR``, ``COMPONENTE``) and why, or None for any other person id.
+    """
+    names = {column.upper(): column for column in person_id}
+    for parts, household, why in _COMPOSITE_IDS:
+        if set(names) == set(parts):
+            columns = tuple(names[part] for part in parts[:household])
+            return columns, f"{' + '.join(parts[:household])}, the household part of the {why}"
+    return None
+
+
 def guess_concepts(columns: Sequence[str], meta: Metadata) -> list[Guess]:
     """Guess which columns hold which concepts, from their names and labels.
 
@@ -626,7 +645,7 @@ def guess_concepts(columns: Sequence[str], meta: Metadata) -> list[Guess]:
     """
     names = {column.upper(): column for column in columns}
     found: dict[str, tuple[int, str, str]] = {}  # column -> (strength, concept, why)
-    for parts, why in _COMPOSITE_IDS:
+    for parts, _, why in _COMPOSITE_IDS:
         if all(part in names for part in parts):
             for part in parts:
                 found[names[part]] = (3, PERSON_ID, f"{' + '.join(parts)} together are the {why}")

@@ -104,6 +104,9 @@ class Profile:
         residence_rule_months: Usual-residence rule, 12 (UN recommendation) or 6 months.
         person_id: Column(s) that together identify a person (dwelling, household and
             member number in many surveys); empty when the file has no identifier.
+        household_id: Column(s) that together identify a household (the dwelling and
+            household number in many surveys); empty when the profile names none. Persons
+            are nested in households: the edit checks flag a person id found in two of them.
         weight: Column with the person weight, or None for a full count.
         geography: Geography levels, coarsest first.
         concepts: Concept name -> mapping.
@@ -117,16 +120,33 @@ class Profile:
     reference_date: dt.date
     residence_rule_months: int
     person_id: tuple[str, ...]
+    household_id: tuple[str, ...]
     weight: str | None
     geography: tuple[GeographyLevel, ...]
     concepts: Mapping[str, ConceptMapping]
 
     def columns(self) -> tuple[str, ...]:
         """Every data column the profile names, in a stable order."""
-        names = [*self.person_id, self.weight]
+        names = [*self.person_id, *self.household_id, self.weight]
         names += [level.column for level in self.geography]
         names += [name for mapping in self.concepts.values() for name in mapping.columns()]
         return tuple(dict.fromkeys(name for name in names if name))
+
+    def _keys(self) -> dict[str, str]:
+        """Each column -> the first key of the profile that names it (``data.household_id``)."""
+        keys: dict[str, str] = {}
+        for key, names in (("person_id", self.person_id), ("household_id", self.household_id)):
+            for name in names:
+                keys.setdefault(name, f"data.{key}")
+        if self.weight:
+            keys.setdefault(self.weight, "data.weight")
+        for index, level in enumerate(self.geography):
+            keys.setdefault(level.column, f"geography.levels[{index}].column")
+        for concept, mapping in self.concepts.items():
+            keys.setdefault(mapping.column, f"concepts.{concept}.column")
+            if mapping.gate:
+                keys.setdefault(mapping.gate.column, f"concepts.{concept}.gate.column")
+        return keys
 
     def check_columns(self, available: tuple[str, ...], data_path: str) -> None:
         """Raise InputError naming every profile column absent from the data.
@@ -138,11 +158,12 @@ class Profile:
         missing = [name for name in self.columns() if name not in available]
         if not missing:
             return
+        keys = self._keys()
         lines = []
         for name in missing:
             match = nearest(name, available)
             hint = f" (nearest column: {match!r})" if match else ""
-            lines.append(f"  - column {name!r}, named in {self.path}{hint}")
+            lines.append(f"  - column {name!r}, named in {self.path} at {keys[name]}{hint}")
         raise InputError(
             f"{data_path}: {len(missing)} column(s) named in the profile are not in the data:\n"
             + "\n".join(lines)
@@ -208,7 +229,8 @@ def read_profile(path: Path) -> Profile:
 
     data = check.table(document, "data", "", required=False)
     check.unknown_keys(data, _DATA_KEYS, "data")
-    person_id = _read_person_id(check, data)
+    person_id = _read_id(check, data, "person_id", '("ID" or ["HH", "LINE"])')
+    household_id = _read_id(check, data, "household_id", '("HH_ID" or ["DWELLING", "HH"])')
     weight = check.string(data, "weight", "data", required=False)
 
     geography = _read_geography(check, document)
@@ -223,23 +245,23 @@ def read_profile(path: Path) -> Profile:
         reference_date=reference_date,
         residence_rule_months=int(rule),
         person_id=person_id,
+        household_id=household_id,
         weight=weight,
         geography=geography,
         concepts=concepts,
     )
 
 
-def _read_person_id(check: Checker, data: Mapping[str, Any]) -> tuple[str, ...]:
-    value = data.get("person_id")
+def _read_id(check: Checker, data: Mapping[str, Any], key: str, example: str) -> tuple[str, ...]:
+    """An identifier of one or more columns: ``"ID"`` or ``["HH", "LINE"]``."""
+    value = data.get(key)
     if value is None:
         return ()
     if isinstance(value, str) and value.strip():
         return (value,)
     if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
         return tuple(value)
-    check.add(
-        "data.person_id", 'must be a column name or a list of them ("ID" or ["HH", "LINE"])', value
-    )
+    check.add(f"data.{key}", f"must be a column name or a list of them {example}", value)
     return ()
 
 

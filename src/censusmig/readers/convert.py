@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from censusmig.errors import CensusmigError, InputError
+from censusmig.errors import CensusmigError, InputError, Setting
 from censusmig.readers.formats import (
     Progress,
     ReadOptions,
@@ -75,9 +75,11 @@ def convert_to_parquet(
     """
     options = options or ReadOptions()
     if target.suffix.lower() not in (".parquet", ".pq"):
-        raise CensusmigError(f"--to must name a .parquet file (got {target})")
+        raise CensusmigError(Setting("target"), f" must name a .parquet file (got {target})")
     if target.resolve() == source.resolve():
-        raise CensusmigError(f"--to {target} is the input file itself; choose another name")
+        raise CensusmigError(
+            Setting("target"), f" {target} is the input file itself; choose another name"
+        )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         kind = detect_kind(source, options)

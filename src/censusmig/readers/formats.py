@@ -34,7 +34,7 @@ from typing import IO, Any, TypeVar
 
 import polars as pl
 
-from censusmig.errors import CensusmigError, InputError, nearest
+from censusmig.errors import CensusmigError, InputError, Setting, nearest
 from censusmig.readers.fixedwidth import (
     Layout,
     check_layout,
@@ -201,7 +201,8 @@ def open_microdata(
     kind = detect_kind(path, options)
     if options.record is not None and kind not in ("fixed-width", "ddi"):
         raise CensusmigError(
-            f"--record chooses a record type of a fixed-width file; {path} is read as {kind}"
+            Setting("record"),
+            f" chooses a record type of a fixed-width file; {path} is read as {kind}",
         )
     workdir = tempfile.TemporaryDirectory(prefix="censusmig-")
     try:
@@ -225,7 +226,8 @@ def check_encoding(name: str) -> str:
         match = nearest(name.lower(), ENCODINGS)
         hint = f" Did you mean {match!r}?" if match else ""
         raise CensusmigError(
-            f"unknown encoding {name!r}.{hint} Common ones: {', '.join(ENCODINGS)}."
+            f"unknown encoding {name!r}.{hint} Common ones: {', '.join(ENCODINGS)}.",
+            parameter="encoding",
         ) from None
 
 
@@ -243,14 +245,18 @@ def detect_kind(path: Path, options: ReadOptions) -> str:
     kind = KINDS.get(suffix)
     if kind == "fixed-width":
         raise InputError(
-            f"{path}: a fixed-width file needs its codebook: add --codebook FILE.xml (IPUMS DDI) "
-            "or --codebook FILE.dcf (CSPro dictionary)"
+            f"{path}: a fixed-width file needs its codebook: add ",
+            Setting("codebook", "FILE.xml"),
+            " (IPUMS DDI) or ",
+            Setting("codebook", "FILE.dcf"),
+            " (CSPro dictionary)",
         )
     if kind is None:
         known = ", ".join(sorted(KINDS))
         raise InputError(
             f"{path}: unsupported file type {suffix or '(none)'!r}; censusmig reads {known} "
-            "(optionally .gz or .zip), or any text file with --codebook"
+            "(optionally .gz or .zip), or any text file with ",
+            Setting("codebook", "FILE"),
         )
     return kind
 
@@ -369,8 +375,9 @@ def _separator(delimiter: str | None, kind: str, text: Path) -> str:
     separator = named.get(delimiter.lower(), delimiter)
     if len(separator.encode("utf-8")) != 1 or separator in ('"', "\n", "\r"):
         raise CensusmigError(
-            "--delimiter must be one character other than a quote or a line end (or tab, "
-            f"comma, semicolon, pipe); got {delimiter!r}"
+            Setting("delimiter"),
+            " must be one character other than a quote or a line end (or tab, comma, "
+            f"semicolon, pipe); got {delimiter!r}",
         )
     return separator
 
@@ -413,8 +420,11 @@ def _decode_error(path: Path, encoding: str, line: int, column: int, byte: int) 
     others = [name for name in ("utf-8", "latin-1", "cp1252") if name != encoding]
     return InputError(
         f"{path}: line {line}, byte {column} (0x{byte:02X}) is not valid {encoding}. "
-        f"The file is probably in another encoding: try --encoding {others[0]} "
-        f"or --encoding {others[1]}."
+        "The file is probably in another encoding: try ",
+        Setting("encoding", others[0]),
+        " or ",
+        Setting("encoding", others[1]),
+        ".",
     )
 
 
@@ -630,7 +640,8 @@ def _open_fixed_width(
         if data is None:
             raise InputError(
                 f"{path}: the DDI codebook names no data file found beside it "
-                f"({layout.data_file}); give the data file and --codebook {path}"
+                f"({layout.data_file}); give the data file and ",
+                Setting("codebook", str(path)),
             )
         path, plain = data, unpack(data, workdir)
     else:

@@ -5,8 +5,11 @@ check reads the data exactly as the tables do (the same code maps, the same ``_U
 ``_X``). All flags are added to one lazy plan and counted in a single aggregation; with
 ``show_ids`` the identifiers of failing records come from the same cached plan, in the same
 ``polars.collect_all``. A record can fail several rules: each rule counts its own records.
+The one exception is a person found in two households, which can happen only where a person
+id repeats: it is counted in a second pass over the ids, only when the first found repeats.
 One cheap look at the person-id column comes first: when a single whole-number id strictly
-increases down the file, no id can repeat and the costly hash of every id is skipped.
+increases down the file, no id can repeat and the costly hash of every id is skipped (for
+duplicates, and for persons found in two households).
 
 Nothing of a record leaves this module but its identifier (only when asked for) and, for codes
 in no code list, the offending code with its count.
@@ -127,13 +130,18 @@ class CheckReport:
 
 @dataclass(frozen=True)
 class _Rule:
-    """A rule ready to run: its flag expression, or why it cannot run."""
+    """A rule ready to run: its flag expression, or why it cannot run.
+
+    A rule ``on_repeated_ids`` can fail only on records whose person id repeats; it runs in a
+    second pass over the file, and only when ``duplicate_person_id`` found repeated ids.
+    """
 
     id: str
     title: str
     severity: Severity
     flag: pl.Expr | None
     skipped: str | None = None
+    on_repeated_ids: bool = False
 
     @property
     def column(self) -> str:
@@ -165,7 +173,7 @@ def run_checks(
     mappings = {name: profile.concepts.get(name) or region_mapping(profile) for name in concepts}
     unknown = {name: _is_unknown(name) for name in sorted(concepts)}
     rules = _rules(profile, schema, unknown, _ids_increasing(frame, profile))
-    runnable = [rule for rule in rules if rule.flag is not None]
+    runnable = [rule for rule in rules if rule.flag is not None and not rule.on_repeated_ids]
     flags = [
         rule.flag.fill_null(False).alias(rule.column) for rule in runnable if rule.flag is not None
     ]
@@ -198,6 +206,13 @@ def run_checks(
     ids: dict[str, tuple[str, ...]] = {}
     if show_ids:
         ids = {r.id: tuple(part[_ID].to_list()) for r, part in zip(runnable, listed, strict=True)}
+    for rule in rules:
+        if rule.on_repeated_ids and rule.flag is not None:
+            counts[rule.id], ids[rule.id] = 0, ()
+            if counts.get("duplicate_person_id"):
+                counts[rule.id], ids[rule.id] = _second_pass(
+                    frame, rule.flag, profile, show_ids, max_ids
+                )
 
     detail: dict[str, int] = {}
     for name in unknown:
@@ -295,6 +310,27 @@ def _rules(
             "duplicate_person_id", title, ERROR, pl.struct(profile.person_id).is_duplicated()
         )
 
+    def nesting() -> _Rule:
+        id_ = "person_in_two_households"
+        title = "Person identifier found with more than one household identifier"
+        named = {"person_id": profile.person_id, "household_id": profile.household_id}
+        missing = [key for key, columns in named.items() if not columns]
+        if missing:
+            return _Rule(id_, title, ERROR, None, f"the profile names no {' or '.join(missing)}")
+        person = list(profile.person_id)
+        # Household columns that are part of the person id cannot vary within a person
+        # (EPH: CODUSU + NRO_HOGAR in CODUSU + NRO_HOGAR + COMPONENTE); when all are, or
+        # when no person id repeats, persons are nested by construction and nothing is hashed.
+        varying = [name for name in profile.household_id if name not in person]
+        if not varying or ids_increasing:
+            return _Rule(id_, title, ERROR, pl.lit(False))
+        # Two households differ in at least one column: one window per column, keyed on
+        # plain columns (a struct of the household columns costs twice as much). A person
+        # found in two households is a repeated person id, so this runs only after repeats.
+        complete = pl.all_horizontal(pl.col(name).is_not_null() for name in person)
+        spread = pl.any_horizontal(pl.col(name).n_unique().over(person) > 1 for name in varying)
+        return _Rule(id_, title, ERROR, complete & spread, on_repeated_ids=True)
+
     def foreign(name: str) -> pl.Expr:
         return pl.col(f"_n_{name}") == "foreign_born"
 
@@ -359,7 +395,21 @@ def _rules(
         weight("weight_missing", "Weight missing", lambda w: w.is_null() | w.is_nan()),
         weight("weight_not_positive", "Weight zero or negative", lambda w: w <= 0),
         duplicates(),
+        nesting(),
     ]
+
+
+def _second_pass(
+    frame: pl.LazyFrame, flag: pl.Expr, profile: Profile, show_ids: bool, max_ids: int
+) -> tuple[int, tuple[str, ...]]:
+    """The records a rule over the identifiers flags, and their ids when asked for."""
+    flagged = frame.filter(flag.fill_null(False))
+    plans = [flagged.select(pl.len())]
+    if show_ids:
+        flagged = flagged.cache()
+        plans = [flagged.select(pl.len()), flagged.select(_id_expr(profile)).head(max_ids)]
+    found, *listed = pl.collect_all(plans)
+    return int(found.item()), tuple(listed[0][_ID].to_list()) if listed else ()
 
 
 def _ids_increasing(frame: pl.LazyFrame, profile: Profile) -> bool:

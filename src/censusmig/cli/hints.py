@@ -1,0 +1,57 @@
+"""Library errors in the words of the command line: each parameter becomes its option.
+
+The library names its own parameters (``batch_rows must be at least 1``, ``try
+encoding='latin-1'``); :func:`message` writes the same error with the options a user types
+(``--batch-rows must be at least 1``, ``try --encoding latin-1``).
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from censusmig.errors import CensusmigError, Setting
+
+OPTIONS: dict[str, str] = {
+    "batch_rows": "--batch-rows",
+    "codebook": "--codebook",
+    "country": "--country",
+    "delimiter": "--delimiter",
+    "encoding": "--encoding",
+    "force": "--force",
+    "header": "--no-header",
+    "max_codes": "--max-codes",
+    "max_ids": "--max-ids",
+    "out": "--out",
+    "persons": "--persons",
+    "record": "--record",
+    "reference_date": "--reference-date",
+    "target": "--to",
+}
+"""Parameter of the library (or attribute of ``ReadOptions``) -> the option that sets it.
+
+A switch is the option that sets the value a message suggests: ``force=True`` is ``--force``,
+``header=False`` is ``--no-header``.
+"""
+
+
+def option(setting: Setting) -> str:
+    """A setting as typed on the command line: ``--encoding latin-1``, ``--force``.
+
+    Args:
+        setting: A parameter named in an error, perhaps with a value to try.
+
+    Returns:
+        The option, with the value when it takes one; the Python spelling for a parameter
+        that has no option.
+    """
+    name = OPTIONS.get(setting.parameter)
+    if name is None:
+        return setting.python()
+    if setting.value is None or isinstance(setting.value, bool):
+        return name
+    return f"{name} {shlex.quote(setting.value)}"
+
+
+def message(error: CensusmigError) -> str:
+    """The error's message with every parameter written as its option."""
+    return error.render(option)

@@ -1,0 +1,211 @@
+"""Library errors name their parameters; the command line writes them as its options."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+
+from censusmig import api
+from censusmig.cli import hints
+from censusmig.cli.main import app
+from censusmig.errors import CensusmigError, InputError, Setting
+from censusmig.readers.formats import ReadOptions, open_microdata
+from helpers import SAMPLE_DIR, SAMPLE_PROFILE
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "censusmig"
+
+
+def latin1_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("NAME,SEX\nJosé,1\n".encode("latin-1"))
+    return path
+
+
+def raised(call: Callable[[], object]) -> CensusmigError:
+    with pytest.raises(CensusmigError) as caught:
+        call()
+    return caught.value
+
+
+def test_an_error_reads_as_python_and_as_options() -> None:
+    error = CensusmigError(Setting("batch_rows"), " must be at least 1 (got 0)")
+    assert str(error) == "batch_rows must be at least 1 (got 0)"
+    assert error.parameter == "batch_rows" and error.suggestions == ()
+    assert hints.message(error) == "--batch-rows must be at least 1 (got 0)"
+
+    tip = InputError("try ", Setting("encoding", "latin-1"), " or ", Setting("force", True))
+    assert str(tip) == "try encoding='latin-1' or force=True"
+    assert hints.message(tip) == "try --encoding latin-1 or --force"
+    assert tip.suggestions == (Setting("encoding", "latin-1"), Setting("force", True))
+    assert tip.exit_code == 2
+
+    plain = CensusmigError("no parameter here")
+    assert (str(plain), plain.parameter, hints.message(plain)) == ("no parameter here",) + (
+        None,
+        "no parameter here",
+    )
+    assert CensusmigError("unknown encoding 'x'", parameter="encoding").parameter == "encoding"
+
+
+def test_options_spell_switches_values_and_unknown_parameters() -> None:
+    assert hints.option(Setting("header", False)) == "--no-header"
+    assert hints.option(Setting("codebook", "my codebook.xml")) == "--codebook 'my codebook.xml'"
+    assert hints.option(Setting("target")) == "--to"
+    assert hints.option(Setting("seed")) == "seed"  # no option: the Python spelling stays
+
+
+def test_every_reading_option_has_its_command_line_option() -> None:
+    fields = {field.name for field in dataclasses.fields(ReadOptions)}
+    assert fields <= set(hints.OPTIONS)
+
+
+def _settings_in_the_library() -> set[str]:
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        if "cli" in path.relative_to(PACKAGE).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "Setting"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                found.add(str(node.args[0].value))
+    return found
+
+
+def test_every_parameter_a_message_names_has_an_option_on_the_command_line() -> None:
+    named = _settings_in_the_library()
+    assert {"batch_rows", "encoding", "codebook", "record", "target"} <= named
+    assert named <= set(hints.OPTIONS), named - set(hints.OPTIONS)
+    declared: set[str] = set()
+    commands: list[Any] = [typer.main.get_command(app)]
+    while commands:
+        command = commands.pop()
+        commands += list(getattr(command, "commands", {}).values())
+        for param in command.params:
+            declared.update(param.opts + param.secondary_opts)
+    assert set(hints.OPTIONS.values()) <= declared, set(hints.OPTIONS.values()) - declared
+
+
+def test_no_library_message_names_an_option() -> None:
+    for path in PACKAGE.rglob("*.py"):
+        if "cli" in path.relative_to(PACKAGE).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id.endswith("Error")
+            ):
+                for text in ast.walk(node):
+                    if isinstance(text, ast.Constant) and isinstance(text.value, str):
+                        assert " --" not in f" {text.value}", (path.name, text.value)
+
+
+@pytest.mark.parametrize(
+    ("call", "parameter", "expected"),
+    [
+        (
+            lambda tmp: api.tabulate(SAMPLE_DIR / "census.parquet", SAMPLE_PROFILE, batch_rows=0),
+            "batch_rows",
+            "batch_rows must be at least 1 (got 0)",
+        ),
+        (
+            lambda tmp: api.check(SAMPLE_DIR / "census.parquet", SAMPLE_PROFILE, max_ids=-1),
+            "max_ids",
+            "max_ids must be 0 or more (got -1)",
+        ),
+        (
+            lambda tmp: api.inspect(SAMPLE_DIR / "census.parquet", max_codes=0),
+            "max_codes",
+            "max_codes must be at least 1 (got 0)",
+        ),
+        (
+            lambda tmp: api.write_sample(0, 1, tmp / "s.csv"),
+            "persons",
+            "persons must be at least 1 (got 0)",
+        ),
+        (
+            lambda tmp: api.init_profile(SAMPLE_DIR / "census.csv", tmp / "p.toml", country="AR"),
+            "country",
+            "country must be an ISO 3166 alpha-3 code such as ARG (got 'AR')",
+        ),
+        (
+            lambda tmp: api.init_profile(
+                SAMPLE_DIR / "census.csv", tmp / "p.toml", reference_date="March 2016"
+            ),
+            "reference_date",
+            "reference_date must be a date such as 2016-10-01 (got 'March 2016')",
+        ),
+        (
+            lambda tmp: api.init_profile(SAMPLE_DIR / "census.csv", SAMPLE_DIR / "census.csv"),
+            "out",
+            f"out {SAMPLE_DIR / 'census.csv'} is the data file itself",
+        ),
+        (
+            lambda tmp: api.init_profile(SAMPLE_DIR / "census.csv", SAMPLE_PROFILE),
+            "force",
+            f"{SAMPLE_PROFILE} exists; use force=True to replace it",
+        ),
+        (
+            lambda tmp: api.convert(SAMPLE_DIR / "census.csv", tmp / "c.csv"),
+            "target",
+            "target must name a .parquet file",
+        ),
+        (
+            lambda tmp: api.inspect(
+                SAMPLE_DIR / "census.csv", read_options=ReadOptions(delimiter="ab")
+            ),
+            "delimiter",
+            "delimiter must be one character other than a quote",
+        ),
+        (
+            lambda tmp: api.inspect(
+                SAMPLE_DIR / "census.csv", read_options=ReadOptions(record="P")
+            ),
+            "record",
+            "record chooses a record type of a fixed-width file",
+        ),
+        (
+            lambda tmp: api.inspect(latin1_csv(tmp)),
+            "encoding",
+            "try encoding='latin-1' or encoding='cp1252'.",
+        ),
+    ],
+)
+def test_the_api_names_its_parameters(
+    call: Callable[[Path], object], parameter: str, expected: str, tmp_path: Path
+) -> None:
+    error = raised(lambda: call(tmp_path))
+    assert expected in str(error)
+    assert error.parameter == parameter
+    assert "--" not in str(error)
+
+
+def test_a_fixed_width_file_without_its_codebook(tmp_path: Path) -> None:
+    path = tmp_path / "persons.dat"
+    path.write_text("12345\n")
+    error = raised(lambda: open_microdata(path))
+    assert "add codebook='FILE.xml' (IPUMS DDI) or codebook='FILE.dcf'" in str(error)
+    assert error.suggestions == (Setting("codebook", "FILE.xml"), Setting("codebook", "FILE.dcf"))
+    assert "add --codebook FILE.xml (IPUMS DDI) or --codebook FILE.dcf" in hints.message(error)
+
+
+def test_a_decode_error_suggests_encodings_as_data(tmp_path: Path) -> None:
+    error = raised(lambda: open_microdata(latin1_csv(tmp_path)))
+    assert [(s.parameter, s.value) for s in error.suggestions] == [
+        ("encoding", "latin-1"),
+        ("encoding", "cp1252"),
+    ]
+    assert "try --encoding latin-1 or --encoding cp1252." in hints.message(error)
+    cp1252 = raised(lambda: open_microdata(latin1_csv(tmp_path), ReadOptions(encoding="ascii")))
+    assert "try encoding='utf-8' or encoding='latin-1'." in str(cp1252)
