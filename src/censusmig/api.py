@@ -325,12 +325,14 @@ def _write_manifest(out: Path, manifest: dict[str, Any]) -> Path:
 
 
 def write_sample(persons: int, seed: int, out: str | Path) -> Path:
-    """Generate the synthetic sample census and write it as CSV or Parquet (by extension).
+    """Generate the synthetic sample census and write it as CSV, Parquet, SPSS or Stata.
+
+    The format follows the extension; the writers are in :mod:`censusmig.synth.write`.
 
     Args:
         persons: Number of person records.
         seed: Random seed; the same seed gives the same file.
-        out: ``.csv`` or ``.parquet`` path.
+        out: ``.csv``, ``.parquet``, ``.sav`` or ``.dta`` path.
 
     Returns:
         The file written.
@@ -338,6 +340,9 @@ def write_sample(persons: int, seed: int, out: str | Path) -> Path:
     Raises:
         CensusmigError: Unsupported extension, bad size, or unwritable path.
     """
+    # The generator needs numpy (and pyarrow or pyreadstat to write); only this command does.
+    from censusmig.synth.write import SAMPLE_SUFFIXES, write_census
+
     path = Path(out)
     suffix = path.suffix.lower()
     if suffix not in SAMPLE_SUFFIXES:
@@ -346,80 +351,11 @@ def write_sample(persons: int, seed: int, out: str | Path) -> Path:
         )
     if persons < 1:
         raise CensusmigError(f"--persons must be at least 1 (got {persons})")
-    from censusmig.synth import iter_census_chunks  # numpy is imported only when generating
-
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if suffix in (".sav", ".dta"):
-            _write_labelled(pl.concat(iter_census_chunks(persons, seed)), path)
-        else:
-            _write_chunks(iter_census_chunks(persons, seed), path)
+        write_census(persons, seed, path)
     except OSError as error:
         raise CensusmigError(f"cannot write {path}: {error.strerror}") from None
     return path
-
-
-SAMPLE_SUFFIXES = (".csv", ".parquet", ".sav", ".dta")
-
-
-def _write_labelled(frame: pl.DataFrame, path: Path) -> None:
-    """Write SPSS or Stata with the sample's value labels (and SPSS user-missing codes).
-
-    pyreadstat writes a whole frame at once, so these formats are held in memory; they are
-    meant for the sample and workshop files, not for a full census.
-    """
-    import pyreadstat
-
-    from censusmig.synth.labels import COLUMN_LABELS, MISSING_CODES, value_labels
-
-    labels: dict[str, dict[int | float, str]] = {
-        column: {code: label for code, label in codes.items()}
-        for column, codes in value_labels().items()
-    }
-    column_labels: dict[str, str | None] = dict(COLUMN_LABELS)
-    if path.suffix.lower() == ".sav":
-        pyreadstat.write_sav(
-            frame,
-            path,
-            file_label="Sample census of Quetzalia (fictional, synthetic)",
-            row_compress=True,
-            column_labels=column_labels,
-            variable_value_labels=labels,
-            missing_ranges={k: list(v) for k, v in MISSING_CODES.items()},
-        )
-    else:
-        pyreadstat.write_dta(
-            frame,
-            path,
-            file_label="Sample census of Quetzalia (synthetic)",
-            column_labels=column_labels,
-            variable_value_labels=labels,
-        )
-
-
-def _write_chunks(chunks: Iterable[pl.DataFrame], path: Path) -> None:
-    """Write frames one after the other, never holding more than one in memory.
-
-    Parquet gets one row group per chunk (through pyarrow's writer, which can append); CSV
-    gets one header, then the rows of every chunk.
-    """
-    if path.suffix.lower() == ".csv":
-        with path.open("wb") as handle:
-            for index, chunk in enumerate(chunks):
-                chunk.write_csv(handle, include_header=index == 0)
-        return
-    import pyarrow.parquet as pq
-
-    writer: pq.ParquetWriter | None = None
-    try:
-        for chunk in chunks:
-            table = chunk.to_arrow()
-            if writer is None:
-                writer = pq.ParquetWriter(path, table.schema, compression="zstd")
-            writer.write_table(table)
-    finally:
-        if writer is not None:
-            writer.close()
 
 
 def convert(
