@@ -27,9 +27,9 @@ from censusmig.profiles.inspect import inspect_data
 from censusmig.profiles.model import Profile, read_profile
 from censusmig.readers.convert import Conversion, convert_to_parquet
 from censusmig.readers.fixedwidth import count_layout_problems
-from censusmig.readers.formats import Progress as Progress  # re-exported for the CLI
-from censusmig.readers.formats import ReadOptions as ReadOptions
 from censusmig.readers.formats import Source, open_microdata
+from censusmig.readers.options import Progress as Progress  # re-exported for the CLI
+from censusmig.readers.options import ReadOptions as ReadOptions
 from censusmig.readers.scan import file_facts
 from censusmig.recipes.catalog import Skipped, load_catalog, select_recipes
 from censusmig.recipes.model import Recipe
