@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from censusmig import api
 from censusmig.cli.main import app, reads_data
+from censusmig.errors import CensusmigError
 from helpers import ROOT, SAMPLE_PROFILE, people
 
 ROWS = [(1, 3, 900), (2, 40, 320), (2, 88, 724), (1, 70, 810), (9, 30, 998), (2, 150, 999)]
@@ -256,3 +257,12 @@ def test_reads_data_hands_the_command_one_read_options() -> None:
         api.ReadOptions(";", "latin-1", header=False, codebook=Path("c.dcf"), record="POP"),
         api.ReadOptions(),
     ]
+
+
+def test_describe_dimension_is_what_recipes_show_prints() -> None:
+    description = api.describe_dimension("country_of_birth")
+    assert description
+    _, stdout, _ = invoke("recipes", "show", "foreign_born_country_of_birth_age_sex")
+    assert f"country_of_birth ({description})" in stdout
+    with pytest.raises(CensusmigError, match="Did you mean 'country_of_birth'"):
+        api.describe_dimension("country_of_brith")

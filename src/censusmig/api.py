@@ -567,3 +567,25 @@ def get_recipe(recipe_id: str, recipes_dirs: Iterable[str | Path] = ()) -> Recip
     if recipe_id not in catalog:
         raise UnknownRecipeError(recipe_id, list(catalog))
     return catalog[recipe_id]
+
+
+def describe_dimension(name: str) -> str:
+    """Say in plain words what a recipe dimension is (for ``recipes show`` and trainers).
+
+    Args:
+        name: A dimension a recipe can use, such as ``country_of_birth`` or ``age_group``.
+
+    Returns:
+        One line, such as the dimension's categories or the question it comes from.
+
+    Raises:
+        CensusmigError: No dimension has that name (the message names the nearest).
+    """
+    from censusmig.concepts import DIMENSIONS
+
+    spec = DIMENSIONS.get(name)
+    if spec is None:
+        match = nearest(name, DIMENSIONS)
+        hint = f" Did you mean {match!r}?" if match else ""
+        raise CensusmigError(f"unknown dimension {name!r}.{hint}")
+    return spec.description

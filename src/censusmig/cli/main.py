@@ -22,7 +22,6 @@ from rich.console import Console
 
 from censusmig import __version__, api
 from censusmig.api import Progress, ReadOptions
-from censusmig.concepts import DIMENSIONS
 from censusmig.errors import EXIT_CANNOT_RUN, EXIT_PROBLEMS, CensusmigError
 
 app = typer.Typer(
@@ -499,7 +498,7 @@ def recipes_show(
 
 def _explain(recipe: Any) -> str:
     def words(names: tuple[str, ...]) -> str:
-        return ", then ".join(f"{name} ({DIMENSIONS[name].description})" for name in names)
+        return ", then ".join(f"{name} ({api.describe_dimension(name)})" for name in names)
 
     universe = "; ".join(str(c) for c in recipe.universe) or "everyone"
     lines = [
