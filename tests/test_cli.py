@@ -259,6 +259,14 @@ def test_reads_data_hands_the_command_one_read_options() -> None:
     ]
 
 
+def test_version_is_the_packaged_version() -> None:
+    from importlib.metadata import version
+
+    code, stdout, _ = invoke("--version")
+    assert code == 0
+    assert stdout.strip() == f"censusmig {version('censusmig')}"
+
+
 def test_describe_dimension_is_what_recipes_show_prints() -> None:
     description = api.describe_dimension("country_of_birth")
     assert description
