@@ -16,28 +16,24 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from censusmig import __version__
 from censusmig.errors import CensusmigError, InputError, nearest
-from censusmig.profiles.draft import draft_profile
-from censusmig.profiles.inspect import inspect_data
-from censusmig.profiles.model import Profile, read_profile
-from censusmig.readers.convert import Conversion, convert_to_parquet
-from censusmig.readers.fixedwidth import count_layout_problems
-from censusmig.readers.formats import Source, open_microdata
 from censusmig.readers.options import Progress as Progress  # re-exported for the CLI
 from censusmig.readers.options import ReadOptions as ReadOptions
-from censusmig.readers.scan import file_facts
-from censusmig.recipes.catalog import Skipped, load_catalog, select_recipes
-from censusmig.recipes.model import Recipe
-from censusmig.renderers.tidy_csv import write_csv
-from censusmig.tables.checks import CheckReport as CheckReport  # re-exported for the CLI
-from censusmig.tables.checks import CheckResult, run_checks
-from censusmig.tables.engine import RunResult, compute_tables
-from censusmig.tables.table import Table
+
+# Everything else is imported by the functions that use it, so that the command line starts
+# without Polars, pyarrow, pycountry and the rest (``censusmig --help`` stays fast).
+if TYPE_CHECKING:
+    from censusmig.profiles.model import Profile
+    from censusmig.readers.convert import Conversion
+    from censusmig.readers.formats import Source
+    from censusmig.recipes.catalog import Skipped
+    from censusmig.recipes.model import Recipe
+    from censusmig.tables.checks import CheckReport as CheckReport  # re-exported for the CLI
+    from censusmig.tables.engine import RunResult
+    from censusmig.tables.table import Table
 
 FORMATS = ("xlsx", "html", "csv")
 
@@ -121,6 +117,15 @@ def tabulate(
     Raises:
         CensusmigError: Bad input, profile or recipe; the message says what and where.
     """
+    import polars as pl
+
+    from censusmig.profiles.model import read_profile
+    from censusmig.readers.formats import open_microdata
+    from censusmig.readers.scan import file_facts
+    from censusmig.recipes.catalog import load_catalog, select_recipes
+    from censusmig.tables.checks import run_checks
+    from censusmig.tables.engine import compute_tables
+
     started = time.perf_counter()
     data_path, profile_path = Path(data), Path(profile)
     loaded = read_profile(profile_path)
@@ -201,6 +206,8 @@ def _recipe_entry(recipe: Recipe) -> dict[str, Any]:
 
 
 def _table_entry(table: Table) -> dict[str, Any]:
+    import polars as pl
+
     accounting = table.accounting
     grand = table.cells.filter(pl.all_horizontal(pl.col(c) == "_T" for c in table.level_columns))
     return {
@@ -288,6 +295,7 @@ def _write_outputs(
 ) -> tuple[Path, ...]:
     # The renderers import openpyxl and jinja2; commands that write no tables do without.
     from censusmig.renderers.report import write_report
+    from censusmig.renderers.tidy_csv import write_csv
     from censusmig.renderers.workbook import write_workbook
 
     try:
@@ -381,6 +389,9 @@ def convert(
     Raises:
         CensusmigError: Bad input, profile or target.
     """
+    from censusmig.profiles.model import read_profile
+    from censusmig.readers.convert import convert_to_parquet
+
     columns = read_profile(Path(profile)).columns() if profile is not None else None
     return convert_to_parquet(
         Path(data), Path(to), read_options, columns=columns, progress=progress
@@ -405,6 +416,9 @@ def inspect(
     Raises:
         CensusmigError: The file cannot be read.
     """
+    from censusmig.profiles.inspect import inspect_data
+    from censusmig.readers.formats import open_microdata
+
     path = Path(data)
     with open_microdata(path, read_options) as source:
         report = source.run(lambda frame: inspect_data(frame, source.meta, max_codes=max_codes))
@@ -436,6 +450,10 @@ def init_profile(
     Raises:
         CensusmigError: Unreadable data, bad option, or ``out`` exists without ``force``.
     """
+    from censusmig.profiles.draft import draft_profile
+    from censusmig.profiles.model import read_profile
+    from censusmig.readers.formats import open_microdata
+
     path, target = Path(data), Path(out)
     if target.exists() and target.resolve() == path.resolve():
         raise CensusmigError(f"--out {target} is the data file itself; choose another name")
@@ -505,6 +523,11 @@ def check(
     Raises:
         CensusmigError: Bad input or profile.
     """
+    from censusmig.profiles.model import read_profile
+    from censusmig.readers.fixedwidth import count_layout_problems
+    from censusmig.readers.formats import open_microdata
+    from censusmig.tables.checks import run_checks
+
     if max_ids < 0:
         raise CensusmigError(f"--max-ids must be 0 or more (got {max_ids})")
     data_path = Path(data)
@@ -527,6 +550,8 @@ def check(
 
 def with_layout_check(report: CheckReport, problems: dict[str, int]) -> CheckReport:
     """Add the codebook-against-data check of a fixed-width file to an edit-check report."""
+    from censusmig.tables.checks import CheckResult
+
     result = CheckResult(
         id="codebook_mismatch",
         title="Records that disagree with the codebook (short lines, text in numeric fields)",
@@ -541,6 +566,8 @@ def with_layout_check(report: CheckReport, problems: dict[str, int]) -> CheckRep
 
 def list_recipes(recipes_dirs: Iterable[str | Path] = ()) -> list[dict[str, Any]]:
     """Describe every recipe: id, title, standards, universe and the concepts it needs."""
+    from censusmig.recipes.catalog import load_catalog
+
     catalog = load_catalog(Path(folder) for folder in recipes_dirs)
     return [
         {
@@ -562,6 +589,7 @@ def get_recipe(recipe_id: str, recipes_dirs: Iterable[str | Path] = ()) -> Recip
         UnknownRecipeError: No recipe has that id (the message names the nearest).
     """
     from censusmig.errors import UnknownRecipeError
+    from censusmig.recipes.catalog import load_catalog
 
     catalog = load_catalog(Path(folder) for folder in recipes_dirs)
     if recipe_id not in catalog:

@@ -14,15 +14,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from inspect import Parameter, signature
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import rich.progress
 import typer
-from rich.console import Console
 
 from censusmig import __version__, api
 from censusmig.api import Progress, ReadOptions
 from censusmig.errors import EXIT_CANNOT_RUN, EXIT_PROBLEMS, CensusmigError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     name="censusmig",
@@ -38,7 +39,14 @@ profile_app = typer.Typer(
 )
 app.add_typer(profile_app, name="profile")
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+@functools.cache
+def stderr() -> Console:
+    """The console on stderr for status and errors, made on first use (rich loads slowly)."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
 
 DATA_HELP = (
     "Person file: .csv, .tsv, .parquet, .sav, .dta, fixed-width text with --codebook, or an "
@@ -53,12 +61,12 @@ class _State:
 def status(message: str) -> None:
     """Print a status line on stderr unless ``--quiet``."""
     if not _State.quiet:
-        stderr.print(message, markup=False)
+        stderr().print(message, markup=False)
 
 
 def fail(error: CensusmigError) -> typer.Exit:
     """Print an error on stderr and return the exit to raise."""
-    stderr.print(f"censusmig: error: {error}", markup=False, soft_wrap=True)
+    stderr().print(f"censusmig: error: {error}", markup=False, soft_wrap=True)
     return typer.Exit(error.exit_code)
 
 
@@ -168,12 +176,14 @@ def progress_bar(description: str) -> Iterator[Progress | None]:
     if _State.quiet:
         yield None
         return
+    import rich.progress  # only commands that show a bar pay for it
+
     with rich.progress.Progress(
         rich.progress.TextColumn("{task.description}"),
         rich.progress.BarColumn(),
         rich.progress.MofNCompleteColumn(),
         rich.progress.TimeElapsedColumn(),
-        console=stderr,
+        console=stderr(),
         transient=True,
     ) as bar:
         task = bar.add_task(description, total=None)
@@ -244,7 +254,7 @@ def tabulate(
     except CensusmigError as error:
         raise fail(error) from None
     for skipped in run.skipped:
-        stderr.print(f"skipped {skipped.recipe_id}: {skipped.reason}", markup=False)
+        stderr().print(f"skipped {skipped.recipe_id}: {skipped.reason}", markup=False)
     if as_json:
         typer.echo(json.dumps(run.manifest, indent=2, ensure_ascii=False))
     else:
@@ -255,7 +265,9 @@ def tabulate(
         f" in {run.manifest['timings_seconds']['total']:.2f} s; outputs in {out}"
     )
     if not run.reconciles:
-        stderr.print("censusmig: record accounting does not reconcile; see run.json", markup=False)
+        stderr().print(
+            "censusmig: record accounting does not reconcile; see run.json", markup=False
+        )
         raise typer.Exit(EXIT_PROBLEMS)
 
 
@@ -530,5 +542,5 @@ def run() -> None:
     try:
         app()
     except CensusmigError as error:  # pragma: no cover - commands catch their own
-        stderr.print(f"censusmig: error: {error}", markup=False)
+        stderr().print(f"censusmig: error: {error}", markup=False)
         sys.exit(EXIT_CANNOT_RUN)
