@@ -8,10 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from censusmig import api
-from censusmig.cli.main import app
+from censusmig.cli.main import app, reads_data
+from censusmig.errors import CensusmigError
 from helpers import ROOT, SAMPLE_PROFILE, people
 
 ROWS = [(1, 3, 900), (2, 40, 320), (2, 88, 724), (1, 70, 810), (9, 30, 998), (2, 150, 999)]
@@ -254,3 +256,69 @@ def test_an_unwritable_manifest_is_a_clean_error(data: Path, tmp_path: Path) -> 
     )
     assert code == 2
     assert "cannot write" in stderr and "Traceback" not in stderr
+
+
+READING_OPTIONS = {
+    "--delimiter": "Field separator of a text file: one character, or tab, semicolon, pipe.",
+    "--encoding": "Text encoding: utf-8 (default), latin-1, cp1252...",
+    "--no-header": "The CSV has no header line (columns are named column_1, column_2...).",
+    "--codebook": "Codebook of a fixed-width file: IPUMS DDI .xml or CSPro .dcf.",
+    "--record": "Record type to read from a hierarchical fixed-width file.",
+}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["tabulate"], ["convert"], ["inspect"], ["check"], ["profile", "init"]],
+    ids=" ".join,
+)
+def test_every_command_that_reads_data_offers_the_reading_options(command: list[str]) -> None:
+    group = typer.main.get_command(app)
+    for name in command:
+        group = group.commands[name]  # type: ignore[attr-defined]
+    options = {param.opts[0]: param.help for param in group.params}
+    assert {flag: options.get(flag) for flag in READING_OPTIONS} == READING_OPTIONS
+    assert list(options)[-len(READING_OPTIONS) :] == list(READING_OPTIONS)  # after its own
+    code, stdout, _ = invoke(*command, "--help")
+    assert code == 0
+    assert all(flag in stdout for flag in READING_OPTIONS)
+
+
+def test_reads_data_hands_the_command_one_read_options() -> None:
+    seen: list[api.ReadOptions] = []
+    demo = typer.Typer()
+
+    @demo.command()
+    @reads_data
+    def show(data: Path, limit: int = 3, *, read_options: api.ReadOptions) -> None:
+        """Record what the command was given."""
+        seen.append(read_options)
+        assert (data, limit) == (Path("x.dat"), 5)
+
+    runner = CliRunner()
+    flags = ["--delimiter", ";", "--encoding", "latin-1", "--no-header", "--codebook", "c.dcf"]
+    result = runner.invoke(demo, ["x.dat", "--limit", "5", *flags, "--record", "POP"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(demo, ["x.dat", "--limit", "5"])
+    assert result.exit_code == 0, result.output
+    assert seen == [
+        api.ReadOptions(";", "latin-1", header=False, codebook=Path("c.dcf"), record="POP"),
+        api.ReadOptions(),
+    ]
+
+
+def test_version_is_the_packaged_version() -> None:
+    from importlib.metadata import version
+
+    code, stdout, _ = invoke("--version")
+    assert code == 0
+    assert stdout.strip() == f"censusmig {version('censusmig')}"
+
+
+def test_describe_dimension_is_what_recipes_show_prints() -> None:
+    description = api.describe_dimension("country_of_birth")
+    assert description
+    _, stdout, _ = invoke("recipes", "show", "foreign_born_country_of_birth_age_sex")
+    assert f"country_of_birth ({description})" in stdout
+    with pytest.raises(CensusmigError, match="Did you mean 'country_of_birth'"):
+        api.describe_dimension("country_of_brith")

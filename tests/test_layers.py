@@ -75,3 +75,60 @@ def test_the_check_catches_an_upward_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("from censusmig.renderers.workbook import write_workbook\n")
     assert _layer("censusmig.tables.engine") < max(_layer(n) for n in _imports(bad))
+
+
+# The command line reaches the library through its public API only (STYLE.md rule 1): api, the
+# exceptions it raises and their exit codes (errors), and the package root for __version__.
+CLI_MAY_IMPORT = frozenset({"censusmig", "censusmig.api", "censusmig.errors"})
+CLI_SOURCES = sorted((PACKAGE / "cli").rglob("*.py"))
+
+
+def _all_imports(path: Path) -> list[str]:
+    """Every module a file imports, anywhere in it; ``from censusmig import api`` counts as api."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = path.relative_to(PACKAGE.parent).parts[:-1] if path.is_relative_to(PACKAGE) else ()
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append(node.module)
+            if node.module == "censusmig":
+                found += [
+                    f"censusmig.{alias.name}"
+                    for alias in node.names
+                    if (PACKAGE / f"{alias.name}.py").is_file() or (PACKAGE / alias.name).is_dir()
+                ]
+        elif isinstance(node, ast.ImportFrom) and node.level > 0:
+            base = package[: len(package) - node.level + 1]
+            found.append(".".join((*base, node.module) if node.module else base))
+    return found
+
+
+def _cli_breaches(path: Path) -> list[str]:
+    return [
+        name
+        for name in _all_imports(path)
+        if name.split(".")[0] == "polars"
+        or (
+            name.startswith("censusmig")
+            and name not in CLI_MAY_IMPORT
+            and not name.startswith("censusmig.cli")
+        )
+    ]
+
+
+@pytest.mark.parametrize("path", CLI_SOURCES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_the_cli_reaches_the_library_only_through_the_api_and_imports_no_polars(
+    path: Path,
+) -> None:
+    assert not _cli_breaches(path), f"{path.name} imports {_cli_breaches(path)}"
+
+
+def test_the_cli_check_catches_a_library_or_polars_import(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "from censusmig import __version__, api, concepts\n"
+        "def f():\n    import polars as pl\n    from censusmig.tables.engine import x\n"
+    )
+    assert _cli_breaches(bad) == ["censusmig.concepts", "polars", "censusmig.tables.engine"]

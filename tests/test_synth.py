@@ -93,7 +93,7 @@ def test_invalid_arguments() -> None:
     with pytest.raises(ValueError, match="chunk_size"):
         iter_census_chunks(10, 1, chunk_size=0)
     with pytest.raises(TypeError, match="persons"):
-        generate_census(10.0, 1)  # type: ignore[arg-type]
+        generate_census(10.0, 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -467,3 +467,37 @@ def test_dirt_rates_are_small() -> None:
         rules.RES5_STATED_UNDER_5_RATE,
     ):
         assert 0 < rate * PERSONS <= MAX_DIRT
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".PARQUET"])
+def test_write_census_writes_the_generated_census(tmp_path: Path, suffix: str) -> None:
+    from censusmig.synth.write import write_census
+
+    path = tmp_path / "deeper" / f"census{suffix}"
+    write_census(1_500, 11, path)
+    read = pl.read_csv(path) if suffix == ".csv" else pl.read_parquet(path)
+    assert read.equals(generate_census(1_500, 11).cast(read.schema))
+
+
+def test_write_chunks_gives_parquet_one_row_group_per_chunk(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from censusmig.synth.write import write_chunks
+
+    path = tmp_path / "chunks.parquet"
+    write_chunks(iter_census_chunks(2_500, 3, chunk_size=1_000), path)
+    assert pq.ParquetFile(path).num_row_groups == 3
+    expected = pl.concat(iter_census_chunks(2_500, 3, chunk_size=1_000))
+    assert pl.read_parquet(path).equals(expected)
+
+
+def test_write_labelled_keeps_the_value_labels(tmp_path: Path) -> None:
+    import pyreadstat
+
+    from censusmig.synth.write import write_labelled
+
+    path = tmp_path / "census.sav"
+    write_labelled(generate_census(200, 5), path)
+    _, meta = pyreadstat.read_sav(path, metadataonly=True)
+    assert meta.number_rows == 200
+    assert meta.variable_value_labels["SEX"]

@@ -3,11 +3,10 @@
 The public Python API lives in :mod:`censusmig.api`; the most used names are re-exported here.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+__version__ = "0.1.0"
+"""The package version; pyproject.toml reads it from here (``[tool.hatch.version]``).
 
-try:
-    __version__ = version("censusmig")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+Written here rather than looked up with :mod:`importlib.metadata`, whose import alone takes
+longer than the rest of ``censusmig --version``."""
 
 __all__ = ["__version__"]

@@ -16,41 +16,28 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from censusmig import __version__
-from censusmig.errors import CensusmigError, InputError, Setting
-from censusmig.profiles.draft import draft_profile
-from censusmig.profiles.inspect import inspect_data
-from censusmig.profiles.model import Profile, read_profile
-from censusmig.protection import Computed, Protection, Publication, identity, publish
-from censusmig.protection.record import (
-    CensusFacts,
-    InputFile,
-    ProfileFacts,
-    RecipeEntry,
-    RunContext,
-    RunRecord,
-    SkippedEntry,
-)
-from censusmig.readers.convert import Conversion, convert_to_parquet
-from censusmig.readers.fixedwidth import count_layout_problems
-from censusmig.readers.formats import Progress as Progress  # re-exported for the CLI
-from censusmig.readers.formats import ReadOptions as ReadOptions
-from censusmig.readers.formats import Source, open_microdata
-from censusmig.readers.scan import file_facts
-from censusmig.recipes.catalog import Skipped, load_catalog, select_recipes
-from censusmig.recipes.model import Recipe
-from censusmig.renderers import quality
-from censusmig.renderers.registry import FORMATS as FORMATS
-from censusmig.renderers.registry import check_formats, render
+from censusmig.errors import CensusmigError, InputError, Setting, nearest
+from censusmig.readers.options import Progress as Progress  # re-exported for the CLI
+from censusmig.readers.options import ReadOptions as ReadOptions
+from censusmig.renderers.registry import FORMATS as FORMATS  # standard library only
+from censusmig.renderers.registry import format_help as format_help
 from censusmig.renderers.registry import parse_formats as parse_formats
-from censusmig.tables.checks import CheckReport as CheckReport  # re-exported for the CLI
-from censusmig.tables.checks import CheckResult, run_checks
-from censusmig.tables.engine import compute_tables
-from censusmig.tables.table import Table
+
+# Everything else is imported by the functions that use it, so that the command line starts
+# without Polars, pyarrow, pycountry and the rest (``censusmig --help`` stays fast).
+if TYPE_CHECKING:
+    from censusmig.profiles.model import Profile
+    from censusmig.protection import Protection, Publication
+    from censusmig.protection.record import RunRecord
+    from censusmig.readers.convert import Conversion
+    from censusmig.readers.formats import Source
+    from censusmig.recipes.catalog import Skipped
+    from censusmig.recipes.model import Recipe
+    from censusmig.tables.checks import CheckReport as CheckReport  # re-exported for the CLI
+    from censusmig.tables.table import Table
 
 AUTO_BATCH_ROWS = 5_000_000
 """Records per slice when a Parquet file is larger than this (bounded memory, same tables)."""
@@ -95,7 +82,7 @@ def tabulate(
     batch_rows: int | None = None,
     read_options: ReadOptions | None = None,
     edit_checks: bool = True,
-    protection: Protection = identity,
+    protection: Protection | None = None,
 ) -> Tabulation:
     """Compute the tables of the chosen recipes (all the profile can serve by default).
 
@@ -114,7 +101,7 @@ def tabulate(
         edit_checks: Also run the edit checks (a second pass over the data) and report their
             counts in the run record and the data-quality section.
         protection: The protection method every published table and count passes through
-            (default: publish everything as computed).
+            (default: :func:`censusmig.protection.identity`, publish everything as computed).
 
     Returns:
         The published tables, the skipped recipes, the run record and the files written.
@@ -122,6 +109,25 @@ def tabulate(
     Raises:
         CensusmigError: Bad input, profile or recipe; the message says what and where.
     """
+    import polars as pl
+
+    from censusmig.profiles.model import read_profile
+    from censusmig.protection import Computed, identity, publish
+    from censusmig.protection.record import (
+        CensusFacts,
+        InputFile,
+        ProfileFacts,
+        RecipeEntry,
+        RunContext,
+        SkippedEntry,
+    )
+    from censusmig.readers.formats import open_microdata
+    from censusmig.readers.scan import file_facts
+    from censusmig.recipes.catalog import load_catalog, select_recipes
+    from censusmig.renderers.registry import check_formats
+    from censusmig.tables.checks import run_checks
+    from censusmig.tables.engine import compute_tables
+
     started = time.perf_counter()
     check_formats(formats)
     data_path, profile_path = Path(data), Path(profile)
@@ -163,7 +169,7 @@ def tabulate(
         recipes=tuple(RecipeEntry(r.id, str(r.path), r.sha256) for r in chosen),
         skipped=tuple(SkippedEntry(s.recipe_id, s.reason) for s in skipped),
     )
-    publication = publish(Computed(result, edits), context, protection)
+    publication = publish(Computed(result, edits), context, protection or identity)
     outputs: tuple[Path, ...] = ()
     if out is not None:
         outputs = _write_outputs(publication, Path(out), formats)
@@ -197,12 +203,17 @@ def quality_rows(record: RunRecord | Mapping[str, Any]) -> list[list[object]]:
     Args:
         record: A run record, or its data as read back from ``run.json``.
     """
+    from censusmig.protection.record import RunRecord
+    from censusmig.renderers import quality
+
     if not isinstance(record, RunRecord):
         record = RunRecord.from_dict(record)
     return quality.quality_rows(record)
 
 
 def _write_outputs(publication: Publication, out: Path, formats: Sequence[str]) -> tuple[Path, ...]:
+    from censusmig.renderers.registry import render
+
     try:
         return render(publication, out, formats)
     except OSError as error:
@@ -220,12 +231,14 @@ def _write_record(out: Path, record: RunRecord) -> Path:
 
 
 def write_sample(persons: int, seed: int, out: str | Path) -> Path:
-    """Generate the synthetic sample census and write it as CSV or Parquet (by extension).
+    """Generate the synthetic sample census and write it as CSV, Parquet, SPSS or Stata.
+
+    The format follows the extension; the writers are in :mod:`censusmig.synth.write`.
 
     Args:
         persons: Number of person records.
         seed: Random seed; the same seed gives the same file.
-        out: ``.csv`` or ``.parquet`` path.
+        out: ``.csv``, ``.parquet``, ``.sav`` or ``.dta`` path.
 
     Returns:
         The file written.
@@ -233,6 +246,9 @@ def write_sample(persons: int, seed: int, out: str | Path) -> Path:
     Raises:
         CensusmigError: Unsupported extension, bad size, or unwritable path.
     """
+    # The generator needs numpy (and pyarrow or pyreadstat to write); only this command does.
+    from censusmig.synth.write import SAMPLE_SUFFIXES, write_census
+
     path = Path(out)
     suffix = path.suffix.lower()
     if suffix not in SAMPLE_SUFFIXES:
@@ -241,80 +257,11 @@ def write_sample(persons: int, seed: int, out: str | Path) -> Path:
         )
     if persons < 1:
         raise CensusmigError(Setting("persons"), f" must be at least 1 (got {persons})")
-    from censusmig.synth import iter_census_chunks  # numpy is imported only when generating
-
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if suffix in (".sav", ".dta"):
-            _write_labelled(pl.concat(iter_census_chunks(persons, seed)), path)
-        else:
-            _write_chunks(iter_census_chunks(persons, seed), path)
+        write_census(persons, seed, path)
     except OSError as error:
         raise CensusmigError(f"cannot write {path}: {error.strerror}") from None
     return path
-
-
-SAMPLE_SUFFIXES = (".csv", ".parquet", ".sav", ".dta")
-
-
-def _write_labelled(frame: pl.DataFrame, path: Path) -> None:
-    """Write SPSS or Stata with the sample's value labels (and SPSS user-missing codes).
-
-    pyreadstat writes a whole frame at once, so these formats are held in memory; they are
-    meant for the sample and workshop files, not for a full census.
-    """
-    import pyreadstat
-
-    from censusmig.synth.labels import COLUMN_LABELS, MISSING_CODES, value_labels
-
-    labels: dict[str, dict[int | float, str]] = {
-        column: {code: label for code, label in codes.items()}
-        for column, codes in value_labels().items()
-    }
-    column_labels: dict[str, str | None] = dict(COLUMN_LABELS)
-    if path.suffix.lower() == ".sav":
-        pyreadstat.write_sav(
-            frame,
-            path,
-            file_label="Sample census of Quetzalia (fictional, synthetic)",
-            row_compress=True,
-            column_labels=column_labels,
-            variable_value_labels=labels,
-            missing_ranges={k: list(v) for k, v in MISSING_CODES.items()},
-        )
-    else:
-        pyreadstat.write_dta(
-            frame,
-            path,
-            file_label="Sample census of Quetzalia (synthetic)",
-            column_labels=column_labels,
-            variable_value_labels=labels,
-        )
-
-
-def _write_chunks(chunks: Iterable[pl.DataFrame], path: Path) -> None:
-    """Write frames one after the other, never holding more than one in memory.
-
-    Parquet gets one row group per chunk (through pyarrow's writer, which can append); CSV
-    gets one header, then the rows of every chunk.
-    """
-    if path.suffix.lower() == ".csv":
-        with path.open("wb") as handle:
-            for index, chunk in enumerate(chunks):
-                chunk.write_csv(handle, include_header=index == 0)
-        return
-    import pyarrow.parquet as pq
-
-    writer: pq.ParquetWriter | None = None
-    try:
-        for chunk in chunks:
-            table = chunk.to_arrow()
-            if writer is None:
-                writer = pq.ParquetWriter(path, table.schema, compression="zstd")
-            writer.write_table(table)
-    finally:
-        if writer is not None:
-            writer.close()
 
 
 def convert(
@@ -340,6 +287,9 @@ def convert(
     Raises:
         CensusmigError: Bad input, profile or target.
     """
+    from censusmig.profiles.model import read_profile
+    from censusmig.readers.convert import convert_to_parquet
+
     columns = read_profile(Path(profile)).columns() if profile is not None else None
     return convert_to_parquet(
         Path(data), Path(to), read_options, columns=columns, progress=progress
@@ -364,6 +314,9 @@ def inspect(
     Raises:
         CensusmigError: The file cannot be read.
     """
+    from censusmig.profiles.inspect import inspect_data
+    from censusmig.readers.formats import open_microdata
+
     path = Path(data)
     with open_microdata(path, read_options) as source:
         report = source.run(lambda frame: inspect_data(frame, source.meta, max_codes=max_codes))
@@ -395,6 +348,10 @@ def init_profile(
     Raises:
         CensusmigError: Unreadable data, bad option, or ``out`` exists without ``force``.
     """
+    from censusmig.profiles.draft import draft_profile
+    from censusmig.profiles.model import read_profile
+    from censusmig.readers.formats import open_microdata
+
     path, target = Path(data), Path(out)
     if target.exists() and target.resolve() == path.resolve():
         raise CensusmigError(
@@ -466,6 +423,11 @@ def check(
     Raises:
         CensusmigError: Bad input or profile.
     """
+    from censusmig.profiles.model import read_profile
+    from censusmig.readers.fixedwidth import count_layout_problems
+    from censusmig.readers.formats import open_microdata
+    from censusmig.tables.checks import run_checks
+
     if max_ids < 0:
         raise CensusmigError(Setting("max_ids"), f" must be 0 or more (got {max_ids})")
     data_path = Path(data)
@@ -488,6 +450,8 @@ def check(
 
 def with_layout_check(report: CheckReport, problems: dict[str, int]) -> CheckReport:
     """Add the codebook-against-data check of a fixed-width file to an edit-check report."""
+    from censusmig.tables.checks import CheckResult
+
     result = CheckResult(
         id="codebook_mismatch",
         title="Records that disagree with the codebook (short lines, text in numeric fields)",
@@ -502,6 +466,8 @@ def with_layout_check(report: CheckReport, problems: dict[str, int]) -> CheckRep
 
 def list_recipes(recipes_dirs: Iterable[str | Path] = ()) -> list[dict[str, Any]]:
     """Describe every recipe: id, title, standards, universe and the concepts it needs."""
+    from censusmig.recipes.catalog import load_catalog
+
     catalog = load_catalog(Path(folder) for folder in recipes_dirs)
     return [
         {
@@ -523,8 +489,31 @@ def get_recipe(recipe_id: str, recipes_dirs: Iterable[str | Path] = ()) -> Recip
         UnknownRecipeError: No recipe has that id (the message names the nearest).
     """
     from censusmig.errors import UnknownRecipeError
+    from censusmig.recipes.catalog import load_catalog
 
     catalog = load_catalog(Path(folder) for folder in recipes_dirs)
     if recipe_id not in catalog:
         raise UnknownRecipeError(recipe_id, list(catalog))
     return catalog[recipe_id]
+
+
+def describe_dimension(name: str) -> str:
+    """Say in plain words what a recipe dimension is (for ``recipes show`` and trainers).
+
+    Args:
+        name: A dimension a recipe can use, such as ``country_of_birth`` or ``age_group``.
+
+    Returns:
+        One line, such as the dimension's categories or the question it comes from.
+
+    Raises:
+        CensusmigError: No dimension has that name (the message names the nearest).
+    """
+    from censusmig.dimensions import DIMENSIONS
+
+    definition = DIMENSIONS.get(name)
+    if definition is None:
+        match = nearest(name, DIMENSIONS)
+        hint = f" Did you mean {match!r}?" if match else ""
+        raise CensusmigError(f"unknown dimension {name!r}.{hint}")
+    return definition.description

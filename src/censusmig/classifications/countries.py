@@ -12,8 +12,6 @@ import functools
 import importlib.resources
 from dataclasses import dataclass
 
-import pycountry
-
 CODE_SYSTEMS: tuple[str, ...] = ("iso3166-numeric", "iso3166-alpha2", "iso3166-alpha3")
 
 STATELESS = "XXA"
@@ -75,6 +73,8 @@ def _m49_regions() -> dict[str, str]:
 @functools.cache
 def countries() -> dict[str, Country]:
     """Every known country and area by alpha-3 code, historic codes included."""
+    import pycountry  # loaded on first use: the command line starts without it
+
     regions = _m49_regions()
     table: dict[str, Country] = {}
     for record in pycountry.historic_countries:
@@ -103,6 +103,8 @@ def code_map(system: str) -> dict[str, str]:
     Returns:
         Source code -> alpha-3.
     """
+    import pycountry
+
     mapping: dict[str, str] = {}
     by_withdrawal = sorted(
         pycountry.historic_countries, key=lambda r: getattr(r, "withdrawal_date", "") or ""

@@ -6,23 +6,24 @@ Exit codes: 0 ok, 1 ran but found problems, 2 could not run.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from inspect import Parameter, signature
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import rich.progress
 import typer
-from rich.console import Console
 
 from censusmig import __version__, api
 from censusmig.api import Progress, ReadOptions
-from censusmig.dimensions import DIMENSIONS
 from censusmig.errors import EXIT_CANNOT_RUN, EXIT_PROBLEMS, CensusmigError
-from censusmig.renderers.registry import FORMATS, format_help  # standard library only
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     name="censusmig",
@@ -38,7 +39,14 @@ profile_app = typer.Typer(
 )
 app.add_typer(profile_app, name="profile")
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+@functools.cache
+def stderr() -> Console:
+    """The console on stderr for status and errors, made on first use (rich loads slowly)."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
 
 DATA_HELP = (
     "Person file: .csv, .tsv, .parquet, .sav, .dta, fixed-width text with --codebook, or an "
@@ -53,14 +61,14 @@ class _State:
 def status(message: str) -> None:
     """Print a status line on stderr unless ``--quiet``."""
     if not _State.quiet:
-        stderr.print(message, markup=False)
+        stderr().print(message, markup=False)
 
 
 def fail(error: CensusmigError) -> typer.Exit:
     """Print an error on stderr, parameters written as options, and return the exit to raise."""
     from censusmig.cli import hints
 
-    stderr.print(f"censusmig: error: {hints.message(error)}", markup=False, soft_wrap=True)
+    stderr().print(f"censusmig: error: {hints.message(error)}", markup=False, soft_wrap=True)
     return typer.Exit(error.exit_code)
 
 
@@ -112,11 +120,56 @@ Record = Annotated[
 ]
 
 
-def read_options(
-    delimiter: str | None, encoding: str, no_header: bool, codebook: Path | None, record: str | None
-) -> ReadOptions:
-    """The reading options given on the command line."""
-    return ReadOptions(delimiter, encoding, not no_header, codebook, record)
+_READ_PARAMETERS = tuple(
+    Parameter(name, Parameter.KEYWORD_ONLY, default=default, annotation=option)
+    for name, option, default in (
+        ("delimiter", Delimiter, None),
+        ("encoding", Encoding, "utf-8"),
+        ("no_header", NoHeader, False),
+        ("codebook", Codebook, None),
+        ("record", Record, None),
+    )
+)
+"""The five reading options, declared once for every command that reads a data file."""
+
+
+def reads_data(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a command that reads a data file the shared reading options.
+
+    The command declares a keyword-only ``read_options: ReadOptions`` parameter; the command
+    line shows --delimiter, --encoding, --no-header, --codebook and --record in its place (after
+    the command's own options) and hands the command the :class:`ReadOptions` they make.
+
+    Args:
+        command: The command function, not yet registered with typer.
+
+    Returns:
+        The function to register: the command with the five options in its signature.
+    """
+    declared = signature(command, eval_str=True)
+    own = [param for param in declared.parameters.values() if param.name != "read_options"]
+    parameters = [*own, *_READ_PARAMETERS]
+
+    @functools.wraps(command)
+    def with_read_options(
+        *args: Any,
+        delimiter: str | None,
+        encoding: str,
+        no_header: bool,
+        codebook: Path | None,
+        record: str | None,
+        **kwargs: Any,
+    ) -> None:
+        options = ReadOptions(delimiter, encoding, not no_header, codebook, record)
+        command(*args, read_options=options, **kwargs)
+
+    # typer reads the parameters from the signature and their types from the annotations.
+    with_read_options.__signature__ = declared.replace(parameters=parameters)  # type: ignore[attr-defined]
+    with_read_options.__annotations__ = {
+        **{param.name: param.annotation for param in parameters},
+        "return": None,
+    }
+    return with_read_options
 
 
 @contextmanager
@@ -125,12 +178,14 @@ def progress_bar(description: str) -> Iterator[Progress | None]:
     if _State.quiet:
         yield None
         return
+    import rich.progress  # only commands that show a bar pay for it
+
     with rich.progress.Progress(
         rich.progress.TextColumn("{task.description}"),
         rich.progress.BarColumn(),
         rich.progress.MofNCompleteColumn(),
         rich.progress.TimeElapsedColumn(),
-        console=stderr,
+        console=stderr(),
         transient=True,
     ) as bar:
         task = bar.add_task(description, total=None)
@@ -142,6 +197,7 @@ def progress_bar(description: str) -> Iterator[Progress | None]:
 
 
 @app.command()
+@reads_data
 def tabulate(
     data: Annotated[Path, typer.Argument(help=DATA_HELP)],
     profile: Annotated[
@@ -156,9 +212,9 @@ def tabulate(
         list[Path] | None,
         typer.Option("--recipes-dir", help="Folder of extra recipes (repeatable)."),
     ] = None,
-    output_format: Annotated[str, typer.Option("--format", "-f", help=format_help())] = ",".join(
-        FORMATS
-    ),
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help=api.format_help())
+    ] = ",".join(api.FORMATS),
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the run manifest as JSON on stdout.")
     ] = False,
@@ -174,11 +230,8 @@ def tabulate(
         bool,
         typer.Option("--no-checks", help="Skip the edit checks (saves a pass over the data)."),
     ] = False,
-    delimiter: Delimiter = None,
-    encoding: Encoding = "utf-8",
-    no_header: NoHeader = False,
-    codebook: Codebook = None,
-    record: Record = None,
+    *,
+    read_options: ReadOptions,
 ) -> None:
     """Compute the migration tables of DATA and write them to OUT.
 
@@ -197,13 +250,13 @@ def tabulate(
             formats=formats,
             command=["censusmig", *sys.argv[1:]],
             batch_rows=batch_rows,
-            read_options=read_options(delimiter, encoding, no_header, codebook, record),
+            read_options=read_options,
             edit_checks=not no_checks,
         )
     except CensusmigError as error:
         raise fail(error) from None
     for skipped in run.skipped:
-        stderr.print(f"skipped {skipped.recipe_id}: {skipped.reason}", markup=False)
+        stderr().print(f"skipped {skipped.recipe_id}: {skipped.reason}", markup=False)
     if as_json:
         typer.echo(json.dumps(run.manifest, indent=2, ensure_ascii=False))
     else:
@@ -214,7 +267,9 @@ def tabulate(
         f" in {run.manifest['timings_seconds']['total']:.2f} s; outputs in {out}"
     )
     if not run.reconciles:
-        stderr.print("censusmig: record accounting does not reconcile; see run.json", markup=False)
+        stderr().print(
+            "censusmig: record accounting does not reconcile; see run.json", markup=False
+        )
         raise typer.Exit(EXIT_PROBLEMS)
 
 
@@ -239,6 +294,7 @@ def sample(
 
 
 @app.command()
+@reads_data
 def convert(
     data: Annotated[Path, typer.Argument(help=DATA_HELP)],
     to: Annotated[Path, typer.Option("--to", help="Parquet file to write.")],
@@ -246,20 +302,18 @@ def convert(
         Path | None,
         typer.Option("--profile", "-p", help="Keep only the columns this profile names."),
     ] = None,
-    delimiter: Delimiter = None,
-    encoding: Encoding = "utf-8",
-    no_header: NoHeader = False,
-    codebook: Codebook = None,
-    record: Record = None,
+    *,
+    read_options: ReadOptions,
 ) -> None:
     """Convert DATA to Parquet, streaming, keeping value labels and missing-value codes.
 
     Later runs on the Parquet file are the fast path. Prints the file written on stdout.
     """
-    options = read_options(delimiter, encoding, no_header, codebook, record)
     try:
         with progress_bar(f"Converting {data.name}") as progress:
-            done = api.convert(data, to, profile=profile, read_options=options, progress=progress)
+            done = api.convert(
+                data, to, profile=profile, read_options=read_options, progress=progress
+            )
     except CensusmigError as error:
         raise fail(error) from None
     typer.echo(str(done.target))
@@ -270,25 +324,22 @@ def convert(
 
 
 @app.command()
+@reads_data
 def inspect(
     data: Annotated[Path, typer.Argument(help=DATA_HELP)],
     as_json: Annotated[bool, typer.Option("--json", help="Print the inspection as JSON.")] = False,
     max_codes: Annotated[
         int, typer.Option("--max-codes", help="Most frequent codes listed per column.")
     ] = 30,
-    delimiter: Delimiter = None,
-    encoding: Encoding = "utf-8",
-    no_header: NoHeader = False,
-    codebook: Codebook = None,
-    record: Record = None,
+    *,
+    read_options: ReadOptions,
 ) -> None:
     """Describe DATA: records, columns, types, labels, code frequencies, migration questions.
 
     Only codes are listed, never free-text values or identifiers.
     """
-    options = read_options(delimiter, encoding, no_header, codebook, record)
     try:
-        report = api.inspect(data, read_options=options, max_codes=max_codes)
+        report = api.inspect(data, read_options=read_options, max_codes=max_codes)
     except CensusmigError as error:
         raise fail(error) from None
     if as_json:
@@ -325,6 +376,7 @@ def _describe(data: Path, report: dict[str, Any]) -> str:
 
 
 @app.command()
+@reads_data
 def check(
     data: Annotated[Path, typer.Argument(help=DATA_HELP)],
     profile: Annotated[
@@ -335,11 +387,8 @@ def check(
         bool, typer.Option("--show-ids", help="List the ids of failing records (no other values).")
     ] = False,
     max_ids: Annotated[int, typer.Option("--max-ids", help="Ids listed per check.")] = 100,
-    delimiter: Delimiter = None,
-    encoding: Encoding = "utf-8",
-    no_header: NoHeader = False,
-    codebook: Codebook = None,
-    record: Record = None,
+    *,
+    read_options: ReadOptions,
 ) -> None:
     """Run the edit checks an NSO runs before tabulating; exit 1 if any error is found.
 
@@ -348,9 +397,10 @@ def check(
     under 5, citizens by birth born abroad to foreign-born parents (warning), bad weights,
     duplicate person ids.
     """
-    options = read_options(delimiter, encoding, no_header, codebook, record)
     try:
-        report = api.check(data, profile, read_options=options, show_ids=show_ids, max_ids=max_ids)
+        report = api.check(
+            data, profile, read_options=read_options, show_ids=show_ids, max_ids=max_ids
+        )
     except CensusmigError as error:
         raise fail(error) from None
     if as_json:
@@ -391,6 +441,7 @@ def _check_text(report: api.CheckReport) -> str:
 
 
 @profile_app.command("init")
+@reads_data
 def profile_init(
     data: Annotated[Path, typer.Argument(help=DATA_HELP)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Profile TOML file to write.")],
@@ -401,23 +452,19 @@ def profile_init(
         str | None, typer.Option("--reference-date", help="Census reference date, YYYY-MM-DD.")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
-    delimiter: Delimiter = None,
-    encoding: Encoding = "utf-8",
-    no_header: NoHeader = False,
-    codebook: Codebook = None,
-    record: Record = None,
+    *,
+    read_options: ReadOptions,
 ) -> None:
     """Draft a profile for DATA from its column names, labels and codes.
 
     Every guess is marked GUESS and every open point REVIEW in a comment; country labels that
     could not be matched to ISO codes are listed. The draft validates; review it before use.
     """
-    options = read_options(delimiter, encoding, no_header, codebook, record)
     try:
         path = api.init_profile(
             data,
             out,
-            read_options=options,
+            read_options=read_options,
             country=country,
             reference_date=reference_date,
             force=force,
@@ -465,7 +512,7 @@ def recipes_show(
 
 def _explain(recipe: Any) -> str:
     def words(names: tuple[str, ...]) -> str:
-        return ", then ".join(f"{name} ({DIMENSIONS[name].description})" for name in names)
+        return ", then ".join(f"{name} ({api.describe_dimension(name)})" for name in names)
 
     universe = "; ".join(str(c) for c in recipe.universe) or "everyone"
     lines = [
@@ -497,5 +544,5 @@ def run() -> None:
     try:
         app()
     except CensusmigError as error:  # pragma: no cover - commands catch their own
-        stderr.print(f"censusmig: error: {error}", markup=False)
+        stderr().print(f"censusmig: error: {error}", markup=False)
         sys.exit(EXIT_CANNOT_RUN)

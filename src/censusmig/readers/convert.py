@@ -17,14 +17,13 @@ import polars as pl
 
 from censusmig.errors import CensusmigError, InputError, Setting
 from censusmig.readers.formats import (
-    Progress,
-    ReadOptions,
     detect_kind,
     open_microdata,
     unpack,
     write_stat_file_as_parquet,
 )
 from censusmig.readers.meta import PARQUET_KEY, Metadata
+from censusmig.readers.options import Progress, ReadOptions
 
 ROW_GROUP_ROWS = 500_000
 """Records per Parquet row group: big enough for fast scans, small enough to stream."""

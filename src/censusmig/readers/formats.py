@@ -43,11 +43,10 @@ from censusmig.readers.fixedwidth import (
     scan_fixed_width,
 )
 from censusmig.readers.meta import PARQUET_KEY, Metadata, code_text
+from censusmig.readers.options import Progress as Progress  # moved to options.py; re-exported
+from censusmig.readers.options import ReadOptions as ReadOptions
 
 T = TypeVar("T")
-
-Progress = Callable[[int, int | None], None]
-"""Called with (records done, records in all or None) while a file is read in chunks."""
 
 KINDS = {
     ".csv": "csv",
@@ -73,27 +72,6 @@ CHUNK_ROWS = 200_000
 _UNPARSED = re.compile(r"could not parse .* at column '(?P<column>[^']+)'")
 _BLOCK = 1 << 22
 _SNIFF_BYTES = 1 << 22
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    """How to read a data file; the defaults suit most files.
-
-    Attributes:
-        delimiter: Field separator of a text file; None means tab for ``.tsv`` and a comma
-            otherwise.
-        encoding: Text encoding of CSV and fixed-width files (any name Python knows).
-        header: Whether the first line of a CSV holds the column names.
-        codebook: The codebook of a fixed-width file: IPUMS DDI ``.xml`` or CSPro ``.dcf``.
-        record: Record type to read from a hierarchical fixed-width file (CSPro record name,
-            IPUMS record type); by default the person record.
-    """
-
-    delimiter: str | None = None
-    encoding: str = "utf-8"
-    header: bool = True
-    codebook: Path | None = None
-    record: str | None = None
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 ``generate_census(persons, seed)`` returns a whole census as one Polars frame;
 ``iter_census_chunks(persons, seed)`` streams the same population model in chunks, for files of
-any size. The population rules are in :mod:`censusmig.synth.rules`, written to be read.
+any size; :mod:`censusmig.synth.write` writes it to CSV, Parquet, SPSS or Stata. The population
+rules are in :mod:`censusmig.synth.rules`, written to be read.
 
 Example:
     >>> from censusmig.synth import generate_census

@@ -1,0 +1,37 @@
+"""How to read a data file, as a value: the options every reading command shares.
+
+Kept apart from :mod:`censusmig.readers.formats` so that the command line can build one without
+importing Polars.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Progress", "ReadOptions"]
+
+Progress = Callable[[int, int | None], None]
+"""Called with (records done, records in all or None) while a file is read in chunks."""
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a data file; the defaults suit most files.
+
+    Attributes:
+        delimiter: Field separator of a text file; None means tab for ``.tsv`` and a comma
+            otherwise.
+        encoding: Text encoding of CSV and fixed-width files (any name Python knows).
+        header: Whether the first line of a CSV holds the column names.
+        codebook: The codebook of a fixed-width file: IPUMS DDI ``.xml`` or CSPro ``.dcf``.
+        record: Record type to read from a hierarchical fixed-width file (CSPro record name,
+            IPUMS record type); by default the person record.
+    """
+
+    delimiter: str | None = None
+    encoding: str = "utf-8"
+    header: bool = True
+    codebook: Path | None = None
+    record: str | None = None
