@@ -31,7 +31,7 @@ from censusmig.renderers.registry import parse_formats as parse_formats
 if TYPE_CHECKING:
     from censusmig.profiles.model import Profile
     from censusmig.protection import Protection, Publication
-    from censusmig.protection.record import RunRecord
+    from censusmig.protection.record import RunContext, RunRecord
     from censusmig.readers.convert import Conversion
     from censusmig.readers.formats import Source
     from censusmig.recipes.catalog import Skipped
@@ -113,16 +113,7 @@ def tabulate(
 
     from censusmig.profiles.model import read_profile
     from censusmig.protection import Computed, identity, publish
-    from censusmig.protection.record import (
-        CensusFacts,
-        InputFile,
-        ProfileFacts,
-        RecipeEntry,
-        RunContext,
-        SkippedEntry,
-    )
     from censusmig.readers.formats import open_microdata
-    from censusmig.readers.scan import file_facts
     from censusmig.recipes.catalog import load_catalog, select_recipes
     from censusmig.renderers.registry import check_formats
     from censusmig.tables.checks import run_checks
@@ -153,22 +144,7 @@ def tabulate(
             else None
         )
         check_seconds = time.perf_counter() - checked
-    facts = file_facts(data_path)
-    context = RunContext(
-        censusmig_version=__version__,
-        command=tuple(command if command is not None else sys.argv),
-        input=InputFile(str(data_path), facts.size, facts.sha256),
-        profile=ProfileFacts(str(profile_path), loaded.sha256),
-        census=CensusFacts(
-            name=loaded.census_name,
-            country=loaded.country,
-            reference_date=loaded.reference_date,
-            residence_rule_months=loaded.residence_rule_months,
-            weight=loaded.weight,
-        ),
-        recipes=tuple(RecipeEntry(r.id, str(r.path), r.sha256) for r in chosen),
-        skipped=tuple(SkippedEntry(s.recipe_id, s.reason) for s in skipped),
-    )
+    context = _run_context(data_path, profile_path, loaded, chosen, skipped, command)
     publication = publish(Computed(result, edits), context, protection or identity)
     outputs: tuple[Path, ...] = ()
     if out is not None:
@@ -184,6 +160,43 @@ def tabulate(
     if out is not None:
         outputs += (_write_record(Path(out), record),)
     return Tabulation(publication.tables, tuple(skipped), record, outputs)
+
+
+def _run_context(
+    data: Path,
+    profile_path: Path,
+    profile: Profile,
+    chosen: Sequence[Recipe],
+    skipped: Sequence[Skipped],
+    command: Sequence[str] | None,
+) -> RunContext:
+    """What was run on which files: the run record's parts that are not counts."""
+    from censusmig.protection.record import (
+        CensusFacts,
+        InputFile,
+        ProfileFacts,
+        RecipeEntry,
+        RunContext,
+        SkippedEntry,
+    )
+    from censusmig.readers.scan import file_facts
+
+    facts = file_facts(data)
+    return RunContext(
+        censusmig_version=__version__,
+        command=tuple(command if command is not None else sys.argv),
+        input=InputFile(str(data), facts.size, facts.sha256),
+        profile=ProfileFacts(str(profile_path), profile.sha256),
+        census=CensusFacts(
+            name=profile.census_name,
+            country=profile.country,
+            reference_date=profile.reference_date,
+            residence_rule_months=profile.residence_rule_months,
+            weight=profile.weight,
+        ),
+        recipes=tuple(RecipeEntry(r.id, str(r.path), r.sha256) for r in chosen),
+        skipped=tuple(SkippedEntry(s.recipe_id, s.reason) for s in skipped),
+    )
 
 
 def with_file_labels(profile: Profile, source: Source) -> Profile:
