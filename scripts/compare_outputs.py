@@ -56,7 +56,13 @@ def _sheets(path: Path) -> dict[str, list[Any]]:
 
 def compare(expected: Path, actual: Path) -> list[str]:
     """Every difference between two output folders, in words."""
-    problems: list[str] = []
+    problems = [
+        f"{folder}: not an output folder (no run.json)"
+        for folder in (expected, actual)
+        if not (folder / "run.json").is_file()
+    ]
+    if problems:
+        return problems
     names = sorted(p.relative_to(expected) for p in expected.rglob("*") if p.is_file())
     got = sorted(p.relative_to(actual) for p in actual.rglob("*") if p.is_file())
     if names != got:

@@ -32,7 +32,8 @@ from helpers import SAMPLE_DIR, SAMPLE_PROFILE
 
 BLANKED = "nativity_age_sex"
 MARKER = 12_345
-"""Records the test protection publishes as the blanked table's universe: not the true count."""
+"""Records the test protection writes in the blanked table's internal accounting: a run record
+that read the accounting instead of the published cells would show it."""
 INTERNAL = "record_key_sum"
 
 
@@ -41,10 +42,11 @@ def _grand(table_levels: tuple[str, ...]) -> pl.Expr:
 
 
 class BlankGrandTotal:
-    """A trivial protection: suppress the grand total of one table (value null, flag "x").
+    """A trivial protection: suppress the grand total of one table (value null, flag "x"),
+    and one inner cell with it, so that the inner cells do not add up to the total either.
 
-    It also publishes its own accounting for that table (MARKER records), and every table
-    carries an internal column, as future engines' replicate and record-key sums will.
+    It also writes MARKER records in that table's accounting, and every table carries an
+    internal column, as future engines' replicate and record-key sums will.
     """
 
     def __init__(self) -> None:
@@ -57,13 +59,17 @@ class BlankGrandTotal:
             accounting = table.accounting
             if table.recipe_id == BLANKED:
                 grand = _grand(table.level_columns)
+                inner = pl.all_horizontal(pl.col(c) != "_T" for c in table.level_columns)
+                first_inner = inner & (pl.int_range(pl.len()) == pl.arg_where(inner).first())
+                blanked = grand | first_inner
                 self.true_total = int(cells.filter(grand)["n_unweighted"][0])
+                assert "percent" not in cells.columns  # derived after the gate, from published
                 cells = cells.with_columns(
                     *(
-                        pl.when(grand).then(None).otherwise(pl.col(m)).alias(m)
-                        for m in ("value", "n_unweighted", "percent")
+                        pl.when(blanked).then(None).otherwise(pl.col(m)).alias(m)
+                        for m in ("value", "n_unweighted")
                     ),
-                    pl.when(grand).then(pl.lit("x")).otherwise(None).alias("flag"),
+                    pl.when(blanked).then(pl.lit("x")).otherwise(None).alias("flag"),
                 )
                 accounting = replace(accounting, universe=MARKER, inner_cells_total=MARKER)
             tables.append(replace(table, cells=cells, accounting=accounting))
@@ -95,6 +101,11 @@ def test_the_blanked_cell_is_in_no_tidy_csv(blanked: tuple[api.Tabulation, Path,
     assert row["flag"].to_list() == ["x"]
     assert row.select("value", "n_unweighted", "percent").row(0) == (None, None, None)
     assert str(true_total) not in row.row(0)
+    # Percentages of the withheld total are withheld too: no value can be worked back from them.
+    shares = cells.filter(
+        pl.col("age_group") == "_T", pl.col("sex") == "_T", pl.col("nativity") != "_T"
+    )
+    assert shares["value"].null_count() == 0 and shares["percent"].null_count() == shares.height
     other = pl.read_csv(out / "csv" / "generation_age_sex.csv", infer_schema_length=0)
     assert INTERNAL not in other.columns and "flag" not in other.columns
     assert all(INTERNAL not in table.cells.columns for table in run.tables)
@@ -117,7 +128,8 @@ def test_the_blanked_cell_shows_x_in_the_workbook(
         row[0] for row in book["T2"].iter_rows(values_only=True)
     ]
     quality = {row[0]: row for row in book["Data quality"].iter_rows(values_only=True)}
-    assert quality[BLANKED][1:3] == (MARKER, MARKER)
+    assert quality[BLANKED][1:3] == ("x", "x")
+    assert quality["generation_age_sex"][1:3] == (true_total, true_total)
 
 
 def test_the_blanked_cell_shows_x_in_the_report(
@@ -132,7 +144,8 @@ def test_the_blanked_cell_shows_x_in_the_report(
     assert all(f"<td>{true_total:,}</td>" not in row for row in rows)
     assert "<p>Symbols: - magnitude zero; .. not available; x not published" in section
     quality = html.split('id="data-quality"', 1)[1]
-    assert f'<th scope="row">{BLANKED}</th><td>{MARKER}</td><td>{MARKER}</td>' in quality
+    assert f'<th scope="row">{BLANKED}</th><td>x</td><td>x</td>' in quality
+    assert str(MARKER) not in html
 
 
 def test_the_run_record_counts_come_from_the_publication(
@@ -142,8 +155,12 @@ def test_the_run_record_counts_come_from_the_publication(
     record = json.loads((out / "run.json").read_text())
     entry = record["tables"][0]
     assert entry["grand_total_records"] is None
-    assert entry["universe_records"] == entry["inner_cells_records"] == MARKER
-    assert record["tables"][1]["grand_total_records"] == 20_000  # not blanked
+    assert entry["universe_records"] is entry["inner_cells_records"] is None
+    assert entry["universe_weighted"] is None
+    assert MARKER not in entry.values()
+    other = record["tables"][1]
+    assert other["grand_total_records"] == other["universe_records"] == 20_000  # not blanked
+    assert other["inner_cells_records"] == 20_000
     assert run.manifest == {**record, "timings_seconds": run.manifest["timings_seconds"]}
     assert run.reconciles
 
@@ -246,3 +263,20 @@ def test_the_registry_imports_no_renderer_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert found.strip() == "[]"
+
+
+def test_a_protection_that_drops_cells_is_refused(tmp_path: Path) -> None:
+    def drop_first(computed: Computed) -> Computed:
+        tables = tuple(replace(t, cells=t.cells.slice(1)) for t in computed.result.tables)
+        return replace(computed, result=replace(computed.result, tables=tables))
+
+    with pytest.raises(CensusmigError, match=f"changed the cells of table '{BLANKED}'"):
+        api.tabulate(
+            SAMPLE_DIR / "census.parquet",
+            SAMPLE_PROFILE,
+            out=tmp_path / "out",
+            recipes=(BLANKED,),
+            edit_checks=False,
+            protection=drop_first,
+        )
+    assert not (tmp_path / "out").exists()

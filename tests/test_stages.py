@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from censusmig import api
+from censusmig.errors import CensusmigError
 from censusmig.profiles.model import Profile
+from censusmig.protection import Computed
 from censusmig.recipes.model import Recipe
 from censusmig.tables.backend import POLARS, Backend
 from censusmig.tables.derive import WEIGHT
 from censusmig.tables.engine import RunResult, compute_tables, plan_run
 from censusmig.tables.plan import (
     CELL_MEASURES,
+    ESTIMATE,
     TOTALS,
     Measure,
     Partial,
@@ -23,7 +28,7 @@ from censusmig.tables.plan import (
     merge,
     universe_name,
 )
-from helpers import SAMPLE_DIR
+from helpers import SAMPLE_DIR, SAMPLE_PROFILE
 
 # A measure that is not a count or a weight: what replicate-weight sums will be.
 REPLICATE = Measure("rep_1", "REPW1")
@@ -145,5 +150,51 @@ def test_merge_sums_named_results(profile: Profile, recipes: list[Recipe]) -> No
 
 def test_the_weight_column_is_the_estimate(profile: Profile, recipes: list[Recipe]) -> None:
     plan = plan_run(profile, recipes[:1])
-    assert [m.column for m in plan.measures] == [None, WEIGHT]
+    assert [m.column for m in plan.measures] == [WEIGHT, None]
     assert WEIGHT in plan.columns
+
+
+def test_measures_must_hold_the_count_and_the_estimate(
+    profile: Profile, recipes: list[Recipe]
+) -> None:
+    with pytest.raises(CensusmigError, match="'n_unweighted' .the record count. is missing"):
+        plan_run(profile, recipes, (ESTIMATE,))
+    with pytest.raises(CensusmigError, match="'value' is named twice"):
+        plan_run(profile, recipes, (*CELL_MEASURES, Measure("value", "REPW1")))
+    with pytest.raises(CensusmigError, match="'sex' is already a table column"):
+        plan_run(profile, recipes, (*CELL_MEASURES, Measure("sex", "REPW1")))
+    with pytest.raises(CensusmigError, match="'percent' is already a table column"):
+        plan_run(profile, recipes, (*CELL_MEASURES, Measure("percent", "REPW1")))
+
+
+def test_the_api_takes_measures_and_a_backend(
+    sample: pl.DataFrame, tmp_path: Path, recipes: list[Recipe]
+) -> None:
+    data = tmp_path / "with_replicates.parquet"
+    sample.write_parquet(data)
+    seen: list[Computed] = []
+
+    def spy(computed: Computed) -> Computed:
+        seen.append(computed)
+        return computed
+
+    backend = PartitionedBackend()
+    run = api.tabulate(
+        data,
+        SAMPLE_PROFILE,
+        recipes=[recipes[0].id],
+        measures=(*CELL_MEASURES, REPLICATE),
+        backend=backend,
+        protection=spy,
+        edit_checks=False,
+    )
+    plain = api.tabulate(data, SAMPLE_PROFILE, recipes=[recipes[0].id], edit_checks=False)
+    assert backend.partitions > 1
+    (computed,) = seen
+    cells = computed.result.tables[0].cells
+    # The protection sees the internal measure; the publication does not carry it.
+    assert cells["rep_1"].to_list() == [3.0 * n for n in cells["n_unweighted"].to_list()]
+    assert "rep_1" not in run.tables[0].cells.columns
+    assert_frame_equal(run.tables[0].cells, plain.tables[0].cells)
+    with pytest.raises(CensusmigError, match=r"column 'REPW2' is not in .*nearest column: 'REPW1'"):
+        api.tabulate(data, SAMPLE_PROFILE, measures=(*CELL_MEASURES, Measure("r2", "REPW2")))

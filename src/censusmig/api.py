@@ -36,7 +36,9 @@ if TYPE_CHECKING:
     from censusmig.readers.formats import Source
     from censusmig.recipes.catalog import Skipped
     from censusmig.recipes.model import Recipe
+    from censusmig.tables.backend import Backend
     from censusmig.tables.checks import CheckReport as CheckReport  # re-exported for the CLI
+    from censusmig.tables.plan import Measure
     from censusmig.tables.table import Table
 
 AUTO_BATCH_ROWS = 5_000_000
@@ -83,6 +85,8 @@ def tabulate(
     read_options: ReadOptions | None = None,
     edit_checks: bool = True,
     protection: Protection | None = None,
+    measures: Sequence[Measure] | None = None,
+    backend: Backend | None = None,
 ) -> Tabulation:
     """Compute the tables of the chosen recipes (all the profile can serve by default).
 
@@ -102,6 +106,11 @@ def tabulate(
             counts in the run record and the data-quality section.
         protection: The protection method every published table and count passes through
             (default: :func:`censusmig.protection.identity`, publish everything as computed).
+        measures: The additive measures summed into every cell (default
+            :data:`censusmig.tables.plan.CELL_MEASURES`: the value and the record count);
+            a measure may sum any column of the data file. Measures other than the value
+            and the count are internal: the protection method sees them, outputs do not.
+        backend: The engine that aggregates the records (default: Polars, in process).
 
     Returns:
         The published tables, the skipped recipes, the run record and the files written.
@@ -116,10 +125,13 @@ def tabulate(
     from censusmig.readers.formats import open_microdata
     from censusmig.recipes.catalog import load_catalog, select_recipes
     from censusmig.renderers.registry import check_formats
+    from censusmig.tables.backend import POLARS
     from censusmig.tables.checks import run_checks
     from censusmig.tables.engine import compute_tables
+    from censusmig.tables.plan import CELL_MEASURES
 
     started = time.perf_counter()
+    measures = tuple(measures) if measures is not None else CELL_MEASURES
     check_formats(formats)
     data_path, profile_path = Path(data), Path(profile)
     loaded = read_profile(profile_path)
@@ -130,12 +142,21 @@ def tabulate(
     with open_microdata(data_path, read_options) as source:
         loaded = with_file_labels(loaded, source)
         columns = loaded.columns()
-        loaded.check_columns(tuple(source.frame.collect_schema().names()), str(data_path))
+        names = tuple(source.frame.collect_schema().names())
+        loaded.check_columns(names, str(data_path))
+        summed = _measure_columns(measures, names, str(data_path))
         if batch_rows is None and source.text_file is None:
             records = source.run(lambda frame: int(frame.select(pl.len()).collect().item()))
             batch_rows = AUTO_BATCH_ROWS if records > AUTO_BATCH_ROWS else None
         result = source.run(
-            lambda frame: compute_tables(frame.select(columns), loaded, chosen, batch_rows)
+            lambda frame: compute_tables(
+                frame.select(*columns, *(c for c in summed if c not in columns)),
+                loaded,
+                chosen,
+                batch_rows,
+                measures=measures,
+                backend=backend or POLARS,
+            )
         )
         checked = time.perf_counter()
         edits = (
@@ -160,6 +181,19 @@ def tabulate(
     if out is not None:
         outputs += (_write_record(Path(out), record),)
     return Tabulation(publication.tables, tuple(skipped), record, outputs)
+
+
+def _measure_columns(measures: Sequence[Measure], names: Sequence[str], data: str) -> list[str]:
+    """The data columns the measures sum (the weight is derived, not read); each must exist."""
+    from censusmig.tables.derive import WEIGHT
+
+    summed = [m.column for m in measures if m.column is not None and m.column != WEIGHT]
+    for column in summed:
+        if column not in names:
+            match = nearest(column, names)
+            hint = f" (nearest column: {match!r})" if match else ""
+            raise InputError(Setting("measures"), f": column {column!r} is not in {data}{hint}")
+    return summed
 
 
 def _run_context(

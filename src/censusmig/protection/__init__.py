@@ -11,9 +11,10 @@ cell-key method) and sampling errors of weighted estimates add methods here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from censusmig.errors import CensusmigError
 from censusmig.protection.record import (
     InputFacts,
     RunContext,
@@ -22,7 +23,8 @@ from censusmig.protection.record import (
 )
 from censusmig.tables.checks import CheckReport
 from censusmig.tables.engine import RunResult
-from censusmig.tables.table import MEASURES, Table
+from censusmig.tables.margins import with_percent
+from censusmig.tables.table import MEASURES, PERCENT, Table
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ def publish(
     """
     protected = protection(computed)
     result = protected.result
+    _check_cells(computed.result.tables, result.tables)
     tables = tuple(published_table(table) for table in result.tables)
     record = RunRecord(
         censusmig_version=context.censusmig_version,
@@ -111,13 +114,28 @@ def _counts_only(report: CheckReport | None) -> CheckReport | None:
 
 
 def published_table(table: Table) -> Table:
-    """The table with its published columns only: level codes, their labels and measures.
+    """The table as published: level codes, their labels and published measures, in order.
 
     Any other column (replicate-weight sums, record-key sums, ...) is internal and dropped.
+    Percentages are computed here, from the published values, so that a protected value can
+    never be worked back from a percentage of it.
     """
     levels = table.level_columns
-    kept = {*levels, *(f"{level}_label" for level in levels), *MEASURES}
-    columns = [name for name in table.cells.columns if name in kept]
-    if len(columns) == len(table.cells.columns):
-        return table
-    return replace(table, cells=table.cells.select(columns))
+    labels = [column for level in levels for column in (level, f"{level}_label")]
+    cells = table.cells
+    if table.percent_of:
+        cells = with_percent(cells.drop(PERCENT, strict=False), table.dimensions, table.percent_of)
+    measures = [name for name in MEASURES if name in cells.columns]
+    return replace(table, cells=cells.select(*labels, *measures))
+
+
+def _check_cells(computed: Sequence[Table], protected: Sequence[Table]) -> None:
+    """A protection withholds cells (no value, a flag); it never drops, adds or moves one."""
+    for before, after in zip(computed, protected, strict=True):
+        levels = list(before.level_columns)
+        if not after.cells.select(levels).equals(before.cells.select(levels)):
+            raise CensusmigError(
+                f"the protection method changed the cells of table {before.recipe_id!r}: a "
+                "protection withholds a cell (its value null, with a flag such as 'x'), it "
+                "never drops, adds or reorders cells"
+            )

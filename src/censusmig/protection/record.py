@@ -16,9 +16,9 @@ from typing import Any
 
 import polars as pl
 
-from censusmig.classifications.codes import TOTAL
+from censusmig.classifications.codes import NOT_STATED, TOTAL, UNKNOWN_CODE
 from censusmig.tables.checks import CheckReport, CheckResult
-from censusmig.tables.table import Table
+from censusmig.tables.table import N_UNWEIGHTED, VALUE, Table
 
 
 @dataclass(frozen=True)
@@ -149,52 +149,61 @@ class SkippedEntry:
 
 @dataclass(frozen=True)
 class TableEntry:
-    """The record accounting of one published table.
+    """The record accounting of one published table, counted over its published cells.
+
+    A count is None when a cell it would be summed from is withheld (no value in the
+    publication), so that no count here can give away what protection withheld.
 
     Attributes:
         id: Recipe id.
         universe: Who is counted, in words.
-        universe_records: Records in the universe.
-        universe_weighted: Sum of their weights.
-        inner_cells_records: Records counted over the inner cells.
-        grand_total_records: Unweighted count of the published grand-total cell (None when
-            the publication withholds it).
-        reconciles: Whether every record of the universe is in exactly one inner cell.
-        not_stated_records: Dimension -> records coded ``_U``.
-        unknown_code_records: Dimension -> records coded ``_X``.
+        universe_records: Records in the universe: the published grand total's count.
+        universe_weighted: Sum of their weights: the published grand total's value.
+        inner_cells_records: Records over the published inner cells (no level a total).
+        grand_total_records: Unweighted count of the published grand-total cell.
+        reconciles: Whether every record of the universe is in exactly one inner cell (checked
+            by the engine against a count of the universe made apart from the cells).
+        not_stated_records: Inner level -> records coded ``_U``, over the inner cells.
+        unknown_code_records: Inner level -> records coded ``_X``, over the inner cells.
         cells: Cells published, margins included.
     """
 
     id: str
     universe: str
-    universe_records: int
-    universe_weighted: float
-    inner_cells_records: int
+    universe_records: int | None
+    universe_weighted: float | None
+    inner_cells_records: int | None
     grand_total_records: int | None
     reconciles: bool
-    not_stated_records: Mapping[str, int]
-    unknown_code_records: Mapping[str, int]
+    not_stated_records: Mapping[str, int | None]
+    unknown_code_records: Mapping[str, int | None]
     cells: int
 
     @classmethod
     def of(cls, table: Table) -> TableEntry:
-        """The entry of a published table: its accounting and its grand-total cell."""
-        accounting = table.accounting
-        grand = table.cells.filter(
-            pl.all_horizontal(pl.col(c) == TOTAL for c in table.level_columns)
-        )
-        count = grand["n_unweighted"][0] if "n_unweighted" in grand.columns else None
+        """The entry of a published table, every count summed from its published cells."""
+        cells = table.cells
+        levels = table.level_columns
+        grand = cells.filter(pl.all_horizontal(pl.col(c) == TOTAL for c in levels))
+        inner = cells.filter(pl.all_horizontal(pl.col(c) != TOTAL for c in levels))
+        inner_levels = [dimension.levels[-1] for dimension in table.dimensions]
+        count = _total(grand, N_UNWEIGHTED) if grand.height == 1 else None
+        value = _total(grand, VALUE) if grand.height == 1 else None
         return cls(
             id=table.recipe_id,
             universe=table.universe_label,
-            universe_records=accounting.universe,
-            universe_weighted=accounting.weighted_universe,
-            inner_cells_records=accounting.inner_cells_total,
+            universe_records=None if count is None else int(count),
+            universe_weighted=None if value is None else float(value),
+            inner_cells_records=_count(inner),
             grand_total_records=None if count is None else int(count),
-            reconciles=accounting.reconciles,
-            not_stated_records=dict(accounting.not_stated),
-            unknown_code_records=dict(accounting.unknown_code),
-            cells=table.cells.height,
+            reconciles=table.accounting.reconciles,
+            not_stated_records={
+                level: _count(inner.filter(pl.col(level) == NOT_STATED)) for level in inner_levels
+            },
+            unknown_code_records={
+                level: _count(inner.filter(pl.col(level) == UNKNOWN_CODE)) for level in inner_levels
+            },
+            cells=cells.height,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -211,6 +220,20 @@ class TableEntry:
             "unknown_code_records": dict(self.unknown_code_records),
             "cells": self.cells,
         }
+
+
+def _total(cells: pl.DataFrame, measure: str) -> float | int | None:
+    """The sum of a measure over cells, or None when a cell withholds it (or it is absent)."""
+    if measure not in cells.columns or cells[measure].null_count():
+        return None
+    total = cells[measure].sum()
+    return total if isinstance(total, int | float) else float(total)
+
+
+def _count(cells: pl.DataFrame) -> int | None:
+    """Records over cells, or None when a cell withholds its count."""
+    total = _total(cells, N_UNWEIGHTED)
+    return None if total is None else int(total)
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from censusmig.classifications.codes import TOTAL, TRAILING_ORDER
+from censusmig.dimensions.coding import Dimension
 from censusmig.renderers.formatting import NOT_AVAILABLE
-from censusmig.tables.table import Dimension, Table
+from censusmig.tables.table import Table
 
 FLAG = "flag"
 """The tidy column that carries a cell's symbol when a protection step set one ("x")."""

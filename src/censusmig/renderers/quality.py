@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from censusmig.protection.record import RunRecord
+from censusmig.renderers.formatting import SUPPRESSED
 
 HEADER: tuple[str, ...] = (
     "Table",
@@ -19,6 +20,8 @@ HEADER: tuple[str, ...] = (
 def quality_rows(record: RunRecord) -> list[list[object]]:
     """The data-quality table, header first: record accounting, weights, edit checks, codes.
 
+    A count that protection withheld is shown with the symbol ``x``.
+
     Args:
         record: The run record (its counts are the published ones).
 
@@ -30,8 +33,8 @@ def quality_rows(record: RunRecord) -> list[list[object]]:
         rows.append(
             [
                 entry.id,
-                entry.universe_records,
-                entry.inner_cells_records,
+                _shown(entry.universe_records),
+                _shown(entry.inner_cells_records),
                 "yes" if entry.reconciles else "NO",
                 _pairs(entry.not_stated_records),
                 _pairs(entry.unknown_code_records),
@@ -77,5 +80,10 @@ def quality_rows(record: RunRecord) -> list[list[object]]:
     return rows
 
 
-def _pairs(counts: Mapping[str, int]) -> str:
-    return "; ".join(f"{key}: {value}" for key, value in counts.items()) or "none"
+def _shown(count: int | None) -> int | str:
+    """A count, or the symbol of a count that protection withheld."""
+    return SUPPRESSED if count is None else count
+
+
+def _pairs(counts: Mapping[str, int | None]) -> str:
+    return "; ".join(f"{key}: {_shown(value)}" for key, value in counts.items()) or "none"

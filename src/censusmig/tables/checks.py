@@ -26,7 +26,7 @@ import polars as pl
 from censusmig.classifications.categories import MAX_VALID_AGE
 from censusmig.classifications.codes import NOT_APPLICABLE, NOT_STATED, UNKNOWN_CODE
 from censusmig.concepts import CONCEPTS, ConceptKind
-from censusmig.dimensions.columns import concept_column, status_column
+from censusmig.dimensions.columns import concept_column, nativity_column, status_column
 from censusmig.dimensions.expressions import VALID, nativity_exprs
 from censusmig.profiles.model import ConceptMapping, Profile
 from censusmig.tables.derive import (
@@ -269,7 +269,7 @@ def _rules(
 
     def native_with_arrival() -> _Rule:
         needs = ("country_of_birth", arrival)
-        native = (pl.col("_n_country_of_birth") == "native_born") & (
+        native = (pl.col(nativity_column("country_of_birth")) == "native_born") & (
             pl.col(status_column(arrival)) == VALID
         )
         if "reason_for_migration" in mapped:
@@ -332,7 +332,7 @@ def _rules(
         return _Rule(id_, title, ERROR, complete & spread, on_repeated_ids=True)
 
     def foreign(name: str) -> pl.Expr:
-        return pl.col(f"_n_{name}") == "foreign_born"
+        return pl.col(nativity_column(name)) == "foreign_born"
 
     return [
         _Rule(

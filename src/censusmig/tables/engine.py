@@ -23,6 +23,7 @@ from censusmig.classifications.codes import NOT_STATED, UNKNOWN_CODE
 from censusmig.concepts import NUMERIC_FIELDS
 from censusmig.dimensions import DIMENSIONS, Coding
 from censusmig.dimensions.columns import concept_column
+from censusmig.errors import CensusmigError, Setting
 from censusmig.profiles.model import Profile
 from censusmig.recipes.model import Recipe
 from censusmig.tables.backend import POLARS, Backend
@@ -32,9 +33,11 @@ from censusmig.tables.derive import (
     concepts_of,
     region_mapping,
 )
-from censusmig.tables.margins import complete, with_percent
+from censusmig.tables.margins import complete
 from censusmig.tables.plan import (
     CELL_MEASURES,
+    COUNT,
+    ESTIMATE,
     RECORDS,
     TOTALS,
     WEIGHTED,
@@ -47,7 +50,7 @@ from censusmig.tables.plan import (
     merge,
     universe_name,
 )
-from censusmig.tables.table import Accounting, Table
+from censusmig.tables.table import MEASURES, N_UNWEIGHTED, VALUE, Accounting, Table
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,12 @@ def plan_run(
 
     Returns:
         What to derive and what to sum.
+
+    Raises:
+        CensusmigError: The measures lack the count or the estimate, repeat a name, or use a
+            name that a table column already has.
     """
+    _check_measures(measures, recipes)
     requests = _requests(recipes)
     concepts = {c for recipe in recipes for c in recipe.requires() if c in profile.concepts}
     checked = sorted(concepts | concepts_of(requests.values(), profile))
@@ -134,6 +142,23 @@ def plan_run(
         aggregates=tuple(aggregates),
         measures=tuple(measures),
     )
+
+
+def _check_measures(measures: Sequence[Measure], recipes: Sequence[Recipe]) -> None:
+    names = [measure.name for measure in measures]
+    problems = [
+        f"{required.name!r} ({what}) is missing"
+        for required, what in ((ESTIMATE, "the estimate"), (COUNT, "the record count"))
+        if required not in measures
+    ]
+    problems += [
+        f"{name!r} is named twice" for name in sorted({n for n in names if names.count(n) > 1})
+    ]
+    taken = {level for r in recipes for name in r.dimensions for level in DIMENSIONS[name].levels}
+    taken |= {f"{level}_label" for level in taken} | (set(MEASURES) - {VALUE, N_UNWEIGHTED})
+    problems += [f"{name!r} is already a table column" for name in names if name in taken]
+    if problems:
+        raise CensusmigError(Setting("measures"), ": " + "; ".join(problems))
 
 
 def compute_tables(
@@ -257,10 +282,9 @@ def _table(recipe: Recipe, cells: pl.DataFrame, universe: pl.DataFrame, plan: Pl
     cells = cells.with_columns(pl.col(name).cast(pl.String) for name in inner)
     weighted = profile.weight is not None
     if not weighted:
-        cells = cells.with_columns(pl.col("value").cast(pl.Int64))
+        cells = cells.with_columns(pl.col(VALUE).cast(pl.Int64))
+    # Percentages are derived from published values, after protection (censusmig.protection).
     full = complete(cells, codings, plan.measure_names)
-    if recipe.percent_of:
-        full = with_percent(full, codings, recipe.percent_of)
     rows = len(recipe.rows)
     return Table(
         recipe_id=recipe.id,
@@ -281,12 +305,12 @@ def _table(recipe: Recipe, cells: pl.DataFrame, universe: pl.DataFrame, plan: Pl
 
 def _accounting(cells: pl.DataFrame, universe: pl.DataFrame, inner: Sequence[str]) -> Accounting:
     def records(name: str, code: str) -> int:
-        return int(cells.filter(pl.col(name) == code)["n_unweighted"].sum())
+        return int(cells.filter(pl.col(name) == code)[N_UNWEIGHTED].sum())
 
     return Accounting(
         universe=int(universe[RECORDS.name][0]),
         weighted_universe=float(universe[WEIGHTED.name][0] or 0),
-        inner_cells_total=int(cells["n_unweighted"].sum()),
+        inner_cells_total=int(cells[N_UNWEIGHTED].sum()),
         not_stated={name: records(name, NOT_STATED) for name in inner},
         unknown_code={name: records(name, UNKNOWN_CODE) for name in inner},
     )

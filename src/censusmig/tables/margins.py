@@ -13,14 +13,12 @@ from collections.abc import Sequence
 import polars as pl
 
 from censusmig.classifications.codes import NOT_STATED, OTHER, TOTAL, TRAILING_ORDER
-from censusmig.dimensions.coding import Coding as Coding  # re-exported for older importers
-
-COUNTS = ("value", "n_unweighted")
-"""The measures of a table of counts or weighted estimates; a run may carry more."""
+from censusmig.dimensions.coding import Coding, Dimension
+from censusmig.tables.table import PERCENT, VALUE
 
 
 def complete(
-    cells: pl.DataFrame, codings: Sequence[Coding], measures: Sequence[str] = COUNTS
+    cells: pl.DataFrame, codings: Sequence[Coding], measures: Sequence[str]
 ) -> pl.DataFrame:
     """Turn aggregated inner cells into the full tidy table.
 
@@ -29,14 +27,14 @@ def complete(
             each coding's inner level) with the additive ``measures``.
         codings: The table's dimensions, stub first.
         measures: The additive measures, summed into every margin and zero-filled; they must
-            include ``value`` (what top-N and the order by size rank on).
+            include :data:`~censusmig.tables.table.VALUE` (what top-N and the order by size
+            rank on).
 
     Returns:
         Every combination of every level's categories and margins, zeros included, sorted for
         publication, with a ``<level>_label`` column beside each level, then the measures in
-        the order of :data:`COUNTS` followed by any others.
+        the order given.
     """
-    measures = _ordered_measures(measures)
     cells = cells.with_columns(
         pl.col(coding.inner).replace_strict(mapping, default=OTHER).alias(level)
         for coding in codings
@@ -59,11 +57,6 @@ def complete(
     )
 
 
-def _ordered_measures(measures: Sequence[str]) -> tuple[str, ...]:
-    """``value`` and ``n_unweighted`` first (the published order), then the others."""
-    return (*COUNTS, *(name for name in measures if name not in COUNTS))
-
-
 def _top(cells: pl.DataFrame, codings: Sequence[Coding], measures: Sequence[str]) -> pl.DataFrame:
     """Recode all but the largest inner categories to ``_O``, then sum the cells again."""
     for coding in codings:
@@ -72,8 +65,8 @@ def _top(cells: pl.DataFrame, codings: Sequence[Coding], measures: Sequence[str]
         sizes = (
             cells.filter(~pl.col(coding.inner).is_in(TRAILING_ORDER))
             .group_by(coding.inner)
-            .agg(pl.col("value").sum())
-            .sort(["value", coding.inner], descending=[True, False])
+            .agg(pl.col(VALUE).sum())
+            .sort([VALUE, coding.inner], descending=[True, False])
         )
         kept = sizes[coding.inner].head(coding.top).to_list()
         keep = pl.col(coding.inner).is_in(kept) | pl.col(coding.inner).is_in(TRAILING_ORDER)
@@ -144,9 +137,9 @@ def _observed_order(
     level = coding.dimension.levels[depth]
     others = [name for other in codings if other is not coding for name in other.dimension.levels]
     at_margin = full.filter(*(pl.col(name) == TOTAL for name in others))
-    sizes = at_margin.select(*coding.dimension.levels[:depth], level, "value").unique()
+    sizes = at_margin.select(*coding.dimension.levels[:depth], level, VALUE).unique()
     if coding.by_size:
-        ranked = sizes.sort(["value", level], descending=[True, False])[level].to_list()
+        ranked = sizes.sort([VALUE, level], descending=[True, False])[level].to_list()
     else:
         ranked = sorted(sizes[level].unique().to_list(), key=lambda code: (len(code), code))
     return tuple(dict.fromkeys(ranked))
@@ -159,31 +152,34 @@ def _rank(level: str, order: Sequence[str]) -> pl.Expr:
     return pl.col(level).replace_strict(ranks, default=999_999, return_dtype=pl.Int64)
 
 
-def with_percent(cells: pl.DataFrame, codings: Sequence[Coding], of: Sequence[str]) -> pl.DataFrame:
+def with_percent(
+    cells: pl.DataFrame, dimensions: Sequence[Dimension], of: Sequence[str]
+) -> pl.DataFrame:
     """Add ``percent``: each cell as a share of its total over the dimensions ``of``.
 
     The denominator is the cell with every level of those dimensions at ``_T`` and the other
-    codes unchanged; a zero denominator gives a null percent (shown as "..").
+    codes unchanged; a zero or missing denominator (a cell withheld by protection) gives a null
+    percent (shown as ".."), and so does a withheld value.
 
     Args:
         cells: A complete table from :func:`complete`.
-        codings: The table's dimensions.
+        dimensions: The table's dimensions.
         of: Names of the dimensions totalled in the denominator.
 
     Returns:
         The cells with a ``percent`` column (rounded to 6 decimals, for stable outputs).
     """
-    totalled = [level for c in codings if c.dimension.name in of for level in c.dimension.levels]
-    kept = [level for c in codings if c.dimension.name not in of for level in c.dimension.levels]
+    totalled = [level for d in dimensions if d.name in of for level in d.levels]
+    kept = [level for d in dimensions if d.name not in of for level in d.levels]
     denominators = cells.filter(*(pl.col(level) == TOTAL for level in totalled)).select(
-        *kept, pl.col("value").alias("_denominator")
+        *kept, pl.col(VALUE).alias("_denominator")
     )
     joined = (
         cells.join(denominators, on=kept, how="left")
         if kept
         else cells.join(denominators, how="cross")
     )
-    percent = (100 * pl.col("value") / pl.col("_denominator")).round(6)
+    percent = (100 * pl.col(VALUE) / pl.col("_denominator")).round(6)
     return joined.with_columns(
-        pl.when(pl.col("_denominator") > 0).then(percent).otherwise(None).alias("percent")
+        pl.when(pl.col("_denominator") > 0).then(percent).otherwise(None).alias(PERCENT)
     ).drop("_denominator")

@@ -19,6 +19,7 @@ import polars as pl
 from censusmig.profiles.model import ConceptMapping, Profile
 from censusmig.recipes.model import Condition, Recipe
 from censusmig.tables.derive import WEIGHT, ColumnRequest
+from censusmig.tables.table import N_UNWEIGHTED, VALUE
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,13 @@ class Measure:
     column: str | None = None
 
 
-COUNT = Measure("n_unweighted")
+COUNT = Measure(N_UNWEIGHTED)
 """Records in the cell."""
-ESTIMATE = Measure("value", WEIGHT)
+ESTIMATE = Measure(VALUE, WEIGHT)
 """Sum of the weights in the cell: the count of a full census, the estimate of a survey."""
-CELL_MEASURES: tuple[Measure, ...] = (COUNT, ESTIMATE)
-"""The measures every table carries; a run may add more (see :func:`Plan`'s ``measures``)."""
+CELL_MEASURES: tuple[Measure, ...] = (ESTIMATE, COUNT)
+"""The measures every table carries, in the order of the tidy output; a run may add more
+(:func:`censusmig.tables.engine.plan_run`)."""
 
 RECORDS = Measure("records")
 WEIGHTED = Measure("weighted", WEIGHT)

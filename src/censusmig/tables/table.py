@@ -13,10 +13,17 @@ import polars as pl
 
 from censusmig.dimensions.coding import Dimension as Dimension
 
+VALUE = "value"
+"""The published estimate of a cell: its count, or the sum of its weights."""
+N_UNWEIGHTED = "n_unweighted"
+"""The records in a cell."""
+PERCENT = "percent"
+"""A cell's value as a share of its total over the recipe's ``percent_of`` dimensions."""
+
 MEASURES: tuple[str, ...] = (
-    "value",
-    "n_unweighted",
-    "percent",
+    VALUE,
+    N_UNWEIGHTED,
+    PERCENT,
     "se",
     "moe",
     "cv",
