@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import inspect
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,7 @@ def test_an_error_reads_as_python_and_as_options() -> None:
 def test_options_spell_switches_values_and_unknown_parameters() -> None:
     assert hints.option(Setting("header", False)) == "--no-header"
     assert hints.option(Setting("codebook", "my codebook.xml")) == "--codebook 'my codebook.xml'"
-    assert hints.option(Setting("target")) == "--to"
+    assert hints.option(Setting("to")) == "--to"
     assert hints.option(Setting("seed")) == "seed"  # no option: the Python spelling stays
 
 
@@ -79,12 +80,16 @@ def _settings_in_the_library() -> set[str]:
                 and isinstance(node.args[0], ast.Constant)
             ):
                 found.add(str(node.args[0].value))
+            if isinstance(node, ast.Call):  # CensusmigError(..., parameter="encoding")
+                for keyword in node.keywords:
+                    if keyword.arg == "parameter" and isinstance(keyword.value, ast.Constant):
+                        found.add(str(keyword.value.value))
     return found
 
 
 def test_every_parameter_a_message_names_has_an_option_on_the_command_line() -> None:
     named = _settings_in_the_library()
-    assert {"batch_rows", "encoding", "codebook", "record", "target"} <= named
+    assert {"batch_rows", "encoding", "codebook", "record", "to"} <= named
     assert named <= set(hints.OPTIONS), named - set(hints.OPTIONS)
     declared: set[str] = set()
     commands: list[Any] = [typer.main.get_command(app)]
@@ -94,6 +99,16 @@ def test_every_parameter_a_message_names_has_an_option_on_the_command_line() -> 
         for param in command.params:
             declared.update(param.opts + param.secondary_opts)
     assert set(hints.OPTIONS.values()) <= declared, set(hints.OPTIONS.values()) - declared
+
+
+def test_every_parameter_a_message_names_exists_in_the_api() -> None:
+    parameters = {field.name for field in dataclasses.fields(ReadOptions)}
+    for name, function in vars(api).items():
+        if inspect.isfunction(function) and function.__module__ == api.__name__:
+            if not name.startswith("_"):
+                parameters.update(inspect.signature(function).parameters)
+    named = _settings_in_the_library()
+    assert named <= parameters, named - parameters
 
 
 def test_no_library_message_names_an_option() -> None:
@@ -158,8 +173,8 @@ def test_no_library_message_names_an_option() -> None:
         ),
         (
             lambda tmp: api.convert(SAMPLE_DIR / "census.csv", tmp / "c.csv"),
-            "target",
-            "target must name a .parquet file",
+            "to",
+            "to must name a .parquet file",
         ),
         (
             lambda tmp: api.inspect(

@@ -25,7 +25,7 @@ OPTIONS: dict[str, str] = {
     "persons": "--persons",
     "record": "--record",
     "reference_date": "--reference-date",
-    "target": "--to",
+    "to": "--to",
 }
 """Parameter of the library (or attribute of ``ReadOptions``) -> the option that sets it.
 

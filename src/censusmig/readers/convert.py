@@ -74,10 +74,10 @@ def convert_to_parquet(
     """
     options = options or ReadOptions()
     if target.suffix.lower() not in (".parquet", ".pq"):
-        raise CensusmigError(Setting("target"), f" must name a .parquet file (got {target})")
+        raise CensusmigError(Setting("to"), f" must name a .parquet file (got {target})")
     if target.resolve() == source.resolve():
         raise CensusmigError(
-            Setting("target"), f" {target} is the input file itself; choose another name"
+            Setting("to"), f" {target} is the input file itself; choose another name"
         )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
