@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 import typer
+from typer.testing import CliRunner
 
 from censusmig import api
 from censusmig.cli import hints
 from censusmig.cli.main import app
-from censusmig.errors import CensusmigError, InputError, Setting
+from censusmig.errors import Call, CensusmigError, InputError, Setting
 from censusmig.readers.formats import ReadOptions, open_microdata
 from helpers import SAMPLE_DIR, SAMPLE_PROFILE
 
@@ -66,6 +67,16 @@ def test_every_reading_option_has_its_command_line_option() -> None:
     assert fields <= set(hints.OPTIONS)
 
 
+def _calls_in_the_library() -> set[str]:
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        if "cli" not in path.relative_to(PACKAGE).parts:
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Call":
+                    found.add(str(ast.literal_eval(node.args[0])))
+    return found
+
+
 def _settings_in_the_library() -> set[str]:
     found = set()
     for path in PACKAGE.rglob("*.py"):
@@ -109,6 +120,31 @@ def test_every_parameter_a_message_names_exists_in_the_api() -> None:
                 parameters.update(inspect.signature(function).parameters)
     named = _settings_in_the_library()
     assert named <= parameters, named - parameters
+
+
+def test_a_library_error_names_an_api_function_the_cli_its_command() -> None:
+    error = raised(lambda: api.get_recipe("nativity_age_sx"))
+    assert "See censusmig.api.list_recipes() for" in str(error)
+    assert "censusmig recipes" not in str(error)
+    assert "See 'censusmig recipes list' for" in hints.message(error)
+    result = CliRunner().invoke(app, ["recipes", "show", "nativity_age_sx"])
+    assert result.exit_code == 2
+    assert "Did you mean 'nativity_age_sex'?" in result.stderr
+    assert "See 'censusmig recipes list' for" in result.stderr
+    assert hints.command(Call("inspect")) == "censusmig.api.inspect()"  # no command: Python
+
+
+def test_every_api_function_an_error_names_exists_and_has_its_command() -> None:
+    named = _calls_in_the_library()
+    assert "list_recipes" in named
+    assert named <= set(hints.COMMANDS) <= set(vars(api))
+    words = {" ".join(command.split()[1:]) for command in hints.COMMANDS.values()}
+    group = typer.main.get_command(app)
+    for word in words:
+        command: Any = group
+        for name in word.split():
+            command = command.commands[name]  # KeyError: the command does not exist
+        assert command.name == word.split()[-1]
 
 
 def test_no_library_message_names_an_option() -> None:
