@@ -115,12 +115,11 @@ def tabulate(
     from censusmig.protection import Computed, identity, publish
     from censusmig.readers.formats import open_microdata
     from censusmig.recipes.catalog import load_catalog, select_recipes
-    from censusmig.renderers.registry import check_formats
     from censusmig.tables.checks import run_checks
     from censusmig.tables.engine import compute_tables
 
     started = time.perf_counter()
-    check_formats(formats)
+    formats = _chosen_formats(formats)
     data_path, profile_path = Path(data), Path(profile)
     loaded = read_profile(profile_path)
     catalog = load_catalog(Path(folder) for folder in recipes_dirs)
@@ -160,6 +159,20 @@ def tabulate(
     if out is not None:
         outputs += (_write_record(Path(out), record),)
     return Tabulation(publication.tables, tuple(skipped), record, outputs)
+
+
+def _chosen_formats(formats: str | Sequence[str]) -> tuple[str, ...]:
+    """The output formats asked for, as names or one comma-separated string (``"csv,xlsx"``).
+
+    Raises:
+        CensusmigError: A format is unknown, naming the nearest valid one.
+    """
+    from censusmig.renderers.registry import check_formats
+
+    if isinstance(formats, str):
+        return parse_formats(formats)
+    check_formats(formats)
+    return tuple(formats)
 
 
 def _run_context(
