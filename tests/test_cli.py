@@ -197,12 +197,17 @@ def test_missing_column_message_names_the_nearest_column(tmp_path: Path) -> None
 def test_a_missing_household_column_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "no_household.csv"
     people(ROWS).rename({"HH_ID": "HH_NO"}).write_csv(path)
-    out = str(tmp_path / "o")
-    for args in (("tabulate", str(path), "-o", out), ("check", str(path))):
+    out, to = str(tmp_path / "o"), tmp_path / "x.parquet"
+    for args in (
+        ("tabulate", str(path), "-o", out),
+        ("check", str(path)),
+        ("convert", str(path), "--to", str(to)),
+    ):
         code, stdout, stderr = invoke(*args, "-p", str(SAMPLE_PROFILE))
         assert (code, stdout) == (2, ""), stderr
         assert f"column 'HH_ID', named in {SAMPLE_PROFILE} at data.household_id" in stderr
         assert "(nearest column: 'HH_NO')" in stderr and "Traceback" not in stderr
+    assert not to.exists()
 
 
 def test_recipes_list_json_and_show(tmp_path: Path) -> None:

@@ -316,9 +316,14 @@ def convert(
     from censusmig.profiles.model import read_profile
     from censusmig.readers.convert import convert_to_parquet
 
-    columns = read_profile(Path(profile)).columns() if profile is not None else None
+    loaded = read_profile(Path(profile)) if profile is not None else None
     return convert_to_parquet(
-        Path(data), Path(to), read_options, columns=columns, progress=progress
+        Path(data),
+        Path(to),
+        read_options,
+        columns=loaded.columns() if loaded is not None else None,
+        check_columns=loaded.check_columns if loaded is not None else None,
+        progress=progress,
     )
 
 
