@@ -35,9 +35,35 @@ if TYPE_CHECKING:
     from censusmig.readers.convert import Conversion
     from censusmig.readers.formats import Source
     from censusmig.recipes.catalog import Skipped
-    from censusmig.recipes.model import Recipe
-    from censusmig.tables.checks import CheckReport as CheckReport  # re-exported for the CLI
+    from censusmig.recipes.model import Recipe as Recipe
+    from censusmig.tables.checks import CheckReport as CheckReport
     from censusmig.tables.table import Table
+
+LAZY_NAMES: Mapping[str, str] = {
+    "CheckReport": "censusmig.tables.checks",
+    "Conversion": "censusmig.readers.convert",
+    "Profile": "censusmig.profiles.model",
+    "Protection": "censusmig.protection",
+    "Publication": "censusmig.protection",
+    "Recipe": "censusmig.recipes.model",
+    "RunContext": "censusmig.protection.record",
+    "RunRecord": "censusmig.protection.record",
+    "Skipped": "censusmig.recipes.catalog",
+    "Source": "censusmig.readers.formats",
+    "Table": "censusmig.tables.table",
+}
+"""The types this module's signatures name -> their module: ``api.CheckReport`` imports it."""
+
+if not TYPE_CHECKING:  # mypy reads the imports above; a __getattr__ would make any name Any
+
+    def __getattr__(name: str) -> Any:
+        """Import a type named in this module's signatures on first use (``api.CheckReport``)."""
+        if name not in LAZY_NAMES:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        import importlib
+
+        return getattr(importlib.import_module(LAZY_NAMES[name]), name)
+
 
 AUTO_BATCH_ROWS = 5_000_000
 """Records per slice when a Parquet file is larger than this (bounded memory, same tables)."""
