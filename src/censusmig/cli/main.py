@@ -263,8 +263,8 @@ def tabulate(
         for path in run.outputs:
             typer.echo(str(path))
     status(
-        f"{len(run.tables)} table(s) from {run.manifest['input']['records']:,} records"
-        f" in {run.manifest['timings_seconds']['total']:.2f} s; outputs in {out}"
+        f"{len(run.tables)} table(s) from {run.record.input.records:,} records"
+        f" in {run.record.timings_seconds['total']:.2f} s; outputs in {out}"
     )
     if not run.reconciles:
         stderr().print(
@@ -510,7 +510,9 @@ def recipes_show(
     typer.echo(_explain(recipe))
 
 
-def _explain(recipe: Any) -> str:
+def _explain(recipe: api.Recipe) -> str:
+    """A recipe in plain words: who is counted, by what, and from which standard."""
+
     def words(names: tuple[str, ...]) -> str:
         return ", then ".join(f"{name} ({api.describe_dimension(name)})" for name in names)
 
