@@ -17,7 +17,8 @@ from censusmig import api
 from censusmig.cli import hints
 from censusmig.cli.main import app
 from censusmig.errors import Call, CensusmigError, InputError, Setting
-from censusmig.readers.formats import ReadOptions, open_microdata
+from censusmig.readers.formats import open_microdata
+from censusmig.readers.options import ReadOptions
 from helpers import SAMPLE_DIR, SAMPLE_PROFILE
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "censusmig"

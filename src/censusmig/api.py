@@ -249,20 +249,6 @@ def with_file_labels(profile: Profile, source: Source) -> Profile:
     return replace(profile, geography=levels)
 
 
-def quality_rows(record: RunRecord | Mapping[str, Any]) -> list[list[object]]:
-    """The data-quality table shared by the workbook and the report, header first.
-
-    Args:
-        record: A run record, or its data as read back from ``run.json``.
-    """
-    from censusmig.protection.record import RunRecord
-    from censusmig.renderers import quality
-
-    if not isinstance(record, RunRecord):
-        record = RunRecord.from_dict(record)
-    return quality.quality_rows(record)
-
-
 def _write_outputs(publication: Publication, out: Path, formats: Sequence[str]) -> tuple[Path, ...]:
     from censusmig.renderers.registry import render
 
