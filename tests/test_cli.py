@@ -12,8 +12,9 @@ import typer
 from typer.testing import CliRunner
 
 from censusmig import api
+from censusmig.cli import main
 from censusmig.cli.main import app, reads_data
-from censusmig.errors import CensusmigError
+from censusmig.errors import CensusmigError, Setting
 from helpers import ROOT, SAMPLE_PROFILE, people
 
 ROWS = [(1, 3, 900), (2, 40, 320), (2, 88, 724), (1, 70, 810), (9, 30, 998), (2, 150, 999)]
@@ -327,3 +328,16 @@ def test_describe_dimension_is_what_recipes_show_prints() -> None:
     assert f"country_of_birth ({description})" in stdout
     with pytest.raises(CensusmigError, match="Did you mean 'country_of_birth'"):
         api.describe_dimension("country_of_brith")
+
+
+def test_an_error_no_command_caught_is_printed_with_options(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def escapes() -> None:
+        raise CensusmigError(Setting("batch_rows"), " must be at least 1 (got 0)")
+
+    monkeypatch.setattr(main, "app", escapes)
+    with pytest.raises(SystemExit) as exit:
+        main.run()
+    assert exit.value.code == 2
+    assert capsys.readouterr().err == "censusmig: error: --batch-rows must be at least 1 (got 0)\n"

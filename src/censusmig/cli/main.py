@@ -20,7 +20,7 @@ import typer
 
 from censusmig import __version__, api
 from censusmig.api import Progress, ReadOptions
-from censusmig.errors import EXIT_CANNOT_RUN, EXIT_PROBLEMS, CensusmigError
+from censusmig.errors import EXIT_PROBLEMS, CensusmigError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -542,9 +542,8 @@ def _explain(recipe: api.Recipe) -> str:
 
 
 def run() -> None:
-    """Run the command line, turning usage errors into exit code 2."""
+    """Run the command line; an error no command caught is printed as the commands print theirs."""
     try:
         app()
-    except CensusmigError as error:  # pragma: no cover - commands catch their own
-        stderr().print(f"censusmig: error: {error}", markup=False)
-        sys.exit(EXIT_CANNOT_RUN)
+    except CensusmigError as error:  # commands catch their own; this is the safety net
+        sys.exit(fail(error).exit_code)
