@@ -113,7 +113,7 @@ def tabulate(
     """Compute the tables of the chosen recipes (all the profile can serve by default).
 
     Args:
-        data: Person file (CSV or Parquet).
+        data: Person file, in any supported format.
         profile: Profile TOML file describing the data.
         out: Output folder; nothing is written when None.
         recipes: Recipe ids; empty means every recipe the profile can serve.

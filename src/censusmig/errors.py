@@ -72,7 +72,7 @@ class Setting:
 
     Attributes:
         parameter: The keyword parameter (``batch_rows``), or the attribute of
-            :class:`censusmig.readers.formats.ReadOptions` (``encoding``).
+            :class:`censusmig.readers.options.ReadOptions` (``encoding``).
         value: A value to try, or None when the message names the parameter alone.
     """
 

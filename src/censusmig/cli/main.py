@@ -395,7 +395,7 @@ def check(
     Codes outside the code map, ages outside 0-120, years of arrival after the census or
     before birth, native-born with a year of arrival, residence 5 years ago for children
     under 5, citizens by birth born abroad to foreign-born parents (warning), bad weights,
-    duplicate person ids.
+    duplicate person ids, a person found in two households.
     """
     try:
         report = api.check(
