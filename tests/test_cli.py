@@ -12,8 +12,9 @@ import typer
 from typer.testing import CliRunner
 
 from censusmig import api
+from censusmig.cli import main
 from censusmig.cli.main import app, reads_data
-from censusmig.errors import CensusmigError
+from censusmig.errors import CensusmigError, Setting
 from helpers import ROOT, SAMPLE_PROFILE, people
 
 ROWS = [(1, 3, 900), (2, 40, 320), (2, 88, 724), (1, 70, 810), (9, 30, 998), (2, 150, 999)]
@@ -197,12 +198,17 @@ def test_missing_column_message_names_the_nearest_column(tmp_path: Path) -> None
 def test_a_missing_household_column_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "no_household.csv"
     people(ROWS).rename({"HH_ID": "HH_NO"}).write_csv(path)
-    out = str(tmp_path / "o")
-    for args in (("tabulate", str(path), "-o", out), ("check", str(path))):
+    out, to = str(tmp_path / "o"), tmp_path / "x.parquet"
+    for args in (
+        ("tabulate", str(path), "-o", out),
+        ("check", str(path)),
+        ("convert", str(path), "--to", str(to)),
+    ):
         code, stdout, stderr = invoke(*args, "-p", str(SAMPLE_PROFILE))
         assert (code, stdout) == (2, ""), stderr
         assert f"column 'HH_ID', named in {SAMPLE_PROFILE} at data.household_id" in stderr
         assert "(nearest column: 'HH_NO')" in stderr and "Traceback" not in stderr
+    assert not to.exists()
 
 
 def test_recipes_list_json_and_show(tmp_path: Path) -> None:
@@ -322,3 +328,16 @@ def test_describe_dimension_is_what_recipes_show_prints() -> None:
     assert f"country_of_birth ({description})" in stdout
     with pytest.raises(CensusmigError, match="Did you mean 'country_of_birth'"):
         api.describe_dimension("country_of_brith")
+
+
+def test_an_error_no_command_caught_is_printed_with_options(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def escapes() -> None:
+        raise CensusmigError(Setting("batch_rows"), " must be at least 1 (got 0)")
+
+    monkeypatch.setattr(main, "app", escapes)
+    with pytest.raises(SystemExit) as exit:
+        main.run()
+    assert exit.value.code == 2
+    assert capsys.readouterr().err == "censusmig: error: --batch-rows must be at least 1 (got 0)\n"

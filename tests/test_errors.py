@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import inspect
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
+from typer.testing import CliRunner
 
 from censusmig import api
 from censusmig.cli import hints
 from censusmig.cli.main import app
-from censusmig.errors import CensusmigError, InputError, Setting
-from censusmig.readers.formats import ReadOptions, open_microdata
+from censusmig.errors import Call, CensusmigError, InputError, Setting
+from censusmig.readers.formats import open_microdata
+from censusmig.readers.options import ReadOptions
 from helpers import SAMPLE_DIR, SAMPLE_PROFILE
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "censusmig"
@@ -56,13 +59,23 @@ def test_an_error_reads_as_python_and_as_options() -> None:
 def test_options_spell_switches_values_and_unknown_parameters() -> None:
     assert hints.option(Setting("header", False)) == "--no-header"
     assert hints.option(Setting("codebook", "my codebook.xml")) == "--codebook 'my codebook.xml'"
-    assert hints.option(Setting("target")) == "--to"
+    assert hints.option(Setting("to")) == "--to"
     assert hints.option(Setting("seed")) == "seed"  # no option: the Python spelling stays
 
 
 def test_every_reading_option_has_its_command_line_option() -> None:
     fields = {field.name for field in dataclasses.fields(ReadOptions)}
     assert fields <= set(hints.OPTIONS)
+
+
+def _calls_in_the_library() -> set[str]:
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        if "cli" not in path.relative_to(PACKAGE).parts:
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Call":
+                    found.add(str(ast.literal_eval(node.args[0])))
+    return found
 
 
 def _settings_in_the_library() -> set[str]:
@@ -79,6 +92,10 @@ def _settings_in_the_library() -> set[str]:
                 and isinstance(node.args[0], ast.Constant)
             ):
                 found.add(str(node.args[0].value))
+            if isinstance(node, ast.Call):  # CensusmigError(..., parameter="encoding")
+                for keyword in node.keywords:
+                    if keyword.arg == "parameter" and isinstance(keyword.value, ast.Constant):
+                        found.add(str(keyword.value.value))
     return found
 
 
@@ -88,7 +105,7 @@ PYTHON_ONLY = {"measures"}
 
 def test_every_parameter_a_message_names_has_an_option_on_the_command_line() -> None:
     named = _settings_in_the_library()
-    assert {"batch_rows", "encoding", "codebook", "record", "target", "measures"} <= named
+    assert {"batch_rows", "encoding", "codebook", "record", "to", "measures"} <= named
     assert named - PYTHON_ONLY <= set(hints.OPTIONS), named - PYTHON_ONLY - set(hints.OPTIONS)
     declared: set[str] = set()
     commands: list[Any] = [typer.main.get_command(app)]
@@ -98,6 +115,41 @@ def test_every_parameter_a_message_names_has_an_option_on_the_command_line() -> 
         for param in command.params:
             declared.update(param.opts + param.secondary_opts)
     assert set(hints.OPTIONS.values()) <= declared, set(hints.OPTIONS.values()) - declared
+
+
+def test_every_parameter_a_message_names_exists_in_the_api() -> None:
+    parameters = {field.name for field in dataclasses.fields(ReadOptions)}
+    for name, function in vars(api).items():
+        if inspect.isfunction(function) and function.__module__ == api.__name__:
+            if not name.startswith("_"):
+                parameters.update(inspect.signature(function).parameters)
+    named = _settings_in_the_library()
+    assert named <= parameters, named - parameters
+
+
+def test_a_library_error_names_an_api_function_the_cli_its_command() -> None:
+    error = raised(lambda: api.get_recipe("nativity_age_sx"))
+    assert "See censusmig.api.list_recipes() for" in str(error)
+    assert "censusmig recipes" not in str(error)
+    assert "See 'censusmig recipes list' for" in hints.message(error)
+    result = CliRunner().invoke(app, ["recipes", "show", "nativity_age_sx"])
+    assert result.exit_code == 2
+    assert "Did you mean 'nativity_age_sex'?" in result.stderr
+    assert "See 'censusmig recipes list' for" in result.stderr
+    assert hints.command(Call("inspect")) == "censusmig.api.inspect()"  # no command: Python
+
+
+def test_every_api_function_an_error_names_exists_and_has_its_command() -> None:
+    named = _calls_in_the_library()
+    assert "list_recipes" in named
+    assert named <= set(hints.COMMANDS) <= set(vars(api))
+    words = {" ".join(command.split()[1:]) for command in hints.COMMANDS.values()}
+    group = typer.main.get_command(app)
+    for word in words:
+        command: Any = group
+        for name in word.split():
+            command = command.commands[name]  # KeyError: the command does not exist
+        assert command.name == word.split()[-1]
 
 
 def test_no_library_message_names_an_option() -> None:
@@ -162,8 +214,8 @@ def test_no_library_message_names_an_option() -> None:
         ),
         (
             lambda tmp: api.convert(SAMPLE_DIR / "census.csv", tmp / "c.csv"),
-            "target",
-            "target must name a .parquet file",
+            "to",
+            "to must name a .parquet file",
         ),
         (
             lambda tmp: api.inspect(

@@ -16,8 +16,11 @@ from typer.testing import CliRunner
 from censusmig import api
 from censusmig.cli.main import app
 from censusmig.errors import CensusmigError, InputError
-from censusmig.readers.formats import ReadOptions, find_decode_error, open_microdata
+from censusmig.protection.record import RunRecord
+from censusmig.readers.formats import find_decode_error, open_microdata
 from censusmig.readers.meta import Metadata
+from censusmig.readers.options import ReadOptions
+from censusmig.renderers.quality import quality_rows
 from helpers import SAMPLE_DIR, SAMPLE_PROFILE, people
 
 RECIPES = (
@@ -281,7 +284,7 @@ def test_tabulate_writes_the_edit_checks_in_run_json(tmp_path: Path) -> None:
     found = {r["id"]: r["records"] for r in checks["results"]}
     assert found["arrival_before_birth"] == 6
     assert all(not r["ids"] for r in checks["results"])  # counts only, no ids in run.json
-    rows = api.quality_rows(json.loads((out / "run.json").read_text()))
+    rows = quality_rows(RunRecord.from_dict(json.loads((out / "run.json").read_text())))
     assert any(str(row[0]).startswith("Edit check (error)") and row[1] == 6 for row in rows)
 
 

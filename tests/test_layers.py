@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import typing
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,28 @@ def test_the_cli_check_catches_a_library_or_polars_import(tmp_path: Path) -> Non
         "def f():\n    import polars as pl\n    from censusmig.tables.engine import x\n"
     )
     assert _cli_breaches(bad) == ["censusmig.concepts", "polars", "censusmig.tables.engine"]
+
+
+class _ThroughTheApi(dict[str, object]):
+    """Names an annotation uses, looked up on :mod:`censusmig.api` as a caller would."""
+
+    def __missing__(self, name: str) -> object:
+        from censusmig import api
+
+        try:
+            return getattr(api, name)
+        except AttributeError:
+            raise KeyError(name) from None
+
+
+def test_every_type_the_api_names_is_an_attribute_of_the_api() -> None:
+    from censusmig import api
+    from censusmig.tables.checks import CheckReport
+
+    assert api.CheckReport is CheckReport
+    functions = [f for f in vars(api).values() if getattr(f, "__module__", "") == api.__name__]
+    assert len(functions) > 10
+    for function in functions:
+        typing.get_type_hints(function, localns=_ThroughTheApi())  # NameError: not reachable
+    with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
+        api.Nothing  # type: ignore[attr-defined]  # noqa: B018

@@ -1,6 +1,7 @@
 """censusmig: census and survey microdata to the recommended tables on international migration.
 
-The public Python API lives in :mod:`censusmig.api`; the most used names are re-exported here.
+The public Python API lives in :mod:`censusmig.api`; only the version is defined here, so that
+importing the package stays cheap.
 """
 
 __version__ = "0.1.0"

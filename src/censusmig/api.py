@@ -35,11 +35,39 @@ if TYPE_CHECKING:
     from censusmig.readers.convert import Conversion
     from censusmig.readers.formats import Source
     from censusmig.recipes.catalog import Skipped
-    from censusmig.recipes.model import Recipe
+    from censusmig.recipes.model import Recipe as Recipe
     from censusmig.tables.backend import Backend
-    from censusmig.tables.checks import CheckReport as CheckReport  # re-exported for the CLI
+    from censusmig.tables.checks import CheckReport as CheckReport
     from censusmig.tables.plan import Measure
     from censusmig.tables.table import Table
+
+LAZY_NAMES: Mapping[str, str] = {
+    "Backend": "censusmig.tables.backend",
+    "CheckReport": "censusmig.tables.checks",
+    "Conversion": "censusmig.readers.convert",
+    "Measure": "censusmig.tables.plan",
+    "Profile": "censusmig.profiles.model",
+    "Protection": "censusmig.protection",
+    "Publication": "censusmig.protection",
+    "Recipe": "censusmig.recipes.model",
+    "RunContext": "censusmig.protection.record",
+    "RunRecord": "censusmig.protection.record",
+    "Skipped": "censusmig.recipes.catalog",
+    "Source": "censusmig.readers.formats",
+    "Table": "censusmig.tables.table",
+}
+"""The types this module's signatures name -> their module: ``api.CheckReport`` imports it."""
+
+if not TYPE_CHECKING:  # mypy reads the imports above; a __getattr__ would make any name Any
+
+    def __getattr__(name: str) -> Any:
+        """Import a type named in this module's signatures on first use (``api.CheckReport``)."""
+        if name not in LAZY_NAMES:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        import importlib
+
+        return getattr(importlib.import_module(LAZY_NAMES[name]), name)
+
 
 AUTO_BATCH_ROWS = 5_000_000
 """Records per slice when a Parquet file is larger than this (bounded memory, same tables)."""
@@ -91,7 +119,7 @@ def tabulate(
     """Compute the tables of the chosen recipes (all the profile can serve by default).
 
     Args:
-        data: Person file (CSV or Parquet).
+        data: Person file, in any supported format.
         profile: Profile TOML file describing the data.
         out: Output folder; nothing is written when None.
         recipes: Recipe ids; empty means every recipe the profile can serve.
@@ -124,7 +152,6 @@ def tabulate(
     from censusmig.protection import Computed, identity, publish
     from censusmig.readers.formats import open_microdata
     from censusmig.recipes.catalog import load_catalog, select_recipes
-    from censusmig.renderers.registry import check_formats
     from censusmig.tables.backend import POLARS
     from censusmig.tables.checks import run_checks
     from censusmig.tables.engine import compute_tables
@@ -132,7 +159,7 @@ def tabulate(
 
     started = time.perf_counter()
     measures = tuple(measures) if measures is not None else CELL_MEASURES
-    check_formats(formats)
+    formats = _chosen_formats(formats)
     data_path, profile_path = Path(data), Path(profile)
     loaded = read_profile(profile_path)
     catalog = load_catalog(Path(folder) for folder in recipes_dirs)
@@ -196,6 +223,20 @@ def _measure_columns(measures: Sequence[Measure], names: Sequence[str], data: st
     return summed
 
 
+def _chosen_formats(formats: str | Sequence[str]) -> tuple[str, ...]:
+    """The output formats asked for, as names or one comma-separated string (``"csv,xlsx"``).
+
+    Raises:
+        CensusmigError: A format is unknown, naming the nearest valid one.
+    """
+    from censusmig.renderers.registry import check_formats
+
+    if isinstance(formats, str):
+        return parse_formats(formats)
+    check_formats(formats)
+    return tuple(formats)
+
+
 def _run_context(
     data: Path,
     profile_path: Path,
@@ -242,20 +283,6 @@ def with_file_labels(profile: Profile, source: Source) -> Profile:
         for level in profile.geography
     )
     return replace(profile, geography=levels)
-
-
-def quality_rows(record: RunRecord | Mapping[str, Any]) -> list[list[object]]:
-    """The data-quality table shared by the workbook and the report, header first.
-
-    Args:
-        record: A run record, or its data as read back from ``run.json``.
-    """
-    from censusmig.protection.record import RunRecord
-    from censusmig.renderers import quality
-
-    if not isinstance(record, RunRecord):
-        record = RunRecord.from_dict(record)
-    return quality.quality_rows(record)
 
 
 def _write_outputs(publication: Publication, out: Path, formats: Sequence[str]) -> tuple[Path, ...]:
@@ -337,9 +364,14 @@ def convert(
     from censusmig.profiles.model import read_profile
     from censusmig.readers.convert import convert_to_parquet
 
-    columns = read_profile(Path(profile)).columns() if profile is not None else None
+    loaded = read_profile(Path(profile)) if profile is not None else None
     return convert_to_parquet(
-        Path(data), Path(to), read_options, columns=columns, progress=progress
+        Path(data),
+        Path(to),
+        read_options,
+        columns=loaded.columns() if loaded is not None else None,
+        check_columns=loaded.check_columns if loaded is not None else None,
+        progress=progress,
     )
 
 

@@ -72,7 +72,7 @@ class Setting:
 
     Attributes:
         parameter: The keyword parameter (``batch_rows``), or the attribute of
-            :class:`censusmig.readers.formats.ReadOptions` (``encoding``).
+            :class:`censusmig.readers.options.ReadOptions` (``encoding``).
         value: A value to try, or None when the message names the parameter alone.
     """
 
@@ -84,14 +84,32 @@ class Setting:
         return self.parameter if self.value is None else f"{self.parameter}={self.value!r}"
 
 
-MessagePart = str | Setting
-"""A piece of an error message: plain text, or a setting written for whoever reads it."""
+@dataclass(frozen=True)
+class Call:
+    """A function of the Python API named in an error message.
+
+    The library writes it as Python (``censusmig.api.list_recipes()``); the command line writes
+    the command that does the same (``'censusmig recipes list'``).
+
+    Attributes:
+        function: The function's name in :mod:`censusmig.api`.
+    """
+
+    function: str
+
+    def python(self) -> str:
+        """The call as a Python caller writes it: ``censusmig.api.list_recipes()``."""
+        return f"censusmig.api.{self.function}()"
+
+
+MessagePart = str | Setting | Call
+"""A piece of an error message: plain text, or a setting or call written for whoever reads it."""
 
 
 class CensusmigError(Exception):
     """Base class for errors that stop a run; ``exit_code`` is what the CLI exits with.
 
-    The message is given in parts, plain text and :class:`Setting` pieces:
+    The message is given in parts, plain text, :class:`Setting` and :class:`Call` pieces:
     ``CensusmigError(Setting("batch_rows"), " must be at least 1 (got 0)")`` reads
     ``batch_rows must be at least 1 (got 0)`` from Python, and the command line renders the
     same parts with its option names (:meth:`render`).
@@ -111,16 +129,26 @@ class CensusmigError(Exception):
         self.suggestions = tuple(part for part in settings if part.value is not None)
         super().__init__(self.render(Setting.python))
 
-    def render(self, write: Callable[[Setting], str]) -> str:
-        """The message with each setting written by ``write``.
+    def render(
+        self, write: Callable[[Setting], str], call: Callable[[Call], str] = Call.python
+    ) -> str:
+        """The message with each setting written by ``write`` and each call by ``call``.
 
         Args:
             write: Spells a setting (:meth:`Setting.python` for Python, an option for the CLI).
+            call: Spells a call (:meth:`Call.python` for Python, a command for the CLI).
 
         Returns:
             The message.
         """
-        return "".join(part if isinstance(part, str) else write(part) for part in self.parts)
+        return "".join(
+            part
+            if isinstance(part, str)
+            else write(part)
+            if isinstance(part, Setting)
+            else call(part)
+            for part in self.parts
+        )
 
 
 class InputError(CensusmigError):
@@ -146,7 +174,9 @@ class UnknownRecipeError(CensusmigError):
         hint = f" Did you mean {match!r}?" if match else ""
         super().__init__(
             f"unknown recipe id {recipe_id!r}.{hint} Known recipes: {', '.join(sorted(known))}."
-            " Run 'censusmig recipes list' to see them."
+            " See ",
+            Call("list_recipes"),
+            " for what each one counts and needs.",
         )
 
 

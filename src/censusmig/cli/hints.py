@@ -2,14 +2,15 @@
 
 The library names its own parameters (``batch_rows must be at least 1``, ``try
 encoding='latin-1'``); :func:`message` writes the same error with the options a user types
-(``--batch-rows must be at least 1``, ``try --encoding latin-1``).
+(``--batch-rows must be at least 1``, ``try --encoding latin-1``), and an API function it
+names as its command (``censusmig.api.list_recipes()`` as ``'censusmig recipes list'``).
 """
 
 from __future__ import annotations
 
 import shlex
 
-from censusmig.errors import CensusmigError, Setting
+from censusmig.errors import Call, CensusmigError, Setting
 
 OPTIONS: dict[str, str] = {
     "batch_rows": "--batch-rows",
@@ -25,13 +26,17 @@ OPTIONS: dict[str, str] = {
     "persons": "--persons",
     "record": "--record",
     "reference_date": "--reference-date",
-    "target": "--to",
+    "to": "--to",
 }
 """Parameter of the library (or attribute of ``ReadOptions``) -> the option that sets it.
 
 A switch is the option that sets the value a message suggests: ``force=True`` is ``--force``,
 ``header=False`` is ``--no-header``.
 """
+
+
+COMMANDS: dict[str, str] = {"list_recipes": "censusmig recipes list"}
+"""Function of :mod:`censusmig.api` -> the command that does the same."""
 
 
 def option(setting: Setting) -> str:
@@ -52,6 +57,19 @@ def option(setting: Setting) -> str:
     return f"{name} {shlex.quote(setting.value)}"
 
 
+def command(call: Call) -> str:
+    """A call of the Python API as the command that does the same: ``'censusmig recipes list'``.
+
+    Args:
+        call: A function of :mod:`censusmig.api` named in an error.
+
+    Returns:
+        The command, quoted; the Python spelling for a function that has no command.
+    """
+    name = COMMANDS.get(call.function)
+    return call.python() if name is None else f"'{name}'"
+
+
 def message(error: CensusmigError) -> str:
-    """The error's message with every parameter written as its option."""
-    return error.render(option)
+    """The error's message with every parameter written as its option, every call as a command."""
+    return error.render(option, command)

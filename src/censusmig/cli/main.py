@@ -20,7 +20,7 @@ import typer
 
 from censusmig import __version__, api
 from censusmig.api import Progress, ReadOptions
-from censusmig.errors import EXIT_CANNOT_RUN, EXIT_PROBLEMS, CensusmigError
+from censusmig.errors import EXIT_PROBLEMS, CensusmigError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -263,8 +263,8 @@ def tabulate(
         for path in run.outputs:
             typer.echo(str(path))
     status(
-        f"{len(run.tables)} table(s) from {run.manifest['input']['records']:,} records"
-        f" in {run.manifest['timings_seconds']['total']:.2f} s; outputs in {out}"
+        f"{len(run.tables)} table(s) from {run.record.input.records:,} records"
+        f" in {run.record.timings_seconds['total']:.2f} s; outputs in {out}"
     )
     if not run.reconciles:
         stderr().print(
@@ -395,7 +395,7 @@ def check(
     Codes outside the code map, ages outside 0-120, years of arrival after the census or
     before birth, native-born with a year of arrival, residence 5 years ago for children
     under 5, citizens by birth born abroad to foreign-born parents (warning), bad weights,
-    duplicate person ids.
+    duplicate person ids, a person found in two households.
     """
     try:
         report = api.check(
@@ -510,7 +510,9 @@ def recipes_show(
     typer.echo(_explain(recipe))
 
 
-def _explain(recipe: Any) -> str:
+def _explain(recipe: api.Recipe) -> str:
+    """A recipe in plain words: who is counted, by what, and from which standard."""
+
     def words(names: tuple[str, ...]) -> str:
         return ", then ".join(f"{name} ({api.describe_dimension(name)})" for name in names)
 
@@ -540,9 +542,8 @@ def _explain(recipe: Any) -> str:
 
 
 def run() -> None:
-    """Run the command line, turning usage errors into exit code 2."""
+    """Run the command line; an error no command caught is printed as the commands print theirs."""
     try:
         app()
-    except CensusmigError as error:  # pragma: no cover - commands catch their own
-        stderr().print(f"censusmig: error: {error}", markup=False)
-        sys.exit(EXIT_CANNOT_RUN)
+    except CensusmigError as error:  # commands catch their own; this is the safety net
+        sys.exit(fail(error).exit_code)

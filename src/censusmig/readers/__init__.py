@@ -1,1 +1,1 @@
-"""Microdata in: scanning data files and reading the profiles that describe them."""
+"""Microdata in: opening data files of every supported format, their metadata, conversion."""

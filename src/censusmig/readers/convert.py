@@ -9,7 +9,7 @@ init`` find them again.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -54,6 +54,7 @@ def convert_to_parquet(
     options: ReadOptions | None = None,
     *,
     columns: Sequence[str] | None = None,
+    check_columns: Callable[[tuple[str, ...], str], None] | None = None,
     progress: Progress | None = None,
 ) -> Conversion:
     """Stream a data file into a Parquet file, keeping its metadata.
@@ -63,6 +64,9 @@ def convert_to_parquet(
         target: The ``.parquet`` file to write (replaced if it exists).
         options: How to read the source.
         columns: Keep only these columns (those a profile names); all when None.
+        check_columns: Called with the source's column names and its path before anything
+            is written, to raise when they lack a column
+            (:meth:`censusmig.profiles.model.Profile.check_columns`).
         progress: Called with (records written, records in all) as the conversion goes.
 
     Returns:
@@ -74,10 +78,10 @@ def convert_to_parquet(
     """
     options = options or ReadOptions()
     if target.suffix.lower() not in (".parquet", ".pq"):
-        raise CensusmigError(Setting("target"), f" must name a .parquet file (got {target})")
+        raise CensusmigError(Setting("to"), f" must name a .parquet file (got {target})")
     if target.resolve() == source.resolve():
         raise CensusmigError(
-            Setting("target"), f" {target} is the input file itself; choose another name"
+            Setting("to"), f" {target} is the input file itself; choose another name"
         )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -86,6 +90,8 @@ def convert_to_parquet(
             return _convert_stat_file(source, target, kind, progress)
         with open_microdata(source, options, progress) as opened:
             names = opened.frame.collect_schema().names()
+            if check_columns is not None:
+                check_columns(tuple(names), str(source))
             if columns is not None:
                 missing = [c for c in columns if c not in names]
                 if missing:

@@ -43,8 +43,7 @@ from censusmig.readers.fixedwidth import (
     scan_fixed_width,
 )
 from censusmig.readers.meta import PARQUET_KEY, Metadata, code_text
-from censusmig.readers.options import Progress as Progress  # moved to options.py; re-exported
-from censusmig.readers.options import ReadOptions as ReadOptions
+from censusmig.readers.options import Progress, ReadOptions
 
 T = TypeVar("T")
 

@@ -1,6 +1,6 @@
 """The published layout of a table: stub rows, column spanners and the body, from tidy cells.
 
-This only arranges numbers the engine computed; it never adds or changes one. Renderers (Excel,
+This only arranges numbers the run published; it never adds or changes one. Renderers (Excel,
 HTML) share it so that every output shows the same table.
 """
 

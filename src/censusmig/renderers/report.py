@@ -45,7 +45,7 @@ def write_report(
     """Render ``report.html`` from ``templates/report.html.j2``.
 
     Args:
-        tables: Computed tables.
+        tables: Published tables.
         path: The file to write.
         census_name: Census name for the title.
         reference_date: Census reference date.

@@ -17,7 +17,7 @@ def write_csv(table: Table, folder: Path) -> Path:
     """Write ``<folder>/<recipe-id>.csv`` (UTF-8, comma-separated, header row).
 
     Args:
-        table: The computed table.
+        table: The published table.
         folder: Output folder, created if needed.
 
     Returns:

@@ -40,7 +40,7 @@ def write_workbook(
     """Write the workbook.
 
     Args:
-        tables: Computed tables, one sheet each.
+        tables: Published tables, one sheet each.
         path: The ``.xlsx`` file to write.
         quality: Rows of the data-quality sheet, header first.
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from censusmig.dimensions.coding import Dimension as Dimension
+from censusmig.dimensions.coding import Dimension
 
 VALUE = "value"
 """The published estimate of a cell: its count, or the sum of its weights."""
