@@ -50,7 +50,7 @@ def counts(report: CheckReport) -> dict[str, int]:
 def write_profile(tmp_path: Path, concepts: str, data: str = "") -> Profile:
     path = tmp_path / "small.profile.toml"
     path.write_text(
-        "schema_version = 1\n"
+        "schema_version = 2\n"
         "[census]\n"
         'name = "Small test census"\n'
         'country = "QUE"\n'

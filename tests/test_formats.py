@@ -357,7 +357,7 @@ def test_check_counts_codebook_problems_past_the_first_records(tmp_path: Path) -
     path.write_text("\n".join(lines) + "\n")
     profile = tmp_path / "cps.toml"
     profile.write_text(
-        'schema_version = 1\n[census]\nname = "CPS"\ncountry = "USA"\n'
+        'schema_version = 2\n[census]\nname = "CPS"\ncountry = "USA"\n'
         'reference_date = 2016-03-01\n[data]\nweight = "ASECWT"\n'
         '[concepts]\nage = { column = "AGE" }\n'
     )

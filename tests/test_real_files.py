@@ -68,7 +68,7 @@ def test_spss_by_others_end_to_end(tmp_path: Path, recipes: Path) -> None:
 
     profile = tmp_path / "reviewed.toml"
     profile.write_text(
-        'schema_version = 1\n[census]\nname = "pyreadstat sample"\ncountry = "GBR"\n'
+        'schema_version = 2\n[census]\nname = "pyreadstat sample"\ncountry = "GBR"\n'
         "reference_date = 2018-05-06\n[concepts]\n"
         'sex = { column = "mylabl", codes = { "1" = "M", "2" = "F" }, not_stated = ["-1"] }\n'
         'age = { column = "myord" }\n'
@@ -216,7 +216,7 @@ def test_eph_with_planted_errors_reports_each_once_with_ids(tmp_path: Path) -> N
 
 IPUMS = DATA / "ipums" / "cps_00160.xml"
 IPUMS_PROFILE = """
-schema_version = 1
+schema_version = 2
 [census]
 name = "IPUMS CPS ASEC 2016 extract cps_00160 (ipumsr example data)"
 country = "USA"
@@ -230,7 +230,7 @@ levels = [{ name = "region", column = "STATEFIP" }]   # state names come from th
 age = { column = "AGE" }
 # MIGRATE1: 0 NIU (under 1), 1 same house, 2 moved (place not reported), 3 within county,
 # 4 within state, 5 between states, 6 abroad, 9 unknown
-residence_1_year_ago = { column = "MIGRATE1", codes = { "1" = "same_dwelling", "3" = "same_area", "4,5" = "other_area", "6" = "abroad" }, not_applicable = ["0"], not_stated = ["2", "9"] }
+residence_1_year_ago = { column = "MIGRATE1", codes = { "1" = "same_dwelling", "3" = "same_area", "6" = "abroad" }, code_groups = [{ codes = ["4", "5"], standard = "other_area" }], not_applicable = ["0"], not_stated = ["2", "9"] }
 """  # noqa: E501
 
 RESIDENCE_BY_STATE = """

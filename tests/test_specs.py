@@ -13,7 +13,7 @@ from censusmig.recipes.model import read_recipe
 from helpers import SAMPLE_PROFILE
 
 BAD_PROFILE = """
-schema_version = 1
+schema_version = 2
 [census]
 name = "Test"
 country = "que"

@@ -113,13 +113,29 @@ class Checker:
                 items.append(str(item))
         return tuple(items)
 
-    def schema_version(self, document: Mapping[str, Any]) -> None:
-        """Check the ``schema_version`` key."""
+    def schema_version(
+        self, document: Mapping[str, Any], current: int = SCHEMA_VERSION, older: Iterable[int] = ()
+    ) -> int:
+        """Check the ``schema_version`` key.
+
+        Args:
+            document: The parsed file.
+            current: The version this censusmig writes.
+            older: Earlier versions it still reads.
+
+        Returns:
+            The file's version, or ``current`` when it is missing or unsupported (a problem is
+            recorded then).
+        """
         version = document.get("schema_version")
+        readable = (current, *older)
         if version is None:
-            self.add("schema_version", f"is required (this censusmig reads {SCHEMA_VERSION})")
-        elif version != SCHEMA_VERSION:
-            self.add("schema_version", "unsupported version", version, (str(SCHEMA_VERSION),))
+            self.add("schema_version", f"is required (this censusmig reads {current})")
+        elif isinstance(version, bool) or version not in readable:
+            self.add("schema_version", "unsupported version", version, tuple(map(str, readable)))
+        else:
+            return int(version)
+        return current
 
     def raise_if_any(self, what: str) -> None:
         """Raise a SpecError carrying every recorded problem, if there is any."""

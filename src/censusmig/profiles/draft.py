@@ -56,6 +56,7 @@ from censusmig.profiles.inspect import (
     normalise_text,
     summarise,
 )
+from censusmig.profiles.model import PROFILE_SCHEMA_VERSION
 from censusmig.readers.meta import Metadata, code_text
 
 PLACEHOLDER_COUNTRY = "ZZZ"
@@ -868,7 +869,7 @@ _HEADER = """\
 # labels, never from a codebook: check each against the questionnaire. Lines marked REVIEW are
 # placeholders or lists of codes for you to map. Codes are quoted so that "08" stays "08";
 # codes that no table maps are counted as unknown codes (_X) in the tables.
-schema_version = 1"""
+schema_version = {version}"""
 
 
 def draft_profile(
@@ -918,7 +919,12 @@ def draft_profile(
     birth = next((s for s in sections if s.concept == "country_of_birth"), None)
     guessed_country = birth.census_country if birth else None
 
-    lines = _HEADER.format(name=data_path.name, records=summary.records, format=meta.format)
+    lines = _HEADER.format(
+        name=data_path.name,
+        records=summary.records,
+        format=meta.format,
+        version=PROFILE_SCHEMA_VERSION,
+    )
     out = lines.splitlines()
     out += ["", *_census_table(data_path, country, guessed_country, reference)]
     out += ["", *_data_table(by_concept)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,16 @@ from censusmig.errors import InputError, nearest
 from censusmig.specfile import Checker, join, load_toml
 
 RESIDENCE_RULES = (12, 6)
+
+PROFILE_SCHEMA_VERSION = 2
+"""The profile format this censusmig writes.
+
+Version 2 reads every source code as written, commas and all ("United States, ns" is one
+code); several codes share a standard code through ``code_groups`` and a range is a table
+``{ from = "100", to = "199" }``. Version 1 wrote lists and ranges inside the code
+(``"3,4"``, ``"100..199"``); a version-1 profile without them means the same in both
+versions and is still read, while each such code is reported with its version-2 form.
+"""
 
 
 @dataclass(frozen=True)
@@ -177,6 +187,7 @@ _CONCEPT_KEYS = (
     "column",
     "codes",
     "extra_codes",
+    "code_groups",
     "not_stated",
     "not_applicable",
     "case_insensitive",
@@ -201,7 +212,7 @@ def read_profile(path: Path) -> Profile:
     """
     document, sha256 = load_toml(path, "profile")
     check = Checker(path)
-    check.schema_version(document)
+    version = check.schema_version(document, PROFILE_SCHEMA_VERSION, older=(1,))
     check.unknown_keys(document, _TOP_KEYS, "")
 
     census = check.table(document, "census", "")
@@ -234,7 +245,7 @@ def read_profile(path: Path) -> Profile:
     weight = check.string(data, "weight", "data", required=False)
 
     geography = _read_geography(check, document)
-    concepts = _read_concepts(check, document)
+    concepts = _read_concepts(check, document, version)
     check.raise_if_any(f"invalid profile {path}")
     return Profile(
         path=path,
@@ -287,7 +298,9 @@ def _read_geography(check: Checker, document: Mapping[str, Any]) -> tuple[Geogra
     return tuple(result)
 
 
-def _read_concepts(check: Checker, document: Mapping[str, Any]) -> dict[str, ConceptMapping]:
+def _read_concepts(
+    check: Checker, document: Mapping[str, Any], version: int
+) -> dict[str, ConceptMapping]:
     table = check.table(document, "concepts", "")
     mappings: dict[str, ConceptMapping] = {}
     for name, entry in table.items():
@@ -301,14 +314,21 @@ def _read_concepts(check: Checker, document: Mapping[str, Any]) -> dict[str, Con
             continue
         check.unknown_keys(entry, _CONCEPT_KEYS, path)
         column = check.string(entry, "column", path) or ""
-        not_stated = expand_codes(check, check.string_list(entry, "not_stated", path), path)
-        not_applicable = expand_codes(check, check.string_list(entry, "not_applicable", path), path)
+        codes = _CodeReader(check, version)
+        not_stated = codes.code_list(entry, "not_stated", path)
+        not_applicable = codes.code_list(entry, "not_applicable", path)
         folded = entry.get("case_insensitive", False)
         if not isinstance(folded, bool):
             check.add(join(path, "case_insensitive"), "must be true or false", folded)
             folded = False
-        system, codes = _read_codes(check, entry, path, spec.kind, spec.categories_codes())
-        gate = _read_gate(check, entry, path, spec.kind, spec.categories_codes())
+        system, mapped = _read_codes(codes, entry, path, spec.kind, spec.categories_codes())
+        sources = [
+            *mapped,
+            *((key, code, NOT_STATED_TARGET) for key, code in not_stated),
+            *((key, code, NOT_APPLICABLE_TARGET) for key, code in not_applicable),
+        ]
+        _check_duplicates(check, sources, _normaliser(folded, system))
+        gate = _read_gate(codes, entry, path, spec.kind, spec.categories_codes(), folded)
         other = entry.get("other")
         if other is not None:
             if spec.kind is ConceptKind.INTEGER:
@@ -320,9 +340,9 @@ def _read_concepts(check: Checker, document: Mapping[str, Any]) -> dict[str, Con
             name,
             column,
             system,
-            codes,
-            not_stated,
-            not_applicable,
+            {code: str(target) for _, code, target in mapped},
+            tuple(code for _, code in not_stated),
+            tuple(code for _, code in not_applicable),
             folded,
             gate,
             str(other) if other is not None else None,
@@ -359,97 +379,341 @@ def _check_target(
 
 
 def _read_codes(
-    check: Checker,
+    codes: _CodeReader,
     entry: Mapping[str, Any],
     path: str,
     kind: ConceptKind,
     category_codes: tuple[str, ...],
-) -> tuple[str | None, dict[str, str]]:
-    codes = entry.get("codes")
-    extra = check.table(entry, "extra_codes", path, required=False)
+) -> tuple[str | None, list[tuple[str, str, object]]]:
+    """The code system, if any, and every (key path, source code, target) of the code map.
+
+    The map is the ``codes`` table, ``extra_codes`` and ``code_groups``, in that order.
+    """
+    check = codes.check
+    table = entry.get("codes")
     system: str | None = None
-    table: dict[str, Any] = {}
-    if kind is ConceptKind.COUNTRY and isinstance(codes, str):
-        if codes not in countries.CODE_SYSTEMS:
-            check.add(join(path, "codes"), "unknown code system", codes, countries.CODE_SYSTEMS)
+    keyed: dict[str, Any] = {}
+    if kind is ConceptKind.COUNTRY and isinstance(table, str):
+        if table not in countries.CODE_SYSTEMS:
+            check.add(join(path, "codes"), "unknown code system", table, countries.CODE_SYSTEMS)
         else:
-            system = codes
-    elif isinstance(codes, dict):
-        table = {str(key): value for key, value in codes.items()}
-    elif codes is None:
-        if kind in (ConceptKind.CATEGORY, ConceptKind.COUNTRY):
+            system = table
+    elif isinstance(table, dict):
+        keyed = table
+    elif table is None:
+        if kind in (ConceptKind.CATEGORY, ConceptKind.COUNTRY) and "code_groups" not in entry:
             check.add(join(path, "codes"), "is required (a code system name or a table)")
     else:
-        check.add(join(path, "codes"), "must be a code system name or a table", codes)
-    table.update({str(key): value for key, value in extra.items()})
-    table = {
-        code: value
-        for key, value in table.items()
-        for code in expand_codes(check, (key,), join(path, "codes"))
-    }
+        check.add(join(path, "codes"), "must be a code system name or a table", table)
+    extra = check.table(entry, "extra_codes", path, required=False)
     valid = _valid_targets(kind, category_codes)
-    for source, target in table.items():
-        _check_target(check, f"{path}.codes.{source}", target, kind, valid)
-    return system, {source: str(target) for source, target in table.items()}
+    mapped = [
+        *codes.code_map(keyed, join(path, "codes"), kind, valid),
+        *codes.code_map(extra, join(path, "extra_codes"), kind, valid),
+        *codes.code_groups(entry, path, kind, valid),
+    ]
+    return system, mapped
 
 
 def _read_gate(
-    check: Checker,
+    codes: _CodeReader,
     entry: Mapping[str, Any],
     path: str,
     kind: ConceptKind,
     category_codes: tuple[str, ...],
+    folded: bool,
 ) -> Gate | None:
+    check = codes.check
     gate = check.table(entry, "gate", path, required=False)
     if not gate:
         return None
     path = join(path, "gate")
     check.unknown_keys(gate, ("column", "codes", "detail"), path)
     column = check.string(gate, "column", path) or ""
-    codes = check.table(gate, "codes", path, required=False)
-    detail = expand_codes(check, check.string_list(gate, "detail", path), path)
+    table = check.table(gate, "codes", path, required=False)
+    detail = codes.code_list(gate, "detail", path)
     if not detail:
         check.add(join(path, "detail"), "list the gate codes for which the column is read")
     valid = _valid_targets(kind, category_codes)
-    for source, target in codes.items():
-        _check_target(check, f"{path}.codes.{source}", target, kind, valid)
-    codes = {
-        code: value
-        for key, value in codes.items()
-        for code in expand_codes(check, (str(key),), join(path, "codes"))
-    }
-    return Gate(column, {str(k): str(v) for k, v in codes.items()}, detail)
+    mapped = codes.code_map(table, join(path, "codes"), kind, valid, in_gate=True)
+    sources = [*mapped, *((key, code, _DETAIL_TARGET) for key, code in detail)]
+    _check_duplicates(check, sources, _normaliser(folded, None))
+    return Gate(
+        column,
+        {code: str(target) for _, code, target in mapped},
+        tuple(code for _, code in detail),
+    )
 
 
 MAX_RANGE = 100_000
-"""Most codes one ``"low..high"`` range may stand for."""
+"""Most codes one ``{ from = ..., to = ... }`` range may stand for."""
+
+NOT_STATED_TARGET = "_U"
+NOT_APPLICABLE_TARGET = "_Z"
+_DETAIL_TARGET = "(read the detail column)"
+_INTEGER = re.compile(r"^-?\d+$")
+_OLD_RANGE = re.compile(r"^\s*-?\d+\s*\.\.\s*-?\d+\s*$")
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_ALPHA_SYSTEMS = ("iso3166-alpha2", "iso3166-alpha3")
+_RANGE_EXAMPLE = '{ from = "100", to = "199" }'
+_GROUP_EXAMPLE = '{ codes = ["3", "4"], standard = "other_area" }'
 
 
-def expand_codes(check: Checker, keys: tuple[str, ...], path: str) -> tuple[str, ...]:
-    """Expand code lists and ranges: ``"3,4"`` -> 3 and 4; ``"100..199"`` -> 100 to 199.
+def _toml(value: object) -> str:
+    """A value as TOML writes it: a basic string in double quotes, a number as is."""
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return str(value)
 
-    A range keeps zero padding when both ends are written with it (``"01..12"`` -> ``"01"``
-    ... ``"12"``). Anything else is one code, as written.
+
+def code_key(path: str, code: str) -> str:
+    """The key path of a source code in a code map, quoted as TOML quotes it when needed.
+
+    Args:
+        path: The map's key path (``concepts.sex.codes``).
+        code: The source code.
+
+    Returns:
+        ``concepts.sex.codes.1`` or ``concepts.country_of_birth.codes."United States, ns"``.
     """
-    codes: list[str] = []
-    for key in keys:
-        for part in (p.strip() for p in key.split(",")) if "," in key else (key,):
-            low, dots, high = part.partition("..")
-            if not dots:
-                codes.append(part)
+    return f"{path}.{code}" if _BARE_KEY.match(code) else f"{path}.{_toml(code)}"
+
+
+def _old_items(code: str) -> str:
+    """What a version-1 list or range code becomes as version-2 list items."""
+    items = []
+    for part in (p.strip() for p in code.split(",")):
+        low, dots, high = part.partition("..")
+        if dots:
+            items.append(f"{{ from = {_toml(low.strip())}, to = {_toml(high.strip())} }}")
+        else:
+            items.append(_toml(part))
+    return ", ".join(items)
+
+
+def _normaliser(folded: bool, system: str | None) -> Callable[[str], str]:
+    """How codes are compared when the data are read, to tell when two keys are one code."""
+
+    def normal(code: str) -> str:
+        code = code.strip()
+        if folded or system in _ALPHA_SYSTEMS:
+            code = code.upper()
+        if system == "iso3166-numeric":
+            code = code.lstrip("0")
+        return code
+
+    return normal
+
+
+def _describe(target: object) -> str:
+    if target == NOT_STATED_TARGET:
+        return "_U (not stated)"
+    if target == NOT_APPLICABLE_TARGET:
+        return "_Z (not applicable)"
+    return str(target) if target == _DETAIL_TARGET else repr(target)
+
+
+def _check_duplicates(
+    check: Checker, sources: list[tuple[str, str, object]], normal: Callable[[str], str]
+) -> None:
+    """Report every source code listed twice, naming both places and both targets.
+
+    Args:
+        check: Collects the problems.
+        sources: (key path, source code, target) of every code the entry lists.
+        normal: How the data's codes are compared (case folded, zeros dropped...).
+    """
+    first: dict[str, tuple[str, str, object]] = {}
+    for key, code, target in sources:
+        seen = first.setdefault(normal(code), (key, code, target))
+        if seen[0] == key:
+            continue
+        other_key, other_code, other_target = seen
+        same = f" ({other_code!r} is the same code)" if other_code != code else ""
+        if str(other_target) == str(target):
+            message = (
+                f"duplicate source code: also listed at {other_key}{same}, "
+                f"both mapping it to {_describe(target)}; list it once"
+            )
+        else:
+            message = (
+                f"conflicting source code: mapped here to {_describe(target)}, "
+                f"and to {_describe(other_target)} at {other_key}{same}; keep one"
+            )
+        check.add(key, message, code)
+
+
+@dataclass
+class _CodeReader:
+    """Reads source codes, code lists and ranges for one profile entry.
+
+    Attributes:
+        check: Collects the problems.
+        version: The profile's schema version (1 reports its list and range codes).
+    """
+
+    check: Checker
+    version: int
+
+    def _old_syntax(self, key: str, code: str, new_form: Callable[[str], str]) -> bool:
+        """Report a code written in version 1's list or range syntax; True when reported."""
+        if self.version >= 2:
+            if _OLD_RANGE.match(code):
+                self.check.add(
+                    key,
+                    f"looks like a range, and a code cannot; write the range as {new_form(code)}",
+                    code,
+                )
+                return True
+            return False
+        if "," not in code and ".." not in code:
+            return False
+        self.check.add(
+            key,
+            "schema_version 1 read this code as a list or range of codes; schema_version 2 "
+            f"reads every code as written: write {new_form(code)} and set schema_version = 2"
+            + (" (if it is one code, set schema_version = 2 alone)" if "," in code else ""),
+            code,
+        )
+        return True
+
+    def expand(self, item: object, key: str) -> list[str]:
+        """The codes of one list item: a code as written, or a range table.
+
+        Args:
+            item: ``"9"``, ``9`` or ``{ from = "990", to = "999" }``.
+            key: Its key path, for problems.
+
+        Returns:
+            The codes; a range keeps the zero padding of its first end (``"01"`` ... ``"12"``).
+        """
+        if isinstance(item, dict):
+            return self._range(item, key)
+        if isinstance(item, bool) or not isinstance(item, str | int):
+            self.check.add(key, f'must be a code ("9") or a range {_RANGE_EXAMPLE}', item)
+            return []
+        code = str(item)
+        if self._old_syntax(key, code, lambda c: f"the list items {_old_items(c)}"):
+            return []
+        return [code]
+
+    def _range(self, item: Mapping[str, Any], key: str) -> list[str]:
+        self.check.unknown_keys(item, ("from", "to"), key)
+        ends = [item.get("from"), item.get("to")]
+        texts = [
+            str(end).strip() if isinstance(end, str | int) and not isinstance(end, bool) else ""
+            for end in ends
+        ]
+        shown = "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in item.items()) + " }"
+        if not all(_INTEGER.match(text) for text in texts):
+            self.check.add(key, f"a range is two whole numbers: {_RANGE_EXAMPLE}", shown)
+            return []
+        low, high = int(texts[0]), int(texts[1])
+        if high < low or high - low >= MAX_RANGE:
+            self.check.add(
+                key, f"a range must go upwards and hold at most {MAX_RANGE:,} codes", shown
+            )
+            return []
+        width = len(texts[0]) if texts[0].startswith("0") else 0
+        return [str(n).zfill(width) for n in range(low, high + 1)]
+
+    def code_list(self, table: Mapping[str, Any], name: str, path: str) -> list[tuple[str, str]]:
+        """A list of codes and ranges (``not_stated = ["9", { from = "90", to = "98" }]``).
+
+        Args:
+            table: The table holding the list.
+            name: The list's key.
+            path: The table's key path.
+
+        Returns:
+            (key path of the item, source code) for every code, ranges expanded.
+        """
+        value = table.get(name, [])
+        key = join(path, name)
+        if not isinstance(value, list):
+            self.check.add(
+                key, f'must be a list of codes and ranges ["9", {_RANGE_EXAMPLE}]', value
+            )
+            return []
+        return [
+            (f"{key}[{index}]", code)
+            for index, item in enumerate(value)
+            for code in self.expand(item, f"{key}[{index}]")
+        ]
+
+    def code_map(
+        self,
+        table: Mapping[str, Any],
+        path: str,
+        kind: ConceptKind,
+        valid: tuple[str, ...],
+        in_gate: bool = False,
+    ) -> list[tuple[str, str, object]]:
+        """A table ``source code = standard code``, each key one code as written.
+
+        Args:
+            table: The TOML table.
+            path: Its key path.
+            kind: The concept's kind, to check the targets.
+            valid: The valid targets.
+            in_gate: Whether it is a gate's table (which has no ``code_groups``).
+
+        Returns:
+            (key path, source code, target) for every valid entry.
+        """
+
+        def new_form(code: str) -> str:
+            target = _toml(table[code])
+            if in_gate:
+                return "one key per code: " + ", ".join(
+                    f"{item} = {target}" for item in _old_items(code).split(", ")
+                )
+            return f"code_groups = [{{ codes = [{_old_items(code)}], standard = {target} }}]"
+
+        entries: list[tuple[str, str, object]] = []
+        for code, target in table.items():
+            key = code_key(path, code)
+            if self._old_syntax(key, code, new_form):
                 continue
-            if not (_INTEGER.match(low.strip()) and _INTEGER.match(high.strip())):
-                check.add(path, "a range is two whole numbers: low..high", part)
+            _check_target(self.check, key, target, kind, valid)
+            entries.append((key, code, target))
+        return entries
+
+    def code_groups(
+        self, entry: Mapping[str, Any], path: str, kind: ConceptKind, valid: tuple[str, ...]
+    ) -> list[tuple[str, str, object]]:
+        """Several source codes that share a standard code (``code_groups``).
+
+        Args:
+            entry: The concept's table.
+            path: Its key path.
+            kind: The concept's kind, to check the targets.
+            valid: The valid targets.
+
+        Returns:
+            (key path, source code, target) for every code of every group, ranges expanded.
+        """
+        groups = entry.get("code_groups", [])
+        key = join(path, "code_groups")
+        if not isinstance(groups, list):
+            self.check.add(key, f"must be a list of tables such as {_GROUP_EXAMPLE}", groups)
+            return []
+        entries: list[tuple[str, str, object]] = []
+        for index, group in enumerate(groups):
+            group_key = f"{key}[{index}]"
+            if not isinstance(group, dict):
+                self.check.add(group_key, f"must be a table such as {_GROUP_EXAMPLE}", group)
                 continue
-            a, b = int(low), int(high)
-            if b < a or b - a >= MAX_RANGE:
-                check.add(
-                    path, f"a range must go upwards and hold at most {MAX_RANGE:,} codes", part
+            self.check.unknown_keys(group, ("codes", "standard"), group_key)
+            if "codes" not in group:
+                self.check.add(join(group_key, "codes"), "is required (a list of source codes)")
+            if "standard" not in group:
+                self.check.add(
+                    join(group_key, "standard"), "is required (the standard code of the codes)"
                 )
                 continue
-            width = len(low.strip()) if low.strip().startswith("0") else 0
-            codes += [str(n).zfill(width) for n in range(a, b + 1)]
-    return tuple(codes)
-
-
-_INTEGER = re.compile(r"^-?\d+$")
+            target = group["standard"]
+            _check_target(self.check, join(group_key, "standard"), target, kind, valid)
+            codes = self.code_list(group, "codes", group_key)
+            entries += [(item_key, code, target) for item_key, code in codes]
+        return entries
