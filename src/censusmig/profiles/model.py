@@ -60,7 +60,8 @@ class ConceptMapping:
         code_system: For country concepts, the ISO code system of the column, or None when
             ``codes`` is a table.
         codes: Source code -> standard code (category code, ISO alpha-3, area code, or a number
-            for numeric concepts), from the profile's ``codes`` table plus ``extra_codes``.
+            for numeric concepts), from the profile's ``codes`` table, ``extra_codes`` and
+            ``code_groups``; each source code appears once (duplicates are refused).
         not_stated: Source codes that mean "not stated" (coded ``_U``).
         not_applicable: Source codes that mean "not applicable" (coded ``_Z``), such as a
             year of arrival for a person who never lived abroad.
