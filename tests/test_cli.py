@@ -66,7 +66,8 @@ def test_quiet_hides_status_but_not_results(data: Path, tmp_path: Path) -> None:
         "nativity_age_sex",
     )
     assert code == 0
-    assert stderr == ""
+    # no status; the data-quality summary is a diagnostic, not a status: it stays
+    assert stderr.startswith("censusmig: data quality: ") and "Tabulating" not in stderr
     assert stdout.strip().splitlines() == [  # in the order asked for
         str(tmp_path / "o" / "csv" / "foreign_born_country_of_birth_age_sex.csv"),
         str(tmp_path / "o" / "csv" / "nativity_age_sex.csv"),
@@ -89,7 +90,8 @@ def test_json_output_equals_the_api_manifest(data: Path, tmp_path: Path) -> None
     )
     assert code == 0
     from_cli = json.loads(stdout)
-    from_api = api.tabulate(data, SAMPLE_PROFILE, formats=("csv",)).manifest
+    from_api = api.tabulate(data, SAMPLE_PROFILE, formats=("csv",)).to_dict()
+    assert from_cli["attention"] and from_cli["attention"] == from_api["attention"]
     for manifest in (from_cli, from_api):
         manifest.pop("timings_seconds")
         manifest.pop("command")
@@ -341,3 +343,66 @@ def test_an_error_no_command_caught_is_printed_with_options(
         main.run()
     assert exit.value.code == 2
     assert capsys.readouterr().err == "censusmig: error: --batch-rows must be at least 1 (got 0)\n"
+
+
+CLEAN_ROWS = [(1, 30, 900), (2, 40, 900), (1, 70, 320), (2, 8, 900)]
+
+
+def test_the_data_quality_summary_goes_to_stderr_only_when_needed(
+    data: Path, tmp_path: Path
+) -> None:
+    args = ("-q", "tabulate", "-p", str(SAMPLE_PROFILE), "-f", "csv", "-r", "nativity_age_sex")
+    code, stdout, stderr = invoke(*args, str(data), "-o", str(tmp_path / "a"))
+    assert code == 0  # a diagnostic: without --strict the run succeeds
+    assert stderr.splitlines() == [
+        "censusmig: data quality: 5 item(s) need attention (see run.json):",
+        "  - edit check unknown_code failed for 1 record(s): Code in no code list of the profile",
+        "  - edit check age_out_of_range failed for 1 record(s): Age outside 0-120 or not a number",
+        "  - edit check residence_5y_under_5 failed for 1 record(s): Residence 5 years ago stated "
+        "for a child under 5",
+        "  - age: 1 of 6 records (16.7%) have a code in no code list (AGE=150: 1); map them in "
+        "the profile",
+        "  - country_of_birth: 1 of 6 records (16.7%) have a code in no code list (POB=999: 1); "
+        "map them in the profile",
+    ]
+    assert "data quality" not in stdout
+    clean = tmp_path / "clean.csv"
+    people(CLEAN_ROWS).write_csv(clean)
+    code, _, stderr = invoke(*args, str(clean), "-o", str(tmp_path / "b"))
+    assert (code, stderr) == (0, "")  # all is well: nothing
+
+
+def test_strict_exits_1_after_writing_the_outputs(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ("tabulate", "-p", str(SAMPLE_PROFILE), "-f", "csv", "-r", "nativity_age_sex")
+    code, stdout, stderr = invoke(*args, str(data), "-o", str(out), "--strict")
+    assert code == 1
+    assert stdout.strip().splitlines() == [str(out / "csv" / "nativity_age_sex.csv"),
+                                           str(out / "run.json")]  # fmt: skip
+    assert (out / "run.json").is_file()
+    assert stderr.strip().endswith(
+        "censusmig: error: 5 data-quality item(s) need attention, a failure with --strict; "
+        "the outputs are written"
+    )
+    assert "Traceback" not in stderr
+    clean = tmp_path / "clean.csv"
+    people(CLEAN_ROWS).write_csv(clean)
+    code, _, stderr = invoke(*args, str(clean), "-o", str(tmp_path / "b"), "--strict")
+    assert code == 0, stderr
+    code, stdout, _ = invoke("tabulate", "--help")
+    assert "--strict" in stdout and "after the outputs are written" in " ".join(stdout.split())
+
+
+def test_tabulate_refuses_a_draft_naming_each_placeholder(data: Path, tmp_path: Path) -> None:
+    draft = tmp_path / "draft.toml"
+    code, _, stderr = invoke("profile", "init", str(data), "-o", str(draft))
+    assert code == 0, stderr
+    out = tmp_path / "out"
+    code, stdout, stderr = invoke("tabulate", str(data), "-p", str(draft), "-o", str(out))
+    assert (code, stdout) == (2, "")
+    assert "census.country: still the draft's placeholder" in stderr
+    assert "census.reference_date: still the draft's placeholder" in stderr
+    assert "such as reference_date = 2016-10-01" in stderr and "Traceback" not in stderr
+    assert not out.exists()
+    code, stdout, stderr = invoke("check", str(data), "-p", str(draft))
+    assert code in (0, 1) and "records checked" in stdout  # a reviewer checks the draft first

@@ -15,14 +15,13 @@ from typer.testing import CliRunner
 from censusmig.cli.main import app
 from censusmig.errors import CensusmigError
 from censusmig.profiles.draft import (
-    PLACEHOLDER_COUNTRY,
     category_code,
     draft_profile,
     match_country,
     special_code,
 )
 from censusmig.profiles.inspect import Guess, guess_concepts, inspect_data
-from censusmig.profiles.model import Profile, read_profile
+from censusmig.profiles.model import PLACEHOLDER, Profile, read_profile
 from censusmig.readers.meta import Metadata
 from helpers import SAMPLE_DIR, SHARED
 
@@ -140,8 +139,10 @@ def test_eph_draft_validates_and_reads_the_country_through_a_gate(
     assert profile.person_id == ("CODUSU", "NRO_HOGAR", "COMPONENTE")
     assert profile.household_id == ("CODUSU", "NRO_HOGAR")
     assert "# GUESS: CODUSU + NRO_HOGAR, the household part of the EPH person id" in text
-    assert profile.country == PLACEHOLDER_COUNTRY  # no ISO code tells it is Argentina
-    assert profile.reference_date.year == 2016  # from the file name
+    assert profile.country == PLACEHOLDER  # no ISO code tells it is Argentina
+    assert profile.placeholders == ("census.country", "census.reference_date")
+    # no file holds the date: the year in the file name is only a hint for the reviewer
+    assert 'reference_date = "REVIEW"' in text and "the year 2016 is in the file name" in text
     birth = profile.concepts["country_of_birth"]
     assert (birth.column, birth.case_insensitive) == ("CH15_COD", True)
     assert birth.gate is not None and birth.gate.column == "CH15"
@@ -163,6 +164,7 @@ def test_eph_draft_takes_the_country_and_date_given(eph: pl.LazyFrame, tmp_path:
     )
     profile = validated(text, tmp_path)
     assert (profile.country, profile.reference_date) == ("ARG", dt.date(2016, 9, 30))
+    assert profile.placeholders == ()
 
 
 # --- the sample census, with value labels given by hand ---------------------------------------
@@ -253,7 +255,7 @@ def test_sample_draft_maps_categories_and_missing_codes(sample_draft: str, tmp_p
 
 def test_sample_draft_points_at_the_unmapped_native_code(sample_draft: str) -> None:
     # 900 (Quetzalia) is the most frequent country of birth but no ISO country
-    assert f'country = "{PLACEHOLDER_COUNTRY}"' in sample_draft
+    assert f'country = "{PLACEHOLDER}"' in sample_draft
     assert "in POB, 900 (" in sample_draft
 
 
@@ -592,7 +594,9 @@ def test_draft_uses_iso_codes_and_guesses_the_census_country(tmp_path: Path) -> 
     profile = validated(text, tmp_path)
     assert profile.country == "ARG"
     assert "# GUESS: Argentina (ARG) is the most frequent country_of_birth" in text
-    assert profile.reference_date == dt.date(1991, 7, 1)
+    # the year in the file name is a hint; the date stays a placeholder that tabulate refuses
+    assert profile.placeholders == ("census.reference_date",)
+    assert "(the year 1991 is in the file name)" in text
     assert profile.concepts["country_of_birth"].code_system == "iso3166-numeric"
     assert '"999" (1)' in text  # not an ISO code: listed for review
     citizenship = profile.concepts["citizenship"]

@@ -151,6 +151,10 @@ def test_the_committed_eph_draft_is_what_profile_init_writes(tmp_path: Path) -> 
     api.init_profile(EPH, out)
     committed = ROOT / "profiles" / "drafts" / "eph_argentina_2016_q4.draft.toml"
     assert out.read_text() == committed.read_text()
+    # the committed draft is unreviewed: it checks, but no table is published from it
+    assert read_profile(committed).placeholders == ("census.country", "census.reference_date")
+    code, stdout, stderr = invoke("tabulate", str(EPH), "-p", str(committed), "-o", str(tmp_path))
+    assert (code, stdout) == (2, "") and "census.reference_date: still the draft's" in stderr
 
 
 def test_eph_check_and_convert(tmp_path: Path) -> None:

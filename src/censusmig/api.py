@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from censusmig import __version__
-from censusmig.errors import CensusmigError, InputError, Setting, nearest
+from censusmig.errors import EXIT_PROBLEMS, CensusmigError, InputError, Setting, nearest
 from censusmig.readers.options import Progress as Progress  # re-exported for the CLI
 from censusmig.readers.options import ReadOptions as ReadOptions
 from censusmig.renderers.registry import FORMATS as FORMATS  # standard library only
@@ -31,6 +31,7 @@ from censusmig.renderers.registry import parse_formats as parse_formats
 if TYPE_CHECKING:
     from censusmig.profiles.model import Profile
     from censusmig.protection import Protection, Publication
+    from censusmig.protection.attention import Attention as Attention
     from censusmig.protection.record import RunContext, RunRecord
     from censusmig.readers.convert import Conversion
     from censusmig.readers.formats import Source
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from censusmig.tables.table import Table
 
 LAZY_NAMES: Mapping[str, str] = {
+    "Attention": "censusmig.protection.attention",
     "Backend": "censusmig.tables.backend",
     "CheckReport": "censusmig.tables.checks",
     "Conversion": "censusmig.readers.convert",
@@ -99,6 +101,43 @@ class Tabulation:
         """True when every table's records add up to its universe."""
         return all(entry.reconciles for entry in self.record.tables)
 
+    @property
+    def attention(self) -> tuple[Attention, ...]:
+        """The data-quality items that need attention (empty when all is well).
+
+        See :func:`censusmig.protection.attention.attention` for what is tested, and its
+        thresholds.
+        """
+        from censusmig.protection.attention import attention
+
+        return attention(self.record)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``tabulate --json`` prints: the run record plus its ``attention`` items.
+
+        ``run.json`` holds the record alone: the items are derived from it.
+        """
+        return {**self.manifest, "attention": [item.to_dict() for item in self.attention]}
+
+
+class NeedsAttentionError(CensusmigError):
+    """A run asked to be strict needs attention; raised after its outputs are written.
+
+    Attributes:
+        tabulation: The run (tables, record, outputs); ``tabulation.attention`` says what.
+    """
+
+    exit_code = EXIT_PROBLEMS
+
+    def __init__(self, tabulation: Tabulation) -> None:
+        self.tabulation = tabulation
+        written = "; the outputs are written" if tabulation.outputs else ""
+        super().__init__(
+            f"{len(tabulation.attention)} data-quality item(s) need attention, a failure with ",
+            Setting("strict"),
+            written,
+        )
+
 
 def tabulate(
     data: str | Path,
@@ -115,6 +154,7 @@ def tabulate(
     protection: Protection | None = None,
     measures: Sequence[Measure] | None = None,
     backend: Backend | None = None,
+    strict: bool = False,
 ) -> Tabulation:
     """Compute the tables of the chosen recipes (all the profile can serve by default).
 
@@ -139,12 +179,19 @@ def tabulate(
             a measure may sum any column of the data file. Measures other than the value
             and the count are internal: the protection method sees them, outputs do not.
         backend: The engine that aggregates the records (default: Polars, in process).
+        strict: Fail when the run needs attention (:attr:`Tabulation.attention`: failing
+            error-level edit checks, unknown codes, bad weights, tables that do not
+            reconcile), after the outputs are written.
 
     Returns:
         The published tables, the skipped recipes, the run record and the files written.
 
     Raises:
-        CensusmigError: Bad input, profile or recipe; the message says what and where.
+        NeedsAttentionError: ``strict`` and the run needs attention (exit code 1); it
+            carries the run.
+        CensusmigError: Bad input, profile or recipe, or a profile that still holds a
+            draft's placeholder (census country, reference date); the message says what
+            and where.
     """
     import polars as pl
 
@@ -161,7 +208,7 @@ def tabulate(
     measures = tuple(measures) if measures is not None else CELL_MEASURES
     formats = _chosen_formats(formats)
     data_path, profile_path = Path(data), Path(profile)
-    loaded = read_profile(profile_path)
+    loaded = read_profile(profile_path, reviewed=True)
     catalog = load_catalog(Path(folder) for folder in recipes_dirs)
     chosen, skipped = select_recipes(catalog, loaded, recipes)
     if batch_rows is not None and batch_rows < 1:
@@ -207,7 +254,10 @@ def tabulate(
     )
     if out is not None:
         outputs += (_write_record(Path(out), record),)
-    return Tabulation(publication.tables, tuple(skipped), record, outputs)
+    tabulation = Tabulation(publication.tables, tuple(skipped), record, outputs)
+    if strict and tabulation.attention:
+        raise NeedsAttentionError(tabulation)
+    return tabulation
 
 
 def _measure_columns(measures: Sequence[Measure], names: Sequence[str], data: str) -> list[str]:

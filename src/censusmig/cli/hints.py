@@ -26,6 +26,7 @@ OPTIONS: dict[str, str] = {
     "persons": "--persons",
     "record": "--record",
     "reference_date": "--reference-date",
+    "strict": "--strict",
     "to": "--to",
 }
 """Parameter of the library (or attribute of ``ReadOptions``) -> the option that sets it.

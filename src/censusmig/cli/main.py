@@ -230,14 +230,28 @@ def tabulate(
         bool,
         typer.Option("--no-checks", help="Skip the edit checks (saves a pass over the data)."),
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Exit 1 when the data-quality summary lists anything (for scripts); the "
+            "outputs are still written first.",
+        ),
+    ] = False,
     *,
     read_options: ReadOptions,
 ) -> None:
     """Compute the migration tables of DATA and write them to OUT.
 
     Writes OUT/csv/<recipe>.csv (tidy), OUT/tables.xlsx, OUT/report.html and OUT/run.json.
-    Recipes the profile cannot serve are skipped with a reason on stderr.
+    Recipes the profile cannot serve are skipped with a reason on stderr. A data-quality
+    summary goes to stderr (even with --quiet) when something needs attention: failing
+    error-level edit checks, codes in no code list, missing or non-positive weights, tables
+    that do not reconcile; with --strict that is exit 1, after the outputs are written. A
+    profile that still holds a draft's REVIEW placeholder (census country, reference date)
+    is refused with exit 2.
     """
+    failure: CensusmigError | None = None
     try:
         formats = api.parse_formats(output_format)
         status(f"Tabulating {data} with profile {profile} ...")
@@ -252,13 +266,16 @@ def tabulate(
             batch_rows=batch_rows,
             read_options=read_options,
             edit_checks=not no_checks,
+            strict=strict,
         )
+    except api.NeedsAttentionError as error:  # the outputs are written: show them, then fail
+        run, failure = error.tabulation, error
     except CensusmigError as error:
         raise fail(error) from None
     for skipped in run.skipped:
         stderr().print(f"skipped {skipped.recipe_id}: {skipped.reason}", markup=False)
     if as_json:
-        typer.echo(json.dumps(run.manifest, indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(run.to_dict(), indent=2, ensure_ascii=False))
     else:
         for path in run.outputs:
             typer.echo(str(path))
@@ -266,11 +283,26 @@ def tabulate(
         f"{len(run.tables)} table(s) from {run.record.input.records:,} records"
         f" in {run.record.timings_seconds['total']:.2f} s; outputs in {out}"
     )
+    _print_attention(run.attention)
+    if failure is not None:
+        raise fail(failure)
     if not run.reconciles:
         stderr().print(
             "censusmig: record accounting does not reconcile; see run.json", markup=False
         )
         raise typer.Exit(EXIT_PROBLEMS)
+
+
+def _print_attention(items: tuple[api.Attention, ...]) -> None:
+    """The data-quality summary on stderr, one line per item; nothing when all is well.
+
+    A diagnostic, not a status: ``--quiet`` does not hide it.
+    """
+    if not items:
+        return
+    lines = [f"censusmig: data quality: {len(items)} item(s) need attention (see run.json):"]
+    lines += [f"  - {item.message}" for item in items]
+    stderr().print("\n".join(lines), markup=False)
 
 
 @app.command()

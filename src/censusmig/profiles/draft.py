@@ -20,7 +20,8 @@ every guess marked ``# GUESS`` and every placeholder or list to map marked ``# R
 * every concept: labels that say "not stated" or "not applicable", and the file's declared
   missing codes, go to ``not_stated`` and ``not_applicable``;
 * the census country: the most frequent country of birth, when that code is a known country;
-  the reference date: 1 July of a year in the file name.
+  otherwise, and for the reference date (which no file holds) unless the caller gives them,
+  the placeholder :data:`censusmig.profiles.model.PLACEHOLDER`, which ``tabulate`` refuses.
 """
 
 from __future__ import annotations
@@ -56,14 +57,8 @@ from censusmig.profiles.inspect import (
     normalise_text,
     summarise,
 )
-from censusmig.profiles.model import PROFILE_SCHEMA_VERSION
+from censusmig.profiles.model import PLACEHOLDER, PROFILE_SCHEMA_VERSION
 from censusmig.readers.meta import Metadata, code_text
-
-PLACEHOLDER_COUNTRY = "ZZZ"
-"""User-assigned ISO alpha-3 code written when the census country is unknown."""
-
-PLACEHOLDER_DATE = dt.date(2000, 1, 1)
-"""Reference date written when neither the caller nor the file name gives one."""
 
 SYSTEM_SHARE = 0.8
 """Share of a column's distinct codes that must be valid in an ISO code system to use it."""
@@ -778,16 +773,20 @@ def _gate(section: _Section, frame: pl.LazyFrame, base: ColumnSummary, meta: Met
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 
 
-def _reference_date(given: dt.date | None, data_path: Path) -> tuple[dt.date, str]:
+def _reference_date(given: dt.date | None, data_path: Path) -> tuple[str, str, int | None]:
+    """The reference date as TOML, its comment, and the census year when known or guessed.
+
+    Only the caller knows the date: without it the draft writes the placeholder, which
+    ``tabulate`` refuses, and keeps a year in the file name as a hint (and for the checks).
+    """
     if given is not None:
-        return given, ""
+        return given.isoformat(), "", given.year
+    why = "REVIEW: a placeholder; write the census reference date"
     years = _YEAR.findall(data_path.stem)
     if years:
         year = int(years[0])
-        return dt.date(year, 7, 1), (
-            f"GUESS: the year {year} is in the file name; set the census reference date"
-        )
-    return PLACEHOLDER_DATE, "REVIEW: a placeholder; set the census reference date"
+        return _q(PLACEHOLDER), f"{why} (the year {year} is in the file name)", year
+    return _q(PLACEHOLDER), why, None
 
 
 def _country_code(country: str) -> str:
@@ -806,7 +805,7 @@ def _census_table(
     data_path: Path,
     country: str | None,
     guessed_country: tuple[str | None, str] | None,
-    reference: tuple[dt.date, str],
+    reference: tuple[str, str, int | None],
 ) -> list[str]:
     lines = ["[census]"]
     lines.append(
@@ -823,14 +822,14 @@ def _census_table(
     else:
         lines.append(
             _with_comment(
-                f"country = {_q(PLACEHOLDER_COUNTRY)}",
+                f"country = {_q(PLACEHOLDER)}",
                 "REVIEW: a placeholder; write the census country's ISO alpha-3 code",
             )
         )
         if guessed_country is not None:
             lines += _comment(f"REVIEW: {guessed_country[1]}")
-    date, why = reference
-    lines.append(_with_comment(f"reference_date = {date.isoformat()}", why))
+    date, why, _ = reference
+    lines.append(_with_comment(f"reference_date = {date}", why))
     lines.append(
         _with_comment(
             "residence_rule_months = 12",
@@ -886,8 +885,9 @@ def draft_profile(
         frame: The data, lazily.
         meta: What the file says about itself (labels, missing codes).
         data_path: The data file, for the census name and a year in its name.
-        country: The census country (ISO alpha-3, alpha-2 or name); guessed when None.
-        reference_date: The census reference date; guessed from the file name when None.
+        country: The census country (ISO alpha-3, alpha-2 or name); guessed when None (else the
+            placeholder).
+        reference_date: The census reference date; the placeholder when None.
 
     Returns:
         TOML text that :func:`censusmig.profiles.model.read_profile` accepts.
@@ -904,8 +904,7 @@ def draft_profile(
         by_concept.setdefault(guess.concept, []).append(guess)
     reference = _reference_date(reference_date, data_path)
     # Years of arrival after a placeholder date are not odd; after today they are.
-    placeholder = reference[0] == PLACEHOLDER_DATE and reference_date is None
-    latest_year = dt.date.today().year if placeholder else reference[0].year
+    latest_year = reference[2] if reference[2] is not None else dt.date.today().year
 
     sections: list[_Section] = []
     mentioned: set[str] = set()

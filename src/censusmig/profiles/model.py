@@ -30,6 +30,19 @@ code); several codes share a standard code through ``code_groups`` and a range i
 versions and is still read, while each such code is reported with its version-2 form.
 """
 
+PLACEHOLDER = "REVIEW"
+"""The value a draft writes for a fact no data file holds (census country, reference date).
+
+It is neither an ISO alpha-3 code nor a date, so it cannot pass for a real value: a profile
+holding it still validates (``check`` runs on a draft) but cannot be tabulated.
+"""
+
+PLACEHOLDER_FIXES: Mapping[str, str] = {
+    "census.country": 'the census country\'s ISO 3166 alpha-3 code, such as country = "ARG"',
+    "census.reference_date": "the census reference date, such as reference_date = 2016-10-01",
+}
+"""Key that may hold :data:`PLACEHOLDER` -> what to write there instead."""
+
 
 @dataclass(frozen=True)
 class Gate:
@@ -121,6 +134,10 @@ class Profile:
         weight: Column with the person weight, or None for a full count.
         geography: Geography levels, coarsest first.
         concepts: Concept name -> mapping.
+        placeholders: Keys still holding the draft's :data:`PLACEHOLDER` (``census.country``,
+            ``census.reference_date``), empty in a reviewed profile. ``country`` is then the
+            placeholder itself and ``reference_date`` today, stand-ins that only let the edit
+            checks run; tabulating such a profile is refused.
     """
 
     path: Path
@@ -135,6 +152,7 @@ class Profile:
     weight: str | None
     geography: tuple[GeographyLevel, ...]
     concepts: Mapping[str, ConceptMapping]
+    placeholders: tuple[str, ...] = ()
 
     def columns(self) -> tuple[str, ...]:
         """Every data column the profile names, in a stable order."""
@@ -198,11 +216,13 @@ _CONCEPT_KEYS = (
 _ALPHA3 = re.compile(r"^[A-Z]{3}$")
 
 
-def read_profile(path: Path) -> Profile:
+def read_profile(path: Path, *, reviewed: bool = False) -> Profile:
     """Read and validate a profile file.
 
     Args:
         path: The TOML file.
+        reviewed: Require a reviewed profile: a key still holding the draft's
+            :data:`PLACEHOLDER` is a problem (for tabulating; ``check`` runs on a draft).
 
     Returns:
         The validated profile.
@@ -219,15 +239,21 @@ def read_profile(path: Path) -> Profile:
     census = check.table(document, "census", "")
     check.unknown_keys(census, _CENSUS_KEYS, "census")
     census_name = check.string(census, "name", "census") or ""
+    placeholders: list[str] = []
     country = check.string(census, "country", "census") or ""
-    if country and not _ALPHA3.match(country):
+    if country == PLACEHOLDER:
+        placeholders.append("census.country")
+    elif country and not _ALPHA3.match(country):
         check.add("census.country", "must be an ISO 3166 alpha-3 code in capitals", country)
     country_name = check.string(census, "country_name", "census", required=False)
     if country_name is None:
         known = countries.countries().get(country)
         country_name = known.name if known else country
     reference_date = census.get("reference_date")
-    if not isinstance(reference_date, dt.date) or isinstance(reference_date, dt.datetime):
+    if reference_date == PLACEHOLDER:
+        placeholders.append("census.reference_date")
+        reference_date = dt.date.today()  # years of arrival after today are odd whatever it is
+    elif not isinstance(reference_date, dt.date) or isinstance(reference_date, dt.datetime):
         check.add("census.reference_date", "must be a TOML date such as 2025-03-15", reference_date)
         reference_date = dt.date(1970, 1, 1)
     rule = census.get("residence_rule_months", 12)
@@ -247,6 +273,10 @@ def read_profile(path: Path) -> Profile:
 
     geography = _read_geography(check, document)
     concepts = _read_concepts(check, document, version)
+    for key in placeholders if reviewed else ():
+        check.add(
+            key, f"still the draft's placeholder; write {PLACEHOLDER_FIXES[key]}", PLACEHOLDER
+        )
     check.raise_if_any(f"invalid profile {path}")
     return Profile(
         path=path,
@@ -261,6 +291,7 @@ def read_profile(path: Path) -> Profile:
         weight=weight,
         geography=geography,
         concepts=concepts,
+        placeholders=tuple(placeholders),
     )
 
 

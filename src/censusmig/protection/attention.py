@@ -1,0 +1,139 @@
+"""What in a run needs a person's attention before its tables are used: a data-quality summary.
+
+:func:`attention` reads only the published :class:`~censusmig.protection.record.RunRecord`, so
+the summary shows nothing the gate withheld. An empty summary means all is well; ``tabulate``
+prints the items on stderr and, asked to be strict, fails with exit code 1 when there are any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from censusmig.protection.record import RunRecord
+
+UNKNOWN_CODE_SHARE = 0.001
+"""Share of the records with a code in no code list, per concept, that needs attention.
+
+A code map that misses a whole category (all foreign-born as unknown codes) gives shares of
+several percent; stray keying errors stay far below one record in a thousand.
+"""
+
+WEIGHT_PROBLEM_RECORDS = 1
+"""Records with a missing, zero or negative weight that need attention: any."""
+
+SHOWN_CODES = 3
+"""Most frequent unknown codes named per concept (a code and its count, never other values)."""
+
+Kind = Literal["edit_check", "unknown_codes", "weights", "reconciliation", "population"]
+"""What an item is about. ``population`` (records outside the population) is reserved: no
+profile defines a population yet, and :func:`attention` will report it once one does."""
+
+
+@dataclass(frozen=True)
+class Attention:
+    """One thing in a run that needs attention.
+
+    Attributes:
+        kind: What it is about.
+        subject: The check id, concept, weight problem or table id it is about.
+        records: Records concerned, or None when protection withheld the count.
+        share: Those records as a share of the file's records, when that is what was tested.
+        message: One line in plain words, with no microdata values beyond codes and counts.
+    """
+
+    kind: Kind
+    subject: str
+    records: int | None
+    share: float | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The item as JSON-able data (one entry of ``attention`` in ``--json`` output)."""
+        return {
+            "kind": self.kind,
+            "subject": self.subject,
+            "records": self.records,
+            "share": self.share,
+            "message": self.message,
+        }
+
+
+def attention(record: RunRecord) -> tuple[Attention, ...]:
+    """The items of a run that need attention, in a fixed order; empty when all is well.
+
+    Failing error-level edit checks; concepts whose unknown codes reach
+    :data:`UNKNOWN_CODE_SHARE` of the records; missing, zero or negative weights; tables
+    whose records do not reconcile with their universe.
+
+    Args:
+        record: The published run record.
+
+    Returns:
+        The items, edit checks first, then unknown codes, weights and tables.
+    """
+    items: list[Attention] = []
+    results = record.edit_checks.results if record.edit_checks is not None else ()
+    for result in results:
+        if result.severity == "error" and result.records > 0 and not result.skipped:
+            items.append(
+                Attention(
+                    "edit_check",
+                    result.id,
+                    result.records,
+                    None,
+                    f"edit check {result.id} failed for {result.records:,} record(s): "
+                    f"{result.title}",
+                )
+            )
+    records = record.input.records
+    for concept, codes in record.unknown_codes.items():
+        unknown = sum(codes.values())
+        share = unknown / records if records else 0.0
+        if unknown and share >= UNKNOWN_CODE_SHARE:
+            items.append(
+                Attention(
+                    "unknown_codes",
+                    concept,
+                    unknown,
+                    share,
+                    f"{concept}: {unknown:,} of {records:,} records ({share:.1%}) have a code "
+                    f"in no code list ({_codes(codes)}); map them in the profile",
+                )
+            )
+    for problem, count in record.weight_problems.items():
+        if count >= WEIGHT_PROBLEM_RECORDS:
+            what = problem.replace("_", " ")
+            items.append(
+                Attention(
+                    "weights",
+                    problem,
+                    count,
+                    count / records if records else None,
+                    f"weight {record.census.weight}: {count:,} record(s) {what}"
+                    + (" (counted with weight 0)" if problem == "missing" else ""),
+                )
+            )
+    for entry in record.tables:
+        if not entry.reconciles:
+            items.append(
+                Attention(
+                    "reconciliation",
+                    entry.id,
+                    entry.universe_records,
+                    None,
+                    f"table {entry.id}: its records do not add up to its universe "
+                    f"({entry.universe})",
+                )
+            )
+    # Records outside the population (kind "population") join here once a profile can define
+    # a population: the record will count them, and this function will compare that count.
+    return tuple(items)
+
+
+def _codes(codes: Mapping[str, int]) -> str:
+    """The most frequent codes with their counts: ``POB=999: 8, POB=998: 2, ...``."""
+    ranked = sorted(codes.items(), key=lambda item: (-item[1], item[0]))
+    shown = ", ".join(f"{code}: {count:,}" for code, count in ranked[:SHOWN_CODES])
+    return shown + (", ..." if len(ranked) > SHOWN_CODES else "")
