@@ -20,7 +20,7 @@ from censusmig.dimensions.columns import concept_column, status_column
 from censusmig.profiles.model import ConceptMapping
 from censusmig.recipes.model import Condition
 from censusmig.tables.derive import derive, unknown_code_text
-from censusmig.tables.plan import Aggregate, Measure, Partial, Plan
+from censusmig.tables.plan import Aggregate, Measure, Partial, Plan, in_units
 
 
 @runtime_checkable
@@ -66,7 +66,9 @@ class PolarsBackend:
             ]
         )
         source = batch.lazy()
-        sums = pl.collect_all([_aggregation(source, aggregate) for aggregate in plan.aggregates])
+        sums = pl.collect_all(
+            [_aggregation(source, aggregate, batch.schema) for aggregate in plan.aggregates]
+        )
         return Partial(
             aggregates={a.name: result for a, result in zip(plan.aggregates, sums, strict=True)},
             unknown_codes={name: result for (name, _), result in zip(reported, found, strict=True)},
@@ -78,18 +80,22 @@ POLARS = PolarsBackend()
 """The default backend."""
 
 
-def _aggregation(source: pl.LazyFrame, aggregate: Aggregate) -> pl.LazyFrame:
+def _aggregation(source: pl.LazyFrame, aggregate: Aggregate, schema: pl.Schema) -> pl.LazyFrame:
     kept = source.filter(*(_condition(c) for c in aggregate.where))
-    sums = [_sum(measure) for measure in aggregate.measures]
+    sums = [_sum(measure, schema) for measure in aggregate.measures]
     if not aggregate.keys:
         return kept.select(sums)
     keys = [pl.col(key.column).alias(key.name) for key in aggregate.keys]
     return kept.group_by(keys).agg(sums)
 
 
-def _sum(measure: Measure) -> pl.Expr:
+def _sum(measure: Measure, schema: pl.Schema) -> pl.Expr:
     if measure.column is None:
         return pl.len().cast(pl.Int64).alias(measure.name)
+    if measure.decimals is not None:
+        # Integer units: the sum is exact, whatever the order the threads add in.
+        units = in_units(measure.column, schema[measure.column], measure.decimals)
+        return units.sum().alias(measure.name)
     return pl.col(measure.column).sum().alias(measure.name)
 
 
