@@ -58,17 +58,28 @@ class PolarsBackend:
         """Aggregate one slice (see :meth:`Backend.aggregate`)."""
         derived = derive(frame, plan.profile, plan.requests, plan.concepts).cache()
         reported = list(plan.reported.items())
+        schema = derived.collect_schema()
+        # Columns summed exactly are put in integer units once, not once per aggregation.
+        scaled = sorted(
+            {
+                (measure.column, measure.decimals)
+                for aggregate in plan.aggregates
+                for measure in aggregate.measures
+                if measure.column is not None and measure.decimals is not None
+            }
+        )
         batch, weights, *found = pl.collect_all(
             [
-                derived.select(plan.columns),
+                derived.select(
+                    *plan.columns,
+                    *(in_units(c, schema[c], d).alias(_units(c, d)) for c, d in scaled),
+                ),
                 _weight_problems(derived, plan.profile.weight),
                 *(_unknown_codes(derived, mapping) for _, mapping in reported),
             ]
         )
         source = batch.lazy()
-        sums = pl.collect_all(
-            [_aggregation(source, aggregate, batch.schema) for aggregate in plan.aggregates]
-        )
+        sums = pl.collect_all([_aggregation(source, aggregate) for aggregate in plan.aggregates])
         return Partial(
             aggregates={a.name: result for a, result in zip(plan.aggregates, sums, strict=True)},
             unknown_codes={name: result for (name, _), result in zip(reported, found, strict=True)},
@@ -80,22 +91,26 @@ POLARS = PolarsBackend()
 """The default backend."""
 
 
-def _aggregation(source: pl.LazyFrame, aggregate: Aggregate, schema: pl.Schema) -> pl.LazyFrame:
+def _aggregation(source: pl.LazyFrame, aggregate: Aggregate) -> pl.LazyFrame:
     kept = source.filter(*(_condition(c) for c in aggregate.where))
-    sums = [_sum(measure, schema) for measure in aggregate.measures]
+    sums = [_sum(measure) for measure in aggregate.measures]
     if not aggregate.keys:
         return kept.select(sums)
     keys = [pl.col(key.column).alias(key.name) for key in aggregate.keys]
     return kept.group_by(keys).agg(sums)
 
 
-def _sum(measure: Measure, schema: pl.Schema) -> pl.Expr:
+def _units(column: str, decimals: int) -> str:
+    """The batch column holding ``column`` in integer units of ``10**-decimals``."""
+    return f"{column}__units{decimals}"
+
+
+def _sum(measure: Measure) -> pl.Expr:
     if measure.column is None:
         return pl.len().cast(pl.Int64).alias(measure.name)
     if measure.decimals is not None:
         # Integer units: the sum is exact, whatever the order the threads add in.
-        units = in_units(measure.column, schema[measure.column], measure.decimals)
-        return units.sum().alias(measure.name)
+        return pl.col(_units(measure.column, measure.decimals)).sum().alias(measure.name)
     return pl.col(measure.column).sum().alias(measure.name)
 
 
