@@ -29,6 +29,9 @@ class Coding:
         dimension: Name, title and level columns.
         fixed: Inner codes of a fixed category set in publication order (always shown, with
             zeros), or None for an open classification whose categories are the codes observed.
+        observed_only: Of the ``fixed`` codes, list only those observed in the table (a
+            codebook's labels order and name the codes, they add no rows of zeros); ``_U``
+            (not stated) is still always shown.
         parents: Outer level -> (inner code -> outer code), for classifications with levels.
         labels: Level -> (code -> label); unlisted codes are labelled with the code itself.
         order: Level -> codes in publication order; a level without one is ordered by size
@@ -40,6 +43,7 @@ class Coding:
 
     dimension: Dimension
     fixed: tuple[str, ...] | None = None
+    observed_only: bool = False
     parents: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     order: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

@@ -192,11 +192,16 @@ class Area(Coded):
         top: int | None = None,
         by_size: bool = False,
     ) -> Coding:
-        """The profile's areas in its order (all shown), or the observed codes if it lists none."""
-        labels = dict(profile.geography[0].labels) if profile.geography else {}
+        """Labelled areas in the profile's order: those observed, or all with ``all_labels``.
+
+        Without labels, the codes observed, by code.
+        """
+        level = profile.geography[0] if profile.geography else None
+        labels = dict(level.labels) if level else {}
         return Coding(
             self.dimension,
             fixed=tuple(labels) or None,
+            observed_only=not (level and level.all_labels),
             labels={self.name: {**SPECIAL_LABELS, **labels}},
         )
 

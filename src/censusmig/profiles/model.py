@@ -107,11 +107,14 @@ class GeographyLevel:
         name: Level name used in recipes ("region").
         column: Source column.
         labels: Source code -> name, for published tables.
+        all_labels: Show every labelled area in tables, with zeros, even those no record
+            uses; by default a table lists only the labelled areas observed in it.
     """
 
     name: str
     column: str
     labels: Mapping[str, str] = field(default_factory=dict)
+    all_labels: bool = False
 
 
 @dataclass(frozen=True)
@@ -321,12 +324,16 @@ def _read_geography(check: Checker, document: Mapping[str, Any]) -> tuple[Geogra
         if not isinstance(level, dict):
             check.add(path, "must be a table with name and column", level)
             continue
-        check.unknown_keys(level, ("name", "column", "labels"), path)
+        check.unknown_keys(level, ("name", "column", "labels", "all_labels"), path)
         name = check.string(level, "name", path)
         column = check.string(level, "column", path)
         labels = check.table(level, "labels", path, required=False)
+        all_labels = level.get("all_labels", False)
+        if not isinstance(all_labels, bool):
+            check.add(f"{path}.all_labels", "must be true or false", all_labels)
         if name and column:
-            result.append(GeographyLevel(name, column, {k: str(v) for k, v in labels.items()}))
+            texts = {k: str(v) for k, v in labels.items()}
+            result.append(GeographyLevel(name, column, texts, all_labels is True))
     return tuple(result)
 
 

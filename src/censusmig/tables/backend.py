@@ -20,7 +20,7 @@ from censusmig.dimensions.columns import concept_column, status_column
 from censusmig.profiles.model import ConceptMapping
 from censusmig.recipes.model import Condition
 from censusmig.tables.derive import derive, unknown_code_text
-from censusmig.tables.plan import Aggregate, Measure, Partial, Plan
+from censusmig.tables.plan import Aggregate, Measure, Partial, Plan, in_units
 
 
 @runtime_checkable
@@ -58,9 +58,22 @@ class PolarsBackend:
         """Aggregate one slice (see :meth:`Backend.aggregate`)."""
         derived = derive(frame, plan.profile, plan.requests, plan.concepts).cache()
         reported = list(plan.reported.items())
+        schema = derived.collect_schema()
+        # Columns summed exactly are put in integer units once, not once per aggregation.
+        scaled = sorted(
+            {
+                (measure.column, measure.decimals)
+                for aggregate in plan.aggregates
+                for measure in aggregate.measures
+                if measure.column is not None and measure.decimals is not None
+            }
+        )
         batch, weights, *found = pl.collect_all(
             [
-                derived.select(plan.columns),
+                derived.select(
+                    *plan.columns,
+                    *(in_units(c, schema[c], d).alias(_units(c, d)) for c, d in scaled),
+                ),
                 _weight_problems(derived, plan.profile.weight),
                 *(_unknown_codes(derived, mapping) for _, mapping in reported),
             ]
@@ -87,9 +100,17 @@ def _aggregation(source: pl.LazyFrame, aggregate: Aggregate) -> pl.LazyFrame:
     return kept.group_by(keys).agg(sums)
 
 
+def _units(column: str, decimals: int) -> str:
+    """The batch column holding ``column`` in integer units of ``10**-decimals``."""
+    return f"{column}__units{decimals}"
+
+
 def _sum(measure: Measure) -> pl.Expr:
     if measure.column is None:
         return pl.len().cast(pl.Int64).alias(measure.name)
+    if measure.decimals is not None:
+        # Integer units: the sum is exact, whatever the order the threads add in.
+        return pl.col(_units(measure.column, measure.decimals)).sum().alias(measure.name)
     return pl.col(measure.column).sum().alias(measure.name)
 
 

@@ -47,6 +47,8 @@ from censusmig.tables.plan import (
     Partial,
     Plan,
     cells_name,
+    in_value,
+    in_values,
     merge,
     universe_name,
 )
@@ -247,7 +249,7 @@ def finish(plan: Plan, merged: Partial) -> RunResult:
     return RunResult(
         tables=tables,
         records=int(totals[RECORDS.name]),
-        weighted_records=float(totals[WEIGHTED.name] or 0),
+        weighted_records=float(in_value(totals[WEIGHTED.name], WEIGHTED)),
         unknown_codes=unknown,
         weight_problems={k: int(v) for k, v in weight_counts.items()} if profile.weight else {},
     )
@@ -281,10 +283,11 @@ def _table(recipe: Recipe, cells: pl.DataFrame, universe: pl.DataFrame, plan: Pl
     inner = [c.inner for c in codings]
     cells = cells.with_columns(pl.col(name).cast(pl.String) for name in inner)
     weighted = profile.weight is not None
+    # Margins are summed in the measures' integer units (exact), converted back once here.
+    full = in_values(complete(cells, codings, plan.measure_names), plan.measures)
     if not weighted:
-        cells = cells.with_columns(pl.col(VALUE).cast(pl.Int64))
+        full = full.with_columns(pl.col(VALUE).cast(pl.Int64))
     # Percentages are derived from published values, after protection (censusmig.protection).
-    full = complete(cells, codings, plan.measure_names)
     rows = len(recipe.rows)
     return Table(
         recipe_id=recipe.id,
@@ -309,7 +312,7 @@ def _accounting(cells: pl.DataFrame, universe: pl.DataFrame, inner: Sequence[str
 
     return Accounting(
         universe=int(universe[RECORDS.name][0]),
-        weighted_universe=float(universe[WEIGHTED.name][0] or 0),
+        weighted_universe=float(in_value(universe[WEIGHTED.name][0], WEIGHTED)),
         inner_cells_total=int(cells[N_UNWEIGHTED].sum()),
         not_stated={name: records(name, NOT_STATED) for name in inner},
         unknown_code={name: records(name, UNKNOWN_CODE) for name in inner},

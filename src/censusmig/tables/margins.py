@@ -105,8 +105,10 @@ def _zero_filled(
         levels = list(coding.dimension.levels)
         observed = full.select(levels).unique()
         if coding.fixed is not None and len(levels) == 1:
-            # Fixed sets always show every category and "not stated", even when empty.
-            wanted = pl.DataFrame({levels[0]: [TOTAL, *coding.fixed, NOT_STATED]})
+            # Fixed sets always show every category and "not stated", even when empty (a
+            # set of labels the data need not use shows only the codes observed).
+            shown = () if coding.observed_only else coding.fixed
+            wanted = pl.DataFrame({levels[0]: [TOTAL, *shown, NOT_STATED]})
             observed = pl.concat([wanted, observed]).unique()
         domain = observed if domain is None else domain.join(observed, how="cross")
     assert domain is not None

@@ -29,22 +29,32 @@ class Measure:
     Attributes:
         name: Output column (``value``, ``n_unweighted``, later ``rep_1`` ...).
         column: Column of the derived records that is summed, or None to count the records.
+        decimals: None sums the column as it is (an integer column). A number ``d`` sums it
+            exactly: each value is taken in integer units of ``10**-d`` (rounded half to even
+            beyond ``d`` decimals) and summed as Int128 through aggregation, merge and
+            margins, then converted back to Float64 once, by :func:`in_values`. Integer sums
+            do not depend on the order of the records, the slices or the threads, so the
+            same inputs give the same bytes.
     """
 
     name: str
     column: str | None = None
+    decimals: int | None = None
 
 
 COUNT = Measure(N_UNWEIGHTED)
 """Records in the cell."""
-ESTIMATE = Measure(VALUE, WEIGHT)
+WEIGHT_DECIMALS = 9
+"""Decimals at which weights are summed exactly: a weight with more is rounded to this many."""
+
+ESTIMATE = Measure(VALUE, WEIGHT, WEIGHT_DECIMALS)
 """Sum of the weights in the cell: the count of a full census, the estimate of a survey."""
 CELL_MEASURES: tuple[Measure, ...] = (ESTIMATE, COUNT)
 """The measures every table carries, in the order of the tidy output; a run may add more
 (:func:`censusmig.tables.engine.plan_run`)."""
 
 RECORDS = Measure("records")
-WEIGHTED = Measure("weighted", WEIGHT)
+WEIGHTED = Measure("weighted", WEIGHT, WEIGHT_DECIMALS)
 
 
 @dataclass(frozen=True)
@@ -143,10 +153,75 @@ class Partial:
     weight_problems: pl.DataFrame
 
 
+def in_units(column: str, dtype: pl.DataType, decimals: int) -> pl.Expr:
+    """A column in integer units of ``10**-decimals`` (Int128), for an exact sum.
+
+    A float is split into its integer part and its fraction (both exact in binary), so the
+    scaling rounds only the fraction and a large weight keeps every digit of its integer part.
+
+    Args:
+        column: The column.
+        dtype: Its data type.
+        decimals: Decimals kept.
+
+    Returns:
+        The column in units; a missing or NaN value is null (a sum skips it).
+    """
+    scale: int = 10**decimals
+    value = pl.col(column)
+    if dtype.is_integer() or dtype == pl.Boolean:
+        return value.cast(pl.Int128) * scale
+    value = value.cast(pl.Float64)
+    whole = value.floor()
+    fraction = ((value - whole) * scale).round().cast(pl.Int128, strict=False)
+    return whole.cast(pl.Int128, strict=False) * scale + fraction
+
+
+def in_value(units: int | None, measure: Measure) -> float | int:
+    """One sum of a measure, from its units back to its value (see :attr:`Measure.decimals`).
+
+    Args:
+        units: The sum as aggregated (None for an empty sum).
+        measure: Its measure.
+
+    Returns:
+        The value: a float for a measure summed in units (Python's integer division is
+        correctly rounded, so it is the float nearest the exact decimal sum), else the sum.
+    """
+    if units is None:
+        return 0.0 if measure.decimals is not None else 0
+    if measure.decimals is None:
+        return units
+    scale: int = 10**measure.decimals
+    return int(units) / scale
+
+
+def in_values(frame: pl.DataFrame, measures: Sequence[Measure]) -> pl.DataFrame:
+    """Every measure summed in units converted back to its Float64 value, once, at the end.
+
+    Args:
+        frame: Aggregated cells, margins included.
+        measures: The measures; those without :attr:`Measure.decimals` are left as they are.
+
+    Returns:
+        The frame with the same columns in the same order.
+    """
+    return frame.with_columns(
+        pl.Series(
+            measure.name,
+            [None if u is None else in_value(u, measure) for u in frame[measure.name]],
+            dtype=pl.Float64,
+        )
+        for measure in measures
+        if measure.decimals is not None and measure.name in frame.columns
+    )
+
+
 def merge(partials: Sequence[Partial], plan: Plan) -> Partial:
     """Sum the partial results of slices or partitions into the result of the whole file.
 
-    Every quantity is a sum, so the merge is exact whatever the cut.
+    Every quantity is a sum of integers (counts, or weights in units: :attr:`Measure.decimals`),
+    so the merge is exact whatever the cut.
 
     Args:
         partials: One per slice or partition (at least one).
