@@ -19,6 +19,7 @@ from censusmig.cli.main import app
 from censusmig.errors import InputError
 from censusmig.readers.formats import count_blank_lines, open_microdata
 from censusmig.readers.options import ReadOptions
+from censusmig.renderers.quality import quality_rows
 from helpers import SAMPLE_DIR, SAMPLE_PROFILE
 
 RECIPES = ("nativity_age_sex", "foreign_born_country_of_birth_age_sex")
@@ -91,6 +92,7 @@ def test_blank_lines_are_not_records_and_every_command_agrees(
     for mine, theirs in zip([t.cells for t in run.tables], cells(clean, text_profile), strict=True):
         assert mine.equals(theirs)
     assert notes == [f"{blank}: skipped 3 blank lines (not records)"]
+    assert ["Blank lines skipped (not records)", 3, "", "", "", ""] in quality_rows(run.record)
     assert api.inspect(blank)["records"] == RECORDS
     assert api.check(blank, text_profile).records == RECORDS
     assert api.convert(blank, tmp_path / "blank.parquet").records == RECORDS

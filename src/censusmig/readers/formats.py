@@ -4,7 +4,9 @@
 format                 how it is read                              metadata
 =====================  ==========================================  ==========================
 CSV / TSV              ``pl.scan_csv`` (lazy); other encodings     none
-                       are transcoded to UTF-8 first, streaming
+                       are transcoded to UTF-8 first, streaming;
+                       blank lines skipped (a copy without them),
+                       blanks around fields and names trimmed
 Parquet                ``pl.scan_parquet`` (lazy)                  what ``convert`` stored
 SPSS ``.sav``          pyreadstat in chunks -> temporary Parquet   value labels, user missing
 Stata ``.dta``         pyreadstat in chunks -> temporary Parquet   value labels
