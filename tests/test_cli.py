@@ -272,6 +272,8 @@ READING_OPTIONS = {
     "--no-header": "The CSV has no header line (columns are named column_1, column_2...).",
     "--codebook": "Codebook of a fixed-width file: IPUMS DDI .xml or CSPro .dcf.",
     "--record": "Record type to read from a hierarchical fixed-width file.",
+    "--keep-blanks": "Keep the blanks around CSV fields and column names (by default ' 105363' "
+    "is read as the number 105363 and ' Male' as the code Male).",
 }
 
 
@@ -305,14 +307,19 @@ def test_reads_data_hands_the_command_one_read_options() -> None:
 
     runner = CliRunner()
     flags = ["--delimiter", ";", "--encoding", "latin-1", "--no-header", "--codebook", "c.dcf"]
-    result = runner.invoke(demo, ["x.dat", "--limit", "5", *flags, "--record", "POP"])
+    result = runner.invoke(
+        demo, ["x.dat", "--limit", "5", *flags, "--record", "POP", "--keep-blanks"]
+    )
     assert result.exit_code == 0, result.output
     result = runner.invoke(demo, ["x.dat", "--limit", "5"])
     assert result.exit_code == 0, result.output
     assert seen == [
-        api.ReadOptions(";", "latin-1", header=False, codebook=Path("c.dcf"), record="POP"),
+        api.ReadOptions(
+            ";", "latin-1", header=False, codebook=Path("c.dcf"), record="POP", keep_blanks=True
+        ),
         api.ReadOptions(),
     ]
+    assert all(options.note is not None for options in seen)  # the reader's notes: stderr
 
 
 def test_version_is_the_packaged_version() -> None:

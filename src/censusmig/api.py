@@ -239,7 +239,9 @@ def tabulate(
             else None
         )
         check_seconds = time.perf_counter() - checked
-    context = _run_context(data_path, profile_path, loaded, chosen, skipped, command)
+    context = _run_context(
+        data_path, profile_path, loaded, chosen, skipped, command, source.blank_lines
+    )
     publication = publish(Computed(result, edits), context, protection or identity)
     outputs: tuple[Path, ...] = ()
     if out is not None:
@@ -294,8 +296,9 @@ def _run_context(
     chosen: Sequence[Recipe],
     skipped: Sequence[Skipped],
     command: Sequence[str] | None,
+    blank_lines: int = 0,
 ) -> RunContext:
-    """What was run on which files: the run record's parts that are not counts."""
+    """What was run on which files: the run record's parts that are not counts of records."""
     from censusmig.protection.record import (
         CensusFacts,
         InputFile,
@@ -310,7 +313,7 @@ def _run_context(
     return RunContext(
         censusmig_version=__version__,
         command=tuple(command if command is not None else sys.argv),
-        input=InputFile(str(data), facts.size, facts.sha256),
+        input=InputFile(str(data), facts.size, facts.sha256, blank_lines),
         profile=ProfileFacts(str(profile_path), profile.sha256),
         census=CensusFacts(
             name=profile.census_name,

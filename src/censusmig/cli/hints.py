@@ -20,6 +20,7 @@ OPTIONS: dict[str, str] = {
     "encoding": "--encoding",
     "force": "--force",
     "header": "--no-header",
+    "keep_blanks": "--keep-blanks",
     "max_codes": "--max-codes",
     "max_ids": "--max-ids",
     "out": "--out",

@@ -118,6 +118,14 @@ Record = Annotated[
     str | None,
     typer.Option("--record", help="Record type to read from a hierarchical fixed-width file."),
 ]
+KeepBlanks = Annotated[
+    bool,
+    typer.Option(
+        "--keep-blanks",
+        help="Keep the blanks around CSV fields and column names (by default ' 105363' is read "
+        "as the number 105363 and ' Male' as the code Male).",
+    ),
+]
 
 
 _READ_PARAMETERS = tuple(
@@ -128,23 +136,25 @@ _READ_PARAMETERS = tuple(
         ("no_header", NoHeader, False),
         ("codebook", Codebook, None),
         ("record", Record, None),
+        ("keep_blanks", KeepBlanks, False),
     )
 )
-"""The five reading options, declared once for every command that reads a data file."""
+"""The six reading options, declared once for every command that reads a data file."""
 
 
 def reads_data(command: Callable[..., None]) -> Callable[..., None]:
     """Give a command that reads a data file the shared reading options.
 
     The command declares a keyword-only ``read_options: ReadOptions`` parameter; the command
-    line shows --delimiter, --encoding, --no-header, --codebook and --record in its place (after
-    the command's own options) and hands the command the :class:`ReadOptions` they make.
+    line shows --delimiter, --encoding, --no-header, --codebook, --record and --keep-blanks in
+    its place (after the command's own options) and hands the command the :class:`ReadOptions`
+    they make, with notes of the reader (blank lines skipped) printed on stderr.
 
     Args:
         command: The command function, not yet registered with typer.
 
     Returns:
-        The function to register: the command with the five options in its signature.
+        The function to register: the command with the six options in its signature.
     """
     declared = signature(command, eval_str=True)
     own = [param for param in declared.parameters.values() if param.name != "read_options"]
@@ -158,9 +168,12 @@ def reads_data(command: Callable[..., None]) -> Callable[..., None]:
         no_header: bool,
         codebook: Path | None,
         record: str | None,
+        keep_blanks: bool,
         **kwargs: Any,
     ) -> None:
-        options = ReadOptions(delimiter, encoding, not no_header, codebook, record)
+        options = ReadOptions(
+            delimiter, encoding, not no_header, codebook, record, keep_blanks, note=_note
+        )
         command(*args, read_options=options, **kwargs)
 
     # typer reads the parameters from the signature and their types from the annotations.
@@ -170,6 +183,11 @@ def reads_data(command: Callable[..., None]) -> Callable[..., None]:
         "return": None,
     }
     return with_read_options
+
+
+def _note(text: str) -> None:
+    """A note of the reader on stderr: a diagnostic, so shown even with --quiet."""
+    stderr().print(f"note: {text}", markup=False)
 
 
 @contextmanager

@@ -93,6 +93,7 @@ def publish(
             sha256=context.input.sha256,
             records=result.records,
             weighted_records=result.weighted_records,
+            blank_lines_skipped=context.input.blank_lines_skipped,
         ),
         profile=context.profile,
         census=context.census,

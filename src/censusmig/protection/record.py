@@ -29,11 +29,13 @@ class InputFile:
         path: The file as given.
         size_bytes: Size in bytes.
         sha256: Hash of its bytes.
+        blank_lines_skipped: Blank lines of a text file, skipped as not records.
     """
 
     path: str
     size_bytes: int
     sha256: str
+    blank_lines_skipped: int = 0
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class InputFacts:
         sha256: Hash of its bytes.
         records: Records in the file, as published.
         weighted_records: Sum of weights over the file, as published.
+        blank_lines_skipped: Blank lines of a text file, skipped as not records (in
+            ``run.json`` only when there were some, so its keys stay as they were otherwise).
     """
 
     path: str
@@ -53,16 +57,20 @@ class InputFacts:
     sha256: str
     records: int
     weighted_records: float
+    blank_lines_skipped: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The ``input`` object of ``run.json``."""
-        return {
+        found: dict[str, Any] = {
             "path": self.path,
             "size_bytes": self.size_bytes,
             "sha256": self.sha256,
             "records": self.records,
             "weighted_records": self.weighted_records,
         }
+        if self.blank_lines_skipped:
+            found["blank_lines_skipped"] = self.blank_lines_skipped
+        return found
 
 
 @dataclass(frozen=True)

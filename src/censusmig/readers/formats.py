@@ -4,7 +4,9 @@
 format                 how it is read                              metadata
 =====================  ==========================================  ==========================
 CSV / TSV              ``pl.scan_csv`` (lazy); other encodings     none
-                       are transcoded to UTF-8 first, streaming
+                       are transcoded to UTF-8 first, streaming;
+                       blank lines skipped (a copy without them),
+                       blanks around fields and names trimmed
 Parquet                ``pl.scan_parquet`` (lazy)                  what ``convert`` stored
 SPSS ``.sav``          pyreadstat in chunks -> temporary Parquet   value labels, user missing
 Stata ``.dta``         pyreadstat in chunks -> temporary Parquet   value labels
@@ -26,7 +28,7 @@ import shutil
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -69,6 +71,10 @@ CHUNK_ROWS = 200_000
 """Records per chunk when a file has to be read by a library that is not lazy (pyreadstat)."""
 
 _UNPARSED = re.compile(r"could not parse .* at column '(?P<column>[^']+)'")
+_UNCAST = re.compile(
+    r"conversion from `(?P<source>[^`]+)` to `(?P<target>[^`]+)` failed in column "
+    r"'(?P<column>[^']+)' for (?P<bad>\d+) out of (?P<all>\d+) values"
+)
 _BLOCK = 1 << 22
 _SNIFF_BYTES = 1 << 22
 
@@ -86,6 +92,7 @@ class Source:
         text_file: For text formats, the UTF-8 file Polars reads (for error messages).
         layout: For fixed-width files, the codebook's layout (``check`` counts the records
             that disagree with it over the whole file).
+        blank_lines: Blank lines of a text file that were skipped: they are not records.
     """
 
     path: Path
@@ -93,18 +100,21 @@ class Source:
     meta: Metadata
     text_file: Path | None = None
     layout: Layout | None = None
+    blank_lines: int = 0
     _workdir: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
     _rescan: Callable[[dict[str, pl.DataType]], pl.LazyFrame] | None = field(
         default=None, repr=False
     )
     _as_text: dict[str, pl.DataType] = field(default_factory=dict, repr=False)
+    _cast: Mapping[str, pl.DataType] = field(default_factory=dict, repr=False)
 
     def run(self, work: Callable[[pl.LazyFrame], T]) -> T:
         """Run ``work`` on the frame; reading failures become clean errors.
 
         A CSV column found not to be numeric past the rows its type was guessed from is read
         again as text (so "12.5" or "abc" late in an integer column becomes an unknown code
-        instead of a failure), and the work is redone.
+        instead of a failure), and the work is redone; so is a column of padded numbers
+        (``" 105363"``) that the reader casts once trimmed.
 
         Raises:
             InputError: Reading failed for another reason (the message says where and why).
@@ -117,12 +127,35 @@ class Source:
                     raise self.explain(error) from None
 
     def _widen(self, error: pl.exceptions.PolarsError) -> bool:
-        found = _UNPARSED.search(str(error))
-        if self._rescan is None or found is None or found["column"] in self._as_text:
+        if self._rescan is None:
             return False
-        self._as_text[found["column"]] = pl.String()
+        found = _UNPARSED.search(str(error))
+        if found is not None:
+            columns = [found["column"]]
+        elif _UNCAST.search(str(error)) is not None:
+            columns = self._failing_casts()
+        else:
+            return False
+        if not columns or any(column in self._as_text for column in columns):
+            return False
+        self._as_text.update(dict.fromkeys(columns, pl.String()))
         self.frame = self._rescan(self._as_text)
         return True
+
+    def _failing_casts(self) -> list[str]:
+        """The padded-number columns the reader casts that hold a value that is not a number.
+
+        Polars does not always name the column of a failed cast (it may name an internal
+        column), so every cast column is checked, in one pass over the file read as text.
+        """
+        pending = {c: kind for c, kind in self._cast.items() if c not in self._as_text}
+        if not pending or self._rescan is None:
+            return []
+        text = self._rescan({**self._as_text, **dict.fromkeys(pending, pl.String())})
+        found = text.select(
+            _not_numbers(pl.col(column), kind).alias(column) for column, kind in pending.items()
+        ).collect()
+        return [column for column in pending if found[column].item() > 0]
 
     def close(self) -> None:
         """Remove temporary files."""
@@ -142,12 +175,31 @@ class Source:
         self.close()
 
     def explain(self, error: pl.exceptions.PolarsError) -> InputError:
-        """Turn a Polars error raised while reading into a message that says where and why."""
+        """Turn a Polars error raised while reading into a message that says where and why.
+
+        A column that should hold numbers but holds text is named with the count of its
+        values that are not numbers; the values themselves are never shown.
+        """
         text = str(error)
         if self.text_file is not None and ("utf-8" in text.lower() or "`" in text):
             found = find_decode_error(self.text_file, "utf-8")
             if found is not None:
                 return _decode_error(self.path, "utf-8", *found)
+        cast = _UNCAST.search(text)
+        if cast is not None and cast["column"] in self.frame.collect_schema():
+            column = cast["column"]
+            kind = pl.Int64() if cast["target"].startswith(("i", "u")) else pl.Float64()
+            try:
+                bad, records = (
+                    self.frame.select(_not_numbers(pl.col(column), kind), pl.len()).collect().row(0)
+                )
+            except pl.exceptions.PolarsError:
+                pass
+            else:
+                return InputError(
+                    f"{self.path}: column {column!r} should hold numbers, but {bad:,} of its "
+                    f"{records:,} values are not numbers (values not shown)"
+                )
         return InputError(f"{self.path}: cannot read the data: {polars_message(error)}")
 
 
@@ -288,27 +340,7 @@ def _open_kind(
     progress: Progress | None,
 ) -> Source:
     if kind in ("csv", "tsv"):
-        text = _as_utf8(path, plain, encoding, workdir)
-        separator = _separator(options.delimiter, kind, text)
-        _check_last_line(path, text, separator, options.header)
-
-        def scan(as_text: dict[str, pl.DataType]) -> pl.LazyFrame:
-            frame = pl.scan_csv(
-                text,
-                separator=separator,
-                has_header=options.header,
-                infer_schema_length=10_000,
-                schema_overrides=as_text or None,
-                encoding="utf8",
-            )
-            if not options.header:
-                # Number the columns from 1, as codebooks and questionnaires do.
-                names = frame.collect_schema().names()
-                frame = frame.rename({n: f"column_{i}" for i, n in enumerate(names, start=1)})
-            return frame
-
-        frame = _scan(path, lambda: scan({}))
-        return Source(path, frame, Metadata(kind), text_file=text, _rescan=scan)
+        return _open_text(path, plain, options, encoding, workdir, kind)
     if kind == "parquet":
         frame = _scan(path, lambda: pl.scan_parquet(plain))
         return Source(path, frame, parquet_metadata(plain))
@@ -317,6 +349,191 @@ def _open_kind(
         meta = write_stat_file_as_parquet(plain, kind, parquet, progress, source_name=path)
         return Source(path, pl.scan_parquet(parquet), meta)
     return _open_fixed_width(kind, path, plain, options, encoding, workdir)
+
+
+def _open_text(
+    path: Path, plain: Path, options: ReadOptions, encoding: str, workdir: Path, kind: str
+) -> Source:
+    """Open a CSV or TSV file: blank lines skipped, blanks around fields trimmed (by default)."""
+    text = _as_utf8(path, plain, encoding, workdir)
+    separator = _separator(options.delimiter, kind, text)
+    _check_last_line(path, text, separator, options.header)
+    blanks = _blank_characters(separator)
+    skipped = count_blank_lines(text, blanks)
+    if skipped:
+        target = workdir / (text.stem + ".records" + text.suffix)
+        write_without_blank_lines(text, target, blanks)
+        text = target
+        if options.note is not None:
+            lines = "line" if skipped == 1 else "lines"
+            options.note(f"{path}: skipped {skipped:,} blank {lines} (not records)")
+    trim = not options.keep_blanks
+    numeric: dict[str, pl.DataType] = {}
+
+    def scan(as_text: dict[str, pl.DataType]) -> pl.LazyFrame:
+        # A name in as_text is a column the CSV reader could not parse as a number (named as
+        # in the file) or one whose trimmed values could not be cast (named as trimmed).
+        overrides = {name: kind for name, kind in as_text.items() if name in raw}
+        frame = pl.scan_csv(
+            text,
+            separator=separator,
+            has_header=options.header,
+            infer_schema_length=10_000,
+            schema_overrides=overrides or None,
+            encoding="utf8",
+        )
+        if not options.header:
+            # Number the columns from 1, as codebooks and questionnaires do.
+            frame = frame.rename({n: f"column_{i}" for i, n in enumerate(raw, start=1)})
+        elif trim:
+            frame = frame.rename(_trimmed_names(raw))
+        if trim:
+            frame = _trimmed(frame, {c: t for c, t in numeric.items() if c not in as_text})
+        return frame
+
+    raw: list[str] = []
+    raw.extend(_scan(path, lambda: _plain_scan(text, separator, options.header)).collect_schema())
+    frame = _scan(path, lambda: scan({}))
+    if trim:
+        numeric.update(_padded_numbers(frame))
+        frame = scan({})
+    return Source(
+        path,
+        frame,
+        Metadata(kind),
+        text_file=text,
+        blank_lines=skipped,
+        _rescan=scan,
+        _cast=numeric,
+    )
+
+
+_BLANKS = (" ", "\t", "\r")
+
+
+def _blank_characters(separator: str) -> bytes:
+    """What a blank line may hold: spaces, tabs and carriage returns, but never the separator.
+
+    A line of separators only (``,,,,``) is a record whose cells are all empty, not a blank line.
+    """
+    return "".join(c for c in _BLANKS if c != separator).encode()
+
+
+def _blank_spans(text: Path, blanks: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) byte offsets of the blank lines of a text file, with their line ends.
+
+    Blank lines inside quoted fields (a quote count that is odd so far) are data, not blank.
+    """
+    # A line end followed by blanks up to the next line end: found at C speed, a block at a time.
+    pattern = re.compile(rb"\n[" + re.escape(blanks) + rb"]*(?=\n|\Z)")
+    offset = -1  # file offset of data[0]; the file itself starts after a virtual line end
+    quotes = 0  # quote characters before data[0]
+    carry = b"\n"
+    with text.open("rb") as handle:
+        while True:
+            block = handle.read(_BLOCK)
+            final = not block
+            data = carry + block
+            # Judge whole lines only: the line after the last line end waits for the next block.
+            end = len(data) if final else data.rfind(b"\n")
+            seen = 0
+            for found in pattern.finditer(data, 0, end):
+                if found.end() == len(data) and found.end() - found.start() == 1:
+                    continue  # the end of a file that ends with a line end: no line
+                quotes += data.count(b'"', seen, found.start())
+                seen = found.start()
+                if quotes % 2 == 0:
+                    stop = found.end() + (found.end() < len(data))  # with its line end
+                    yield offset + found.start() + 1, offset + stop
+            quotes += data.count(b'"', seen, end)
+            offset += end
+            carry = data[end:]
+            if final:
+                return
+
+
+def count_blank_lines(text: Path, blanks: bytes = b" \t\r") -> int:
+    """How many blank lines a text file has (outside quoted fields).
+
+    Args:
+        text: A UTF-8 text file.
+        blanks: The characters a blank line may hold (see :func:`_blank_characters`).
+
+    Returns:
+        The number of lines that are empty or hold only those characters.
+    """
+    return sum(1 for _ in _blank_spans(text, blanks))
+
+
+def write_without_blank_lines(text: Path, target: Path, blanks: bytes = b" \t\r") -> None:
+    """Copy a text file without its blank lines, in blocks."""
+    done = 0
+    with text.open("rb") as source, target.open("wb") as sink:
+        for start, end in _blank_spans(text, blanks):
+            _copy_range(source, sink, done, start)
+            done = end
+        _copy_range(source, sink, done, None)
+
+
+def _copy_range(source: IO[bytes], sink: IO[bytes], start: int, end: int | None) -> None:
+    source.seek(start)
+    left = None if end is None else end - start
+    while left is None or left > 0:
+        block = source.read(_BLOCK if left is None else min(_BLOCK, left))
+        if not block:
+            return
+        sink.write(block)
+        if left is not None:
+            left -= len(block)
+
+
+def _trimmed_names(names: list[str]) -> dict[str, str]:
+    """Column names without surrounding blanks, unless trimming would make two names equal."""
+    stripped = [name.strip() for name in names]
+    if len(set(stripped)) < len(stripped) or "" in stripped:
+        return {}
+    return dict(zip(names, stripped, strict=True))
+
+
+def _trimmed(frame: pl.LazyFrame, numeric: dict[str, pl.DataType]) -> pl.LazyFrame:
+    """Text columns without surrounding blanks (only-blank cells are empty); padded numbers cast."""
+    schema = frame.collect_schema()
+    text = [name for name, kind in schema.items() if kind == pl.String()]
+    if not text:
+        return frame
+    exprs = []
+    for name in text:
+        # One expression per column, used once: Polars then names the column in cast errors.
+        cell = pl.col(name).str.strip_chars(" \t").replace("", None)
+        exprs.append(cell.cast(numeric[name]) if name in numeric else cell)
+    return frame.with_columns(exprs)
+
+
+def _not_numbers(column: pl.Expr, kind: pl.DataType) -> pl.Expr:
+    """How many values of a column are not missing and yet not numbers of ``kind``."""
+    return (column.is_not_null() & column.cast(kind, strict=False).is_null()).sum()
+
+
+def _plain_scan(text: Path, separator: str, header: bool) -> pl.LazyFrame:
+    return pl.scan_csv(text, separator=separator, has_header=header, encoding="utf8")
+
+
+def _padded_numbers(frame: pl.LazyFrame) -> dict[str, pl.DataType]:
+    """Text columns whose values, trimmed, are all numbers in the rows types are guessed from."""
+    try:
+        sample = frame.head(10_000).collect()
+    except pl.exceptions.PolarsError:
+        return {}  # reading fails later with its own message
+    found: dict[str, pl.DataType] = {}
+    for name in sample.columns:
+        values = sample[name]
+        if values.dtype != pl.String() or values.null_count() == len(values):
+            continue
+        for kind in (pl.Int64(), pl.Float64()):
+            if values.cast(kind, strict=False).null_count() == values.null_count():
+                found[name] = kind
+                break
+    return found
 
 
 def _scan(path: Path, scan: Callable[[], pl.LazyFrame]) -> pl.LazyFrame:
@@ -329,10 +546,22 @@ def _scan(path: Path, scan: Callable[[], pl.LazyFrame]) -> pl.LazyFrame:
 
 
 def polars_message(error: BaseException) -> str:
-    """The first line of a reading error, with the data values Polars quotes taken out."""
+    """The first line of a reading error, with the data values Polars quotes taken out.
+
+    A failed conversion (Polars lists the values it could not convert) is told as the column
+    and the two types; any other quoted value becomes "a value", any list of them "values not
+    shown".
+    """
     text = str(error).strip()
     first = text.splitlines()[0] if text else type(error).__name__
-    return re.sub(r"`[^`]*`", "a value", first)
+    cast = _UNCAST.search(first)
+    if cast is not None:
+        return (
+            f"column {cast['column']!r}: values could not be converted from {cast['source']} to "
+            f"{cast['target']} (values not shown)"
+        )
+    first = re.sub(r"`[^`]*`", "a value", first)
+    return re.sub(r"\[(?:\"[^\"]*\"(?:, )?|\.\.\.)*\]", "[values not shown]", first)
 
 
 _SEPARATORS = (",", ";", "\t", "|")

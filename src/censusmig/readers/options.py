@@ -7,13 +7,16 @@ importing Polars.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Progress", "ReadOptions"]
+__all__ = ["Note", "Progress", "ReadOptions"]
 
 Progress = Callable[[int, int | None], None]
 """Called with (records done, records in all or None) while a file is read in chunks."""
+
+Note = Callable[[str], None]
+"""Called with a sentence about how a file was read (blank lines skipped), never data values."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,12 @@ class ReadOptions:
         codebook: The codebook of a fixed-width file: IPUMS DDI ``.xml`` or CSPro ``.dcf``.
         record: Record type to read from a hierarchical fixed-width file (CSPro record name,
             IPUMS record type); by default the person record.
+        keep_blanks: Keep the leading and trailing blanks of CSV fields and column names;
+            by default they are trimmed, so ``" 105363"`` is the number 105363 and ``" Male"``
+            the code ``"Male"``.
+        note: Called with what the reader did that changes the records read (blank lines
+            skipped); the command line prints it on stderr. The count is also kept on the
+            :class:`~censusmig.readers.formats.Source`.
     """
 
     delimiter: str | None = None
@@ -35,3 +44,5 @@ class ReadOptions:
     header: bool = True
     codebook: Path | None = None
     record: str | None = None
+    keep_blanks: bool = False
+    note: Note | None = field(default=None, compare=False)

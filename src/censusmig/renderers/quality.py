@@ -52,6 +52,10 @@ def quality_rows(record: RunRecord) -> list[list[object]]:
                     "",
                 ]
             )
+    if record.input.blank_lines_skipped:
+        rows.append(
+            ["Blank lines skipped (not records)", record.input.blank_lines_skipped, *[""] * 4]
+        )
     results = record.edit_checks.results if record.edit_checks is not None else ()
     for result in results:
         if result.skipped:
