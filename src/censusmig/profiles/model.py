@@ -117,6 +117,53 @@ class GeographyLevel:
     all_labels: bool = False
 
 
+POPULATION_OPERATORS = ("=", "!=", ">=", "<=", ">", "<", "in")
+"""Operators of a population condition; the four orderings compare numbers."""
+
+ORDERINGS = (">=", "<=", ">", "<")
+"""Operators that compare a source column with one number."""
+
+
+@dataclass(frozen=True)
+class PopulationCondition:
+    """One condition of the population on a source column, such as ``POPBASE = 1``.
+
+    Parsed, never evaluated here: :func:`censusmig.tables.derive.population_expr` turns the
+    conditions into one Polars filter, comparing numbers as numbers and text as trimmed text.
+
+    Attributes:
+        column: The source column of the data file.
+        operator: One of :data:`POPULATION_OPERATORS`.
+        values: Source codes as written (``=``, ``!=`` and ``in`` keep a record whose value is
+            one of them, ``!=`` one that is none of them), or one number for an ordering.
+    """
+
+    column: str
+    operator: str
+    values: tuple[str, ...]
+
+    def __str__(self) -> str:
+        """Write the condition back as a profile author writes it."""
+        return f"{self.column} {self.operator} {', '.join(self.values)}"
+
+
+@dataclass(frozen=True)
+class Population:
+    """Who the tables count: the records meeting every condition (usual residents...).
+
+    Records outside it (visitors, non-residents, household records of a hierarchical file)
+    are in the file totals and the edit checks, but in no table; the run record counts them.
+
+    Attributes:
+        label: Who is in it, in words ("usual residents").
+        conditions: Conditions on source columns; a record is in the population when it
+            meets all of them (a record with an empty cell in a condition's column is not).
+    """
+
+    label: str
+    conditions: tuple[PopulationCondition, ...]
+
+
 @dataclass(frozen=True)
 class Profile:
     """A validated profile.
@@ -141,6 +188,8 @@ class Profile:
             ``census.reference_date``), empty in a reviewed profile. ``country`` is then the
             placeholder itself and ``reference_date`` today, stand-ins that only let the edit
             checks run; tabulating such a profile is refused.
+        population: The population every table counts (``[population]``), or None for every
+            record of the file.
     """
 
     path: Path
@@ -156,12 +205,15 @@ class Profile:
     geography: tuple[GeographyLevel, ...]
     concepts: Mapping[str, ConceptMapping]
     placeholders: tuple[str, ...] = ()
+    population: Population | None = None
 
     def columns(self) -> tuple[str, ...]:
         """Every data column the profile names, in a stable order."""
         names = [*self.person_id, *self.household_id, self.weight]
         names += [level.column for level in self.geography]
         names += [name for mapping in self.concepts.values() for name in mapping.columns()]
+        if self.population:
+            names += [condition.column for condition in self.population.conditions]
         return tuple(dict.fromkeys(name for name in names if name))
 
     def _keys(self) -> dict[str, str]:
@@ -178,6 +230,9 @@ class Profile:
             keys.setdefault(mapping.column, f"concepts.{concept}.column")
             if mapping.gate:
                 keys.setdefault(mapping.gate.column, f"concepts.{concept}.gate.column")
+        conditions = self.population.conditions if self.population else ()
+        for index, condition in enumerate(conditions):
+            keys.setdefault(condition.column, f"population.conditions[{index}]")
         return keys
 
     def check_columns(self, available: tuple[str, ...], data_path: str) -> None:
@@ -202,7 +257,7 @@ class Profile:
         )
 
 
-_TOP_KEYS = ("schema_version", "census", "data", "geography", "concepts")
+_TOP_KEYS = ("schema_version", "census", "data", "population", "geography", "concepts")
 _CENSUS_KEYS = ("name", "country", "country_name", "reference_date", "residence_rule_months")
 _DATA_KEYS = ("person_id", "household_id", "weight")
 _CONCEPT_KEYS = (
@@ -276,6 +331,7 @@ def read_profile(path: Path, *, reviewed: bool = False) -> Profile:
 
     geography = _read_geography(check, document)
     concepts = _read_concepts(check, document, version)
+    population = _read_population(check, document)
     for key in placeholders if reviewed else ():
         check.add(
             key, f"still the draft's placeholder; write {PLACEHOLDER_FIXES[key]}", PLACEHOLDER
@@ -295,6 +351,7 @@ def read_profile(path: Path, *, reviewed: bool = False) -> Profile:
         geography=geography,
         concepts=concepts,
         placeholders=tuple(placeholders),
+        population=population,
     )
 
 
@@ -309,6 +366,87 @@ def _read_id(check: Checker, data: Mapping[str, Any], key: str, example: str) ->
         return tuple(value)
     check.add(f"data.{key}", f"must be a column name or a list of them {example}", value)
     return ()
+
+
+_POPULATION_CONDITION = re.compile(
+    r"^\s*(?P<column>[^\s=!<>~]+)\s*(?P<operator>[=!<>~]+|\bin\b)\s*(?P<values>.*?)\s*$"
+)
+_POPULATION_EXAMPLE = (
+    '"POPBASE = 1", "RECTYPE in P, Q" or { column = "Record type", operator = "in", '
+    'values = ["P"] }'
+)
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def _read_population(check: Checker, document: Mapping[str, Any]) -> Population | None:
+    """``[population]``: ``label`` and ``conditions`` on source columns (parsed, not evaluated).
+
+    A condition is a string ``"POPBASE = 1"`` (``in`` takes a comma-separated list) or a
+    table ``{ column = "...", operator = "in", values = ["..."] }`` for a column name with
+    blanks or a code with a comma.
+    """
+    if "population" not in document:
+        return None
+    table = check.table(document, "population", "")
+    check.unknown_keys(table, ("label", "conditions"), "population")
+    label = check.string(table, "label", "population") or ""
+    written = table.get("conditions")
+    if not isinstance(written, list) or not written:
+        check.add(
+            "population.conditions",
+            f"must be a list of conditions such as [{_POPULATION_EXAMPLE}]",
+            written,
+        )
+        return None
+    conditions = [
+        condition
+        for index, item in enumerate(written)
+        if (condition := _population_condition(check, f"population.conditions[{index}]", item))
+    ]
+    return Population(label, tuple(conditions))
+
+
+def _population_condition(check: Checker, key: str, item: object) -> PopulationCondition | None:
+    """One population condition, from its string or table form; None when it is invalid."""
+    if isinstance(item, str):
+        match = _POPULATION_CONDITION.match(item)
+        if match is None:
+            check.add(key, f"not a condition such as {_POPULATION_EXAMPLE}", item)
+            return None
+        column, operator, raw = match.group("column", "operator", "values")
+        values = [value.strip().strip('"') for value in raw.strip("[]").split(",")]
+        if operator != "in" and len(values) > 1:
+            values = [raw.strip().strip('"')]  # a comma only lists codes after "in"
+    elif isinstance(item, dict):
+        check.unknown_keys(item, ("column", "operator", "values"), key)
+        column = check.string(item, "column", key) or ""
+        operator = check.string(item, "operator", key) or ""
+        given = item.get("values")
+        given = [given] if isinstance(given, str | int) and not isinstance(given, bool) else given
+        if not isinstance(given, list) or not all(
+            isinstance(v, str | int) and not isinstance(v, bool) for v in given
+        ):
+            check.add(join(key, "values"), 'must be a list of codes such as ["1", "2"]', given)
+            return None
+        values = [str(value).strip() for value in given]
+        if not column or not operator:
+            return None
+    else:
+        check.add(key, f"must be a condition such as {_POPULATION_EXAMPLE}", item)
+        return None
+    if operator not in POPULATION_OPERATORS:
+        check.add(key, "unknown operator", operator, POPULATION_OPERATORS)
+        return None
+    values = [value for value in values if value]
+    if not values:
+        check.add(key, f"{operator} needs a code to compare {column!r} with", item)
+        return None
+    if operator in ORDERINGS and (len(values) != 1 or not _NUMBER.match(values[0])):
+        check.add(
+            key, f"{operator} compares {column!r} with one number, e.g. '{column} >= 1'", item
+        )
+        return None
+    return PopulationCondition(column, operator, tuple(values))
 
 
 def _read_geography(check: Checker, document: Mapping[str, Any]) -> tuple[GeographyLevel, ...]:

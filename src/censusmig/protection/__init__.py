@@ -84,6 +84,7 @@ def publish(
     result = protected.result
     _check_cells(computed.result.tables, result.tables)
     tables = tuple(published_table(table) for table in result.tables)
+    outside = result.outside_population
     record = RunRecord(
         censusmig_version=context.censusmig_version,
         command=context.command,
@@ -94,6 +95,9 @@ def publish(
             records=result.records,
             weighted_records=result.weighted_records,
             blank_lines_skipped=context.input.blank_lines_skipped,
+            population=outside.label if outside else None,
+            records_outside_population=outside.records if outside else None,
+            weighted_outside_population=outside.weighted_records if outside else None,
         ),
         profile=context.profile,
         census=context.census,

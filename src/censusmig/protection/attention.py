@@ -26,9 +26,17 @@ WEIGHT_PROBLEM_RECORDS = 1
 SHOWN_CODES = 3
 """Most frequent unknown codes named per concept (a code and its count, never other values)."""
 
+OUTSIDE_POPULATION_SHARE = 0.5
+"""Share of the file's records outside the profile's population that needs attention.
+
+Records outside the population are expected: a few percent of visitors and non-residents in
+a census, and in a hierarchical file every household record (a third or more of the lines).
+The data-quality output always shows the count; only a condition that leaves out half the
+file or more (usual residents coded 2 where the profile says 1) is flagged here.
+"""
+
 Kind = Literal["edit_check", "unknown_codes", "weights", "reconciliation", "population"]
-"""What an item is about. ``population`` (records outside the population) is reserved: no
-profile defines a population yet, and :func:`attention` will report it once one does."""
+"""What an item is about."""
 
 
 @dataclass(frozen=True)
@@ -65,13 +73,14 @@ def attention(record: RunRecord) -> tuple[Attention, ...]:
 
     Failing error-level edit checks; concepts whose unknown codes reach
     :data:`UNKNOWN_CODE_SHARE` of the records; missing, zero or negative weights; tables
-    whose records do not reconcile with their universe.
+    whose records do not reconcile with their universe; records outside the population
+    reaching :data:`OUTSIDE_POPULATION_SHARE` of the file.
 
     Args:
         record: The published run record.
 
     Returns:
-        The items, edit checks first, then unknown codes, weights and tables.
+        The items, edit checks first, then unknown codes, weights, tables and population.
     """
     items: list[Attention] = []
     results = record.edit_checks.results if record.edit_checks is not None else ()
@@ -127,8 +136,21 @@ def attention(record: RunRecord) -> tuple[Attention, ...]:
                     f"({entry.universe})",
                 )
             )
-    # Records outside the population (kind "population") join here once a profile can define
-    # a population: the record will count them, and this function will compare that count.
+    outside = record.input.records_outside_population
+    if record.input.population is not None and outside is not None and records:
+        share = outside / records
+        if share >= OUTSIDE_POPULATION_SHARE:
+            items.append(
+                Attention(
+                    "population",
+                    record.input.population,
+                    outside,
+                    share,
+                    f"{outside:,} of {records:,} records ({share:.1%}) are outside the "
+                    f"population ({record.input.population}) and in no table; check the "
+                    "profile's [population] conditions",
+                )
+            )
     return tuple(items)
 
 

@@ -50,6 +50,11 @@ class InputFacts:
         weighted_records: Sum of weights over the file, as published.
         blank_lines_skipped: Blank lines of a text file, skipped as not records (in
             ``run.json`` only when there were some, so its keys stay as they were otherwise).
+        population: The profile's population, in words, or None when it defines none (the
+            three population keys are then left out of ``run.json``).
+        records_outside_population: Records of the file outside the population: in the
+            file's counts and edit checks, in no table.
+        weighted_outside_population: Sum of their weights.
     """
 
     path: str
@@ -58,6 +63,9 @@ class InputFacts:
     records: int
     weighted_records: float
     blank_lines_skipped: int = 0
+    population: str | None = None
+    records_outside_population: int | None = None
+    weighted_outside_population: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The ``input`` object of ``run.json``."""
@@ -70,6 +78,10 @@ class InputFacts:
         }
         if self.blank_lines_skipped:
             found["blank_lines_skipped"] = self.blank_lines_skipped
+        if self.population is not None:
+            found["population"] = self.population
+            found["records_outside_population"] = self.records_outside_population
+            found["weighted_outside_population"] = self.weighted_outside_population
         return found
 
 

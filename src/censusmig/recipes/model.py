@@ -10,7 +10,7 @@ from typing import Any
 
 from censusmig.classifications.categories import CategorySet
 from censusmig.classifications.codes import NOT_APPLICABLE, NOT_STATED, UNKNOWN_CODE
-from censusmig.concepts import CONCEPTS, NUMERIC_FIELDS
+from censusmig.concepts import CONCEPTS, NUMERIC_FIELDS, ConceptKind
 from censusmig.dimensions import DIMENSIONS
 from censusmig.specfile import Checker, load_toml
 
@@ -25,9 +25,11 @@ class Condition:
     """One universe condition, such as ``nativity = foreign_born`` or ``age >= 15``.
 
     Attributes:
-        field: A dimension or numeric concept name.
+        field: A dimension, or a concept a profile can map (tested on its coded value).
         operator: One of :data:`OPERATORS`.
-        values: Category codes (for dimensions) or one integer as text (numeric fields).
+        values: Category codes (dimensions, category concepts), ISO alpha-3 codes (country
+            concepts), the profile's area codes (area concepts), or one integer as text
+            (numeric fields).
     """
 
     field: str
@@ -91,7 +93,9 @@ class Recipe:
             needed += DIMENSIONS[name].requires
         for condition in self.universe:
             spec = DIMENSIONS.get(condition.field)
-            needed += spec.requires if spec else NUMERIC_FIELDS[condition.field]
+            needed += (
+                spec.requires if spec else NUMERIC_FIELDS.get(condition.field, (condition.field,))
+            )
         return tuple(dict.fromkeys(needed))
 
 
@@ -259,8 +263,10 @@ def _parse_condition(check: Checker, key: str, text: str) -> Condition | None:
             return None
         return Condition(field, operator, values)
     spec = DIMENSIONS.get(field)
+    if spec is None and field in CONCEPTS:
+        return _concept_condition(check, key, Condition(field, operator, values))
     if spec is None:
-        check.add(key, "unknown field", field, (*DIMENSIONS, *NUMERIC_FIELDS))
+        check.add(key, "unknown field", field, (*DIMENSIONS, *NUMERIC_FIELDS, *CONCEPTS))
         return None
     if operator not in ("=", "!=", "in"):
         check.add(key, f"{field} is a category: use =, != or in", operator, ("=", "!=", "in"))
@@ -273,3 +279,29 @@ def _parse_condition(check: Checker, key: str, text: str) -> Condition | None:
             if value not in valid:
                 check.add(key, f"unknown {field} category", value, valid)
     return Condition(field, operator, values)
+
+
+_COUNTRY_CODE = re.compile(r"^[A-Z]{3}$")
+
+
+def _concept_condition(check: Checker, key: str, condition: Condition) -> Condition | None:
+    """A condition on a concept that is no dimension, tested on its coded value.
+
+    Category concepts take their category codes, country concepts ISO alpha-3 codes (or a
+    user-assigned code such as ``QUE``) and area concepts the profile's own area codes; each
+    also ``_U``, ``_Z`` and ``_X``.
+    """
+    field = condition.field
+    if condition.operator not in ("=", "!=", "in"):
+        check.add(key, f"{field} is coded: use =, != or in", condition.operator, ("=", "!=", "in"))
+        return None
+    spec = CONCEPTS[field]
+    special = (NOT_STATED, NOT_APPLICABLE, UNKNOWN_CODE)
+    for value in condition.values:
+        if spec.categories is not None and value not in (*spec.categories.codes, *special):
+            check.add(key, f"unknown {field} category", value, (*spec.categories.codes, *special))
+        elif spec.kind is ConceptKind.COUNTRY and not (
+            value in special or _COUNTRY_CODE.match(value)
+        ):
+            check.add(key, f"{field} is a country: write ISO alpha-3 codes such as MEX", value)
+    return condition

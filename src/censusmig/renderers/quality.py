@@ -52,6 +52,14 @@ def quality_rows(record: RunRecord) -> list[list[object]]:
                     "",
                 ]
             )
+    if record.input.population is not None:
+        rows.append(
+            [
+                f"Records outside the population ({record.input.population}), in no table",
+                record.input.records_outside_population,
+                *[""] * 4,
+            ]
+        )
     if record.input.blank_lines_skipped:
         rows.append(
             ["Blank lines skipped (not records)", record.input.blank_lines_skipped, *[""] * 4]

@@ -19,7 +19,7 @@ from censusmig.dimensions import DIMENSIONS
 from censusmig.dimensions.columns import concept_column, status_column
 from censusmig.profiles.model import ConceptMapping
 from censusmig.recipes.model import Condition
-from censusmig.tables.derive import derive, unknown_code_text
+from censusmig.tables.derive import IN_POPULATION, derive, unknown_code_text
 from censusmig.tables.plan import Aggregate, Measure, Partial, Plan, in_units
 
 
@@ -92,7 +92,8 @@ POLARS = PolarsBackend()
 
 
 def _aggregation(source: pl.LazyFrame, aggregate: Aggregate) -> pl.LazyFrame:
-    kept = source.filter(*(_condition(c) for c in aggregate.where))
+    population = [pl.col(IN_POPULATION)] if aggregate.in_population else []
+    kept = source.filter(*population, *(_condition(c) for c in aggregate.where))
     sums = [_sum(measure) for measure in aggregate.measures]
     if not aggregate.keys:
         return kept.select(sums)
@@ -139,6 +140,13 @@ def _unknown_codes(derived: pl.LazyFrame, mapping: ConceptMapping) -> pl.LazyFra
 
 
 def _condition(condition: Condition) -> pl.Expr:
+    """A universe condition on a derived column (the population is :data:`IN_POPULATION`)."""
+    if condition.field not in NUMERIC_FIELDS and condition.field not in DIMENSIONS:
+        # A concept that is no dimension, tested on its coded column (a category, an ISO
+        # alpha-3 country or an area code, or _U, _Z, _X), compared as text.
+        coded = pl.col(concept_column(condition.field)).cast(pl.String)
+        found = coded.is_in(condition.values)
+        return ~found if condition.operator == "!=" else found
     if condition.field in NUMERIC_FIELDS:
         column = pl.col(concept_column(condition.field))
         value = int(condition.values[0])

@@ -30,10 +30,19 @@ from censusmig.dimensions.expressions import (
     nativity_exprs,
     table_lookup,
 )
-from censusmig.profiles.model import ConceptMapping, Profile
+from censusmig.profiles.model import (
+    ORDERINGS,
+    ConceptMapping,
+    Population,
+    PopulationCondition,
+    Profile,
+)
 
 WEIGHT = "_weight"
 """Column holding each record's weight (1 for a full count)."""
+
+IN_POPULATION = "_in_population"
+"""Column saying whether a record is in the profile's population (only when it defines one)."""
 
 _ALPHA_SYSTEMS = ("iso3166-alpha2", "iso3166-alpha3")
 
@@ -257,6 +266,59 @@ def concept_exprs(profile: Profile, schema: pl.Schema, concepts: Iterable[str]) 
     return exprs
 
 
+def population_expr(population: Population, schema: pl.Schema) -> pl.Expr:
+    """Whether a record is in the population: every condition met, never null.
+
+    A numeric column is compared as numbers (a code that is no number matches no record);
+    any other column as text with its blanks trimmed, as the code maps read it; an ordering
+    reads a text column as numbers. A record with an empty cell in a condition's column, or a
+    text that is no number under an ordering, is outside the population.
+
+    Args:
+        population: The profile's population.
+        schema: Schema of the data.
+
+    Returns:
+        A Boolean expression.
+    """
+    return pl.all_horizontal(
+        _population_condition(condition, schema[condition.column]).fill_null(False)
+        for condition in population.conditions
+    )
+
+
+def _population_condition(condition: PopulationCondition, dtype: pl.DataType) -> pl.Expr:
+    column = pl.col(condition.column)
+    numeric = dtype.is_numeric()
+    if condition.operator in ORDERINGS:
+        number = float(condition.values[0])
+        value = (
+            column.cast(pl.Float64, strict=False)
+            if numeric
+            else (column.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False))
+        )
+        return {
+            ">=": value >= number,
+            "<=": value <= number,
+            ">": value > number,
+            "<": value < number,
+        }[condition.operator]
+    if numeric:
+        numbers = [float(v) for v in condition.values if _is_number(v)]
+        found = column.cast(pl.Float64).is_in(numbers)
+    else:
+        found = column.cast(pl.String).str.strip_chars().is_in(list(condition.values))
+    return ~found if condition.operator == "!=" else found
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 # --- stage 2: dimensions ------------------------------------------------------------------
 
 
@@ -282,6 +344,8 @@ def derive(
 ) -> pl.LazyFrame:
     """Add the coded concept columns, the requested dimension columns and ``_weight``.
 
+    With a population in the profile, :data:`IN_POPULATION` says which records are in it.
+
     Args:
         frame: The person file, lazily.
         profile: Validated profile; its columns must exist in ``frame``.
@@ -299,7 +363,14 @@ def derive(
         if profile.weight
         else pl.lit(1, pl.Int64)
     )
-    frame = frame.with_columns(*concept_exprs(profile, schema, needed), weight.alias(WEIGHT))
+    population = (
+        [population_expr(profile.population, schema).alias(IN_POPULATION)]
+        if profile.population
+        else []
+    )
+    frame = frame.with_columns(
+        *concept_exprs(profile, schema, needed), weight.alias(WEIGHT), *population
+    )
     frame = frame.with_columns(nativity_exprs(profile, needed))
     return frame.with_columns(
         expr for request in requests for expr in dimension_exprs(request, profile)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 
 from censusmig.classifications.codes import NOT_STATED, UNKNOWN_CODE
-from censusmig.concepts import NUMERIC_FIELDS
+from censusmig.concepts import CONCEPTS, NUMERIC_FIELDS
 from censusmig.dimensions import DIMENSIONS, Coding
 from censusmig.dimensions.columns import concept_column
 from censusmig.errors import CensusmigError, Setting
@@ -28,6 +28,7 @@ from censusmig.profiles.model import Profile
 from censusmig.recipes.model import Recipe
 from censusmig.tables.backend import POLARS, Backend
 from censusmig.tables.derive import (
+    IN_POPULATION,
     WEIGHT,
     ColumnRequest,
     concepts_of,
@@ -38,6 +39,7 @@ from censusmig.tables.plan import (
     CELL_MEASURES,
     COUNT,
     ESTIMATE,
+    POPULATION,
     RECORDS,
     TOTALS,
     WEIGHTED,
@@ -56,6 +58,21 @@ from censusmig.tables.table import MEASURES, N_UNWEIGHTED, VALUE, Accounting, Ta
 
 
 @dataclass(frozen=True)
+class OutsidePopulation:
+    """The records of the file outside the profile's population: in no table.
+
+    Attributes:
+        label: The population, in words ("usual residents").
+        records: Records outside it.
+        weighted_records: Sum of their weights (= records for a full count).
+    """
+
+    label: str
+    records: int
+    weighted_records: float
+
+
+@dataclass(frozen=True)
 class RunResult:
     """Everything one engine run produced.
 
@@ -67,6 +84,8 @@ class RunResult:
         weight_problems: Records whose weight is missing (counted with weight 0) or zero or
             negative; empty for a full count.
         seconds: Wall time of the run's stages (aggregate, merge, finish).
+        outside_population: The records outside the profile's population, or None when the
+            profile defines none (every record is then in it).
     """
 
     tables: tuple[Table, ...]
@@ -75,6 +94,7 @@ class RunResult:
     unknown_codes: Mapping[str, Mapping[str, int]]
     seconds: Mapping[str, float] = field(default_factory=dict)
     weight_problems: Mapping[str, int] = field(default_factory=dict)
+    outside_population: OutsidePopulation | None = None
 
 
 def _requests(recipes: Sequence[Recipe]) -> dict[tuple[str, str], ColumnRequest]:
@@ -121,17 +141,21 @@ def plan_run(
     concepts = {c for recipe in recipes for c in recipe.requires() if c in profile.concepts}
     checked = sorted(concepts | concepts_of(requests.values(), profile))
     aggregates = [Aggregate(TOTALS, (), (), (RECORDS, WEIGHTED))]
+    # Every table counts the population only; the file totals count every record.
+    counted = profile.population is not None
+    if counted:
+        aggregates.append(Aggregate(POPULATION, (), (), (RECORDS, WEIGHTED), in_population=True))
     for recipe in recipes:
         keys = []
         for name in recipe.dimensions:
             request = requests.get((recipe.id, name)) or requests[("", name)]
             keys.append(GroupKey(_inner_source(request), DIMENSIONS[name].levels[-1]))
         aggregates.append(
-            Aggregate(cells_name(recipe), tuple(keys), recipe.universe, tuple(measures))
+            Aggregate(cells_name(recipe), tuple(keys), recipe.universe, tuple(measures), counted)
         )
         # Counted apart from the cells, so that the accounting is a real check.
         aggregates.append(
-            Aggregate(universe_name(recipe), (), recipe.universe, (RECORDS, WEIGHTED))
+            Aggregate(universe_name(recipe), (), recipe.universe, (RECORDS, WEIGHTED), counted)
         )
     summed = [m.column for m in measures if m.column is not None]
     return Plan(
@@ -140,7 +164,11 @@ def plan_run(
         requests=tuple(requests.values()),
         concepts=frozenset(concepts),
         reported={name: profile.concepts.get(name) or region_mapping(profile) for name in checked},
-        columns=tuple(dict.fromkeys([*_kept_columns(requests, recipes), *summed])),
+        columns=tuple(
+            dict.fromkeys(
+                [*_kept_columns(requests, recipes), *summed, *([IN_POPULATION] if counted else [])]
+            )
+        ),
         aggregates=tuple(aggregates),
         measures=tuple(measures),
     )
@@ -246,24 +274,41 @@ def finish(plan: Plan, merged: Partial) -> RunResult:
     }
     totals = merged.aggregates[TOTALS].row(0, named=True)
     weight_counts = merged.weight_problems.row(0, named=True)
+    outside = None
+    if profile.population is not None:
+        inside = merged.aggregates[POPULATION].row(0, named=True)
+        outside = OutsidePopulation(
+            label=profile.population.label,
+            records=int(totals[RECORDS.name]) - int(inside[RECORDS.name]),
+            weighted_records=float(
+                in_value(
+                    int(totals[WEIGHTED.name] or 0) - int(inside[WEIGHTED.name] or 0), WEIGHTED
+                )
+            ),
+        )
     return RunResult(
         tables=tables,
         records=int(totals[RECORDS.name]),
         weighted_records=float(in_value(totals[WEIGHTED.name], WEIGHTED)),
         unknown_codes=unknown,
         weight_problems={k: int(v) for k, v in weight_counts.items()} if profile.weight else {},
+        outside_population=outside,
     )
 
 
 def _kept_columns(
     requests: dict[tuple[str, str], ColumnRequest], recipes: Sequence[Recipe]
 ) -> list[str]:
-    """Columns the aggregations read: dimensions, numeric conditions and the weight."""
+    """Columns the aggregations read: dimensions, conditions on concepts and the weight."""
     names = [WEIGHT]
     for request in requests.values():
         names += [request.column, _inner_source(request)]
     for recipe in recipes:
-        names += [concept_column(c.field) for c in recipe.universe if c.field in NUMERIC_FIELDS]
+        names += [
+            concept_column(c.field)
+            for c in recipe.universe
+            if c.field in NUMERIC_FIELDS or (c.field in CONCEPTS and c.field not in DIMENSIONS)
+        ]
     return list(dict.fromkeys(names))
 
 

@@ -79,12 +79,15 @@ class Aggregate:
         keys: Cell keys; none gives a single row.
         where: Conditions every counted record meets (a recipe's universe).
         measures: What is summed.
+        in_population: Count only the records in the profile's population (every
+            aggregation of a run whose profile defines one, except the file totals).
     """
 
     name: str
     keys: tuple[GroupKey, ...]
     where: tuple[Condition, ...]
     measures: tuple[Measure, ...]
+    in_population: bool = False
 
 
 def cells_name(recipe: Recipe) -> str:
@@ -99,6 +102,9 @@ def universe_name(recipe: Recipe) -> str:
 
 TOTALS = "records"
 """Name of the aggregation counting every record of the input."""
+
+POPULATION = "population"
+"""Name of the aggregation counting the records in the profile's population, if it has one."""
 
 
 @dataclass(frozen=True)
