@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from censusmig import api
 from censusmig.classifications.categories import AGE_BROAD
 from censusmig.cli.main import app
+from censusmig.dimensions import DIMENSIONS
 from censusmig.dimensions.bands import coarser_groups, split_by_condition
 from censusmig.errors import RecipeNotServedError, SpecError
 from censusmig.profiles.draft import age_band, draft_profile
@@ -232,3 +233,13 @@ def test_coarser_groups_merge_the_bands_a_group_splits() -> None:
     assert split_by_condition("<", 16, bands) == ()
     assert split_by_condition("<=", 16, bands) == (bands[1],)
     assert split_by_condition("=", 70, bands) == (bands[3],)
+
+
+def test_recent_migrants_need_a_band_boundary_at_five(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    residence = '\nresidence_5_years_ago = { column = "RES5", codes = { "4" = "abroad" } }\n'
+    path.write_text(
+        PROFILE.replace("\n[concepts.age]", residence + "\n[concepts.age]"), encoding="utf-8"
+    )
+    with pytest.raises(ValueError, match="aged 5 and over, which splits the age bands 0-14"):
+        DIMENSIONS["recent_migrant"].fit_bands(read_profile(path), None, coarser=True)
