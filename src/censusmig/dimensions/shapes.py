@@ -94,6 +94,25 @@ class Definition(abc.ABC):
         """
         raise ValueError("categories of this dimension cannot be redefined")
 
+    def fit_bands(
+        self, profile: Profile, categories: CategorySet | None, coarser: bool
+    ) -> CategorySet | None:
+        """Categories that a number the profile holds as bands (age bands) can give.
+
+        Args:
+            profile: The profile of the run.
+            categories: A recipe's categories replacing the default, if any.
+            coarser: Whether groups the bands cannot give may become the nearest unions of
+                bands (a recipe's ``allow_coarser``).
+
+        Returns:
+            Categories replacing the run's, or None when they need no change.
+
+        Raises:
+            ValueError: The bands cannot give the categories (the message says which).
+        """
+        return None
+
     def concepts(self, profile: Profile) -> set[str]:
         """Concepts the derivation reads: required ones, plus optional ones the profile maps."""
         return {c for c in (*self.requires, *self.uses) if c in profile.concepts}
@@ -338,6 +357,37 @@ class Interval(Definition):
             return self.periods(profile)
         return super().categories_for(profile, override)
 
+    def fit_bands(
+        self, profile: Profile, categories: CategorySet | None, coarser: bool
+    ) -> CategorySet | None:
+        """Groups that are unions of whole bands (see :meth:`Definition.fit_bands`)."""
+        from censusmig.dimensions import bands as banding
+
+        mapping = profile.concepts.get(self.concept)
+        if mapping is None or not mapping.bands:
+            return None
+        chosen = self.categories_for(profile, categories)
+        assert chosen is not None
+        split = banding.split_bands(chosen, mapping.bands)
+        if not split and not self.years_before_census:
+            return None
+        problem = (
+            f"dimension {self.name} asks for groups {banding.describe_groups(chosen)}, "
+            f"which the {self.concept} bands of the profile ({banding.describe(mapping.bands)}) "
+            "cannot give"
+        )
+        if self.years_before_census or self.periods is not None:
+            raise ValueError(f"{problem}: its groups cannot be made of bands")
+        if not coarser:
+            breaks = ", ".join(str(band.low) for band in mapping.bands)
+            raise ValueError(
+                f"{problem}: every group must be a union of whole bands, and "
+                f"{banding.describe(split)} would be split. Ask for groups of whole bands "
+                f"([categories.{self.name}] breaks = [{breaks}] or fewer of them), or set "
+                "[options] allow_coarser = true to merge the bands to the nearest groups"
+            )
+        return banding.coarser_groups(chosen, mapping.bands, f"{self.name}_bands")
+
     def expression(self, profile: Profile, categories: CategorySet | None) -> pl.Expr:
         """The interval of each value; ``_U`` / ``_Z`` / ``_X`` from the status column."""
         import polars as pl
@@ -494,6 +544,25 @@ class Rule(Definition):
         for item in self.inputs:
             read |= item.reads(profile)
         return read
+
+    def fit_bands(
+        self, profile: Profile, categories: CategorySet | None, coarser: bool
+    ) -> CategorySet | None:
+        """Refuse an age threshold of an input that splits the profile's age bands."""
+        from censusmig.dimensions import bands as banding
+
+        age = profile.concepts.get("age")
+        for item in self.inputs:
+            if not isinstance(item, AbroadInput) or age is None or not age.bands:
+                continue
+            split = banding.split_by_condition(">=", item.min_age, age.bands)
+            if split and item.residence in profile.concepts:
+                raise ValueError(
+                    f"dimension {self.name} counts abroad persons aged {item.min_age} and "
+                    f"over, which splits the age bands {banding.describe(split)} of the "
+                    f"profile ({banding.describe(age.bands)})"
+                )
+        return None
 
     def expression(self, profile: Profile, categories: CategorySet | None) -> pl.Expr:
         """The rule's result for every record."""

@@ -32,6 +32,7 @@ import gettext
 import json
 import re
 import textwrap
+import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,6 +159,71 @@ _DWELLING_CHANGE = re.compile(
     r"\b(?:other|another|different|otra|otro|distinta|distinto|autre|outra|outro) "
     r"(?:dwelling|house|home|address|vivienda|casa|domicilio|logement|domicile|residence)\b"
 )
+_UNIT = r"(?:\s*(?:years?|yrs|anos|ans|anos de edad)(?:\s+old)?)?"
+_BAND_RANGE = re.compile(
+    r"^(?:(?:from|aged|ages?|de|entre|edad|idade|of)\s+)?(\d{1,3})"
+    + _UNIT
+    + r"\s*(?:-|\u2013|\u2014|to|a|au|hasta|y|et|e)\s*(\d{1,3})"
+    + _UNIT
+    + r"$"
+)
+_BAND_OPEN = re.compile(
+    r"^(?:(?:aged|ages?|de|edad|idade)\s+)?(\d{1,3})"
+    + _UNIT
+    + r"\s*(?:\+|and over|and older|and above|or more|or older|plus|y mas|o mas|et plus"
+    r"|ou plus|e mais|ou mais)" + _UNIT + r"$"
+)
+_BAND_UNDER = re.compile(
+    r"^(?:under|less than|below|menos de|menor de|moins de)\s+(\d{1,3})" + _UNIT + r"$"
+)
+
+
+def age_band(label: str) -> tuple[int, int | None] | None:
+    """The interval an age-band label stands for, or None when the label is not a band.
+
+    Args:
+        label: A value label: "0 to 15", "16-24", "65 and over", "65+", "de 0 a 15 años",
+            "65 ans et plus", "under 5".
+
+    Returns:
+        (lowest age, highest age or None for an open band).
+    """
+    decomposed = unicodedata.normalize("NFKD", label.casefold())
+    text = " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+    text = text.strip(" .:;")
+    if match := _BAND_RANGE.match(text):
+        low, high = int(match[1]), int(match[2])
+        return (low, high) if high >= low else None
+    if match := _BAND_OPEN.match(text):
+        return int(match[1]), None
+    if (match := _BAND_UNDER.match(text)) and int(match[1]) > 0:
+        return 0, int(match[1]) - 1
+    return None
+
+
+def _age_bands(labels: Mapping[str, str], special: set[str]) -> list[tuple[str, int, int | None]]:
+    """The labelled codes as age bands, when every other labelled code is a band of years.
+
+    Returns:
+        (code, lowest age, highest age or None) lowest first; empty unless at least two
+        labels are bands, one of them wider than a year, none overlapping.
+    """
+    bands = []
+    for code, label in labels.items():
+        if code in special:
+            continue
+        interval = age_band(label)
+        if interval is None or not code.strip().lstrip("-").isdigit():
+            return []
+        bands.append((code.strip(), *interval))
+    bands.sort(key=lambda band: band[1])
+    wide = any(high is None or high > low for _, low, high in bands)
+    for (_, _, high), (_, low, _) in zip(bands, bands[1:], strict=False):
+        if high is None or high >= low:
+            return []
+    return bands if len(bands) >= 2 and wide else []
+
+
 _UNDER_ONE = re.compile(
     r"\b(?:less than (?:1|one) year|under (?:1|one)|menos de (?:1|un) ano|moins d (?:1|un) an"
     r"|menor de (?:1|un) ano|menos de 1 ano)\b"
@@ -674,7 +740,24 @@ def _integer_section(
     low, high = (0, MAX_VALID_AGE) if section.concept == "age" else (EARLIEST_YEAR, reference_year)
     mapped: set[str] = set()
     other_labels = []
+    bands = _age_bands(labels, special_codes) if section.concept == "age" else []
+    if bands:
+        shown = ", ".join(f"{code} {labels[code]!r}" for code, _, _ in bands)
+        section.keys += _comment(f"GUESS: the value labels are age bands, not years: {shown}")
+        section.keys.append("bands = [")
+        for code, start, end in bands:
+            to = "" if end is None else f", to = {end}"
+            section.keys.append(
+                _with_comment(
+                    f"    {{ code = {_q(code)}, from = {start}{to} }},", f"GUESS: {labels[code]!r}"
+                )
+            )
+        section.keys.append("]")
+        mapped = {code for code, _, _ in bands}
+        low, high = 0, -1  # every code that is no band is out of range
     for code in sorted(labels, key=_code_key):
+        if code in mapped:
+            continue
         if code in special_codes:
             continue
         if section.concept == "age" and _UNDER_ONE.search(normalise_text(labels[code])):
@@ -690,7 +773,12 @@ def _integer_section(
             for c in column.codes
             if c.code not in special_codes | mapped and not _within(c.code, low, high)
         ]
-        if odd:
+        if odd and bands:
+            section.notes += _comment(
+                f"REVIEW: codes in no band: {_code_list(odd)}; add them to bands or list them "
+                "in not_stated / not_applicable"
+            )
+        elif odd:
             section.notes += _comment(
                 f"REVIEW: codes outside {low}-{high}: {_code_list(odd)}; map them under codes "
                 '(e.g. "-1" = 0 for under one year) or list them in not_stated / not_applicable'

@@ -477,6 +477,9 @@ _NAMES: dict[str, tuple[str, str]] = {
     "AGE": ("age", "name AGE"),
     "EDAD": ("age", "name EDAD"),
     "CH06": ("age", "name CH06 is the EPH age question"),
+    "AGEBAND": ("age", "name AGEBAND (age bands)"),
+    "AGEGRP": ("age", "name AGEGRP (age groups)"),
+    "AGE_GROUP": ("age", "name AGE_GROUP (age groups)"),
     # weights
     "PONDERA": (WEIGHT, "name PONDERA is the EPH expansion weight"),
     "PERWT": (WEIGHT, "name PERWT is the IPUMS person weight"),

@@ -64,6 +64,29 @@ class Gate:
 
 
 @dataclass(frozen=True)
+class Band:
+    """One code of a banded number: the interval of values the code stands for.
+
+    A census file often holds age as bands (code 1 = "0 to 15", 2 = "16 to 24" ... 8 = "65
+    and over"); each code is read as its interval, never as a number of years.
+
+    Attributes:
+        code: The source code (a whole number, as the data hold it).
+        low: Lowest value of the band.
+        high: Highest value of the band, or None for an open top band ("65 and over").
+    """
+
+    code: str
+    low: int
+    high: int | None = None
+
+    @property
+    def label(self) -> str:
+        """The interval as tables label it: ``0-15`` or ``65+``."""
+        return f"{self.low}+" if self.high is None else f"{self.low}-{self.high}"
+
+
+@dataclass(frozen=True)
 class ConceptMapping:
     """How one concept is read from the data.
 
@@ -82,6 +105,9 @@ class ConceptMapping:
         gate: A gate column deciding when ``column`` is read, if any.
         other: Standard code for every source code the profile does not list (instead of
             ``_X``, "unknown code"); for code lists that end in "any other code".
+        bands: For a number held as bands (age bands), each code with its interval, lowest
+            first; empty when the column holds the number itself. A code in no band (and in
+            no missing-value list) is an unknown code.
     """
 
     concept: str
@@ -93,6 +119,7 @@ class ConceptMapping:
     case_insensitive: bool = False
     gate: Gate | None = None
     other: str | None = None
+    bands: tuple[Band, ...] = ()
 
     def columns(self) -> tuple[str, ...]:
         """The data columns this mapping reads."""
@@ -270,6 +297,7 @@ _CONCEPT_KEYS = (
     "case_insensitive",
     "gate",
     "other",
+    "bands",
 )
 _ALPHA3 = re.compile(r"^[A-Z]{3}$")
 
@@ -504,6 +532,8 @@ def _read_concepts(
             *((key, code, NOT_STATED_TARGET) for key, code in not_stated),
             *((key, code, NOT_APPLICABLE_TARGET) for key, code in not_applicable),
         ]
+        keyed_bands = _read_bands(check, entry, path, spec.kind, mapped)
+        sources += [(key, band.code, f"band {band.label}") for key, band in keyed_bands]
         _check_duplicates(check, sources, _normaliser(folded, system))
         gate = _read_gate(codes, entry, path, spec.kind, spec.categories_codes(), folded)
         other = entry.get("other")
@@ -523,8 +553,75 @@ def _read_concepts(
             folded,
             gate,
             str(other) if other is not None else None,
+            tuple(band for _, band in keyed_bands),
         )
     return mappings
+
+
+_BAND_EXAMPLE = '{ code = "1", from = 0, to = 15 }'
+
+
+def _read_bands(
+    check: Checker,
+    entry: Mapping[str, Any],
+    path: str,
+    kind: ConceptKind,
+    mapped: list[tuple[str, str, object]],
+) -> list[tuple[str, Band]]:
+    """The ``bands`` of a number held as bands: (key path, band) for each, lowest first.
+
+    Bands may not overlap and only the last may be open (no ``to``); ``codes`` may then only
+    declare missing values (``_U``, ``_Z``), since every other code is a band.
+    """
+    value = entry.get("bands")
+    if value is None:
+        return []
+    key = join(path, "bands")
+    if kind is not ConceptKind.INTEGER:
+        check.add(key, "applies to numbers (age held as age bands), not coded concepts")
+        return []
+    if not isinstance(value, list) or not value:
+        check.add(key, f"must be a list of tables such as {_BAND_EXAMPLE}", value)
+        return []
+    bands: list[tuple[str, Band]] = []
+    for index, item in enumerate(value):
+        item_key = f"{key}[{index}]"
+        if not isinstance(item, dict):
+            check.add(item_key, f"must be a table such as {_BAND_EXAMPLE}", item)
+            continue
+        check.unknown_keys(item, ("code", "from", "to"), item_key)
+        code, low, high = item.get("code"), item.get("from"), item.get("to")
+        if isinstance(code, bool) or not isinstance(code, str | int):
+            check.add(join(item_key, "code"), "is required: the source code of the band", code)
+            continue
+        if not _INTEGER.match(str(code).strip()):
+            check.add(join(item_key, "code"), "a band code is a whole number", code)
+            continue
+        if isinstance(low, bool) or not isinstance(low, int) or low < 0:
+            check.add(join(item_key, "from"), "is required: the band's lowest value, >= 0", low)
+            continue
+        if high is not None and (isinstance(high, bool) or not isinstance(high, int)):
+            check.add(join(item_key, "to"), "must be a whole number (leave it out: open)", high)
+            continue
+        if high is not None and high < low:
+            check.add(join(item_key, "to"), f"must be at least from ({low})", high)
+            continue
+        bands.append((item_key, Band(str(code).strip(), low, high)))
+    ordered = sorted(bands, key=lambda keyed: keyed[1].low)
+    for (_, previous), (_, band) in zip(ordered, ordered[1:], strict=False):
+        if previous.high is None or previous.high >= band.low:
+            check.add(
+                key,
+                f"bands overlap: {previous.label} (code {previous.code!r}) and {band.label} "
+                f"(code {band.code!r}); only the highest band may be open",
+                band.code,
+            )
+    for item_key, code, target in mapped:
+        if str(target) not in _SPECIAL_TARGETS:
+            check.add(
+                item_key, "with bands, codes may only map to _U or _Z (list bands instead)", code
+            )
+    return ordered
 
 
 _SPECIAL_TARGETS = ("_U", "_Z")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from censusmig.concepts import GEOGRAPHY
+from censusmig.concepts import GEOGRAPHY, NUMERIC_FIELDS
+from censusmig.dimensions import DIMENSIONS
+from censusmig.dimensions.bands import describe, split_by_condition
 from censusmig.errors import Problem, RecipeNotServedError, SpecError, UnknownRecipeError
 from censusmig.profiles.model import Profile
 from censusmig.recipes.model import Recipe, read_recipe
@@ -106,7 +108,8 @@ def select_recipes(
 
     Raises:
         UnknownRecipeError: A wanted id is not in the catalogue.
-        RecipeNotServedError: A wanted recipe needs concepts the profile lacks.
+        RecipeNotServedError: A wanted recipe needs concepts the profile lacks, or groups or
+            conditions its bands cannot give.
     """
     wanted = list(dict.fromkeys(wanted))
     for recipe_id in wanted:
@@ -117,9 +120,13 @@ def select_recipes(
     for recipe in [catalog[i] for i in wanted] if wanted else catalog.values():
         missing = missing_concepts(recipe, profile)
         if not missing:
-            chosen.append(recipe)
-            continue
-        reason = f"profile {profile.path} maps no {', '.join(missing)}"
+            try:
+                chosen.append(fit_to_bands(recipe, profile))
+                continue
+            except ValueError as error:
+                reason = str(error)
+        else:
+            reason = f"profile {profile.path} maps no {', '.join(missing)}"
         if wanted:
             raise RecipeNotServedError(f"recipe {recipe.id!r} cannot run: {reason}")
         skipped.append(Skipped(recipe.id, reason))
@@ -127,3 +134,50 @@ def select_recipes(
         lines = "\n".join(f"  - {s.recipe_id}: {s.reason}" for s in skipped)
         raise RecipeNotServedError(f"no recipe can run with profile {profile.path}:\n{lines}")
     return chosen, skipped
+
+
+def fit_to_bands(recipe: Recipe, profile: Profile) -> Recipe:
+    """The recipe as a profile holding numbers as bands (age bands) can serve it.
+
+    Every group of an interval dimension, and every universe condition on a number, must be
+    a union of whole bands; with ``allow_coarser`` the groups become the nearest ones the
+    bands give. A profile without bands serves the recipe unchanged.
+
+    Args:
+        recipe: A recipe whose concepts the profile maps.
+        profile: The run's profile.
+
+    Returns:
+        The recipe, with the coarser groups where it allows them and needs them.
+
+    Raises:
+        ValueError: The bands cannot give a group or a condition (naming the recipe, the
+            dimension or condition, the groups and the bands).
+    """
+    problems = []
+    for condition in recipe.universe:
+        mapping = profile.concepts.get(condition.field)
+        if condition.field not in NUMERIC_FIELDS or mapping is None or not mapping.bands:
+            continue
+        split = split_by_condition(condition.operator, int(condition.values[0]), mapping.bands)
+        if split:
+            lows = ", ".join(str(band.low) for band in mapping.bands[1:])
+            problems.append(
+                f"universe condition '{condition}' splits the {condition.field} bands "
+                f"{describe(split)} of the profile ({describe(mapping.bands)}); compare with "
+                f"a band boundary ({lows})"
+            )
+    categories = dict(recipe.categories)
+    for name in recipe.dimensions:
+        try:
+            fitted = DIMENSIONS[name].fit_bands(
+                profile, recipe.categories.get(name), recipe.allow_coarser
+            )
+        except ValueError as error:
+            problems.append(str(error))
+            continue
+        if fitted is not None:
+            categories[name] = fitted
+    if problems:
+        raise ValueError(f"recipe {recipe.id!r} cannot run: " + "; ".join(problems))
+    return replace(recipe, categories=categories) if categories != recipe.categories else recipe

@@ -63,6 +63,9 @@ class Recipe:
         percent_of: Dimensions totalled in the denominator of a ``percent`` measure (each cell
             as a share of its total over them; all dimensions: percent of the grand total), or
             empty for counts only.
+        allow_coarser: When the profile holds a number as bands (age bands) that cannot give
+            the groups asked for, use the nearest groups they can give (the bands merged
+            wherever a group splits them) instead of stopping.
     """
 
     id: str
@@ -80,6 +83,7 @@ class Recipe:
     categories: Mapping[str, CategorySet] = field(default_factory=dict)
     top: Mapping[str, int] = field(default_factory=dict)
     percent_of: tuple[str, ...] = ()
+    allow_coarser: bool = False
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -161,7 +165,7 @@ def read_recipe(path: Path) -> Recipe:
         check.add("rows", "needs at least one dimension")
 
     options = check.table(document, "options", "", required=False)
-    check.unknown_keys(options, ("country_order", "percent_of"), "options")
+    check.unknown_keys(options, ("country_order", "percent_of", "allow_coarser"), "options")
     percent_of = check.string_list(options, "percent_of", "options")
     for index, name in enumerate(percent_of):
         if name not in rows + columns:
@@ -174,6 +178,9 @@ def read_recipe(path: Path) -> Recipe:
     country_order = options.get("country_order", "size")
     if country_order not in _ORDERS:
         check.add("options.country_order", "unknown order", country_order, _ORDERS)
+    allow_coarser = options.get("allow_coarser", False)
+    if not isinstance(allow_coarser, bool):
+        check.add("options.allow_coarser", "must be true or false", allow_coarser)
 
     categories, top = _read_categories(check, document, rows + columns)
     check.raise_if_any(f"invalid recipe {path}")
@@ -193,6 +200,7 @@ def read_recipe(path: Path) -> Recipe:
         percent_of=percent_of,
         categories=categories,
         top=top,
+        allow_coarser=allow_coarser is True,
     )
 
 

@@ -258,6 +258,14 @@ def _rules(
         return _Rule(id_, title, severity, flag())
 
     age = pl.col(concept_column("age"))
+    age_mapping = profile.concepts.get("age")
+    bands = age_mapping.bands if age_mapping else ()
+    if bands:
+        # Age held as bands reads as each band's lowest age; these rules flag what is wrong
+        # whatever the age in the band, so they take its highest (none for an open band).
+        age = age.replace_strict(
+            {band.low: band.high for band in bands}, default=None, return_dtype=pl.Int64
+        )
     arrival = "year_of_arrival"
 
     def stated_arrival() -> pl.Expr:
@@ -343,7 +351,9 @@ def _rules(
         ),
         rule(
             "age_out_of_range",
-            f"Age outside 0-{MAX_VALID_AGE} or not a number",
+            "Age band code in no band of the profile, or not a number"
+            if bands
+            else f"Age outside 0-{MAX_VALID_AGE} or not a number",
             ERROR,
             ("age",),
             lambda: pl.col(status_column("age")) == UNKNOWN_CODE,

@@ -184,7 +184,10 @@ def map_codes(
 def _number(
     mapping: ConceptMapping, schema: pl.Schema, low: int, high: int
 ) -> tuple[pl.Expr, pl.Expr]:
-    """Value and status of a numeric concept; the value is null unless the status is ``ok``."""
+    """Value and status of a numeric concept; the value is null unless the status is ``ok``.
+
+    A number held as bands takes each band's lowest value; a code in no band is ``_X``.
+    """
     source, as_int = _source(mapping, mapping.column, schema)
     if not as_int:
         # Text that is not a number ("abc") is a code in no list; a blank cell is not stated.
@@ -198,11 +201,17 @@ def _number(
         {int(c): NOT_APPLICABLE for c in mapping.not_applicable if c.lstrip("-").isdigit()}
     )
     specials.update({int(c): NOT_STATED for c in mapping.not_stated if c.lstrip("-").isdigit()})
+    if mapping.bands:
+        # A band code is read as its lowest value: an interval group or a condition that is
+        # a union of whole bands (checked against the recipes) then counts it rightly.
+        numbers = {int(band.code): band.low for band in mapping.bands}
+        table = dict.fromkeys(numbers, VALID)
+    else:
+        table = dict.fromkeys(range(low, high + 1), VALID)
+        table.update(
+            {code: VALID if low <= to <= high else UNKNOWN_CODE for code, to in numbers.items()}
+        )
     value = source.replace(numbers) if numbers else source
-    table = dict.fromkeys(range(low, high + 1), VALID)
-    table.update(
-        {code: VALID if low <= to <= high else UNKNOWN_CODE for code, to in numbers.items()}
-    )
     table.update(specials)
     status = table_lookup(source, table, UNKNOWN_CODE, NOT_STATED, pl.Enum([VALID, *SPECIAL]))
     return pl.when(status == VALID).then(value).cast(pl.Int32), status
