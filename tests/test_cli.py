@@ -269,11 +269,17 @@ def test_an_unwritable_manifest_is_a_clean_error(data: Path, tmp_path: Path) -> 
 READING_OPTIONS = {
     "--delimiter": "Field separator of a text file: one character, or tab, semicolon, pipe.",
     "--encoding": "Text encoding: utf-8 (default), latin-1, cp1252...",
-    "--no-header": "The CSV has no header line (columns are named column_1, column_2...).",
+    "--no-header": "The CSV has no header line (columns are named column_1, column_2... unless "
+    "--columns names them).",
     "--codebook": "Codebook of a fixed-width file: IPUMS DDI .xml or CSPro .dcf.",
     "--record": "Record type to read from a hierarchical fixed-width file.",
     "--keep-blanks": "Keep the blanks around CSV fields and column names (by default ' 105363' "
     "is read as the number 105363 and ' Male' as the code Male).",
+    "--data-format": "Read DATA as this format whatever its name says: csv, tsv, parquet, sav, "
+    "dta, fixed-width (for .data, .asc, .dat or files without an extension). Not --format, "
+    "which chooses what tabulate writes.",
+    "--columns": "Column names of a text file without a header line, comma-separated in file "
+    "order (with --no-header): one name a field.",
 }
 
 
@@ -307,15 +313,21 @@ def test_reads_data_hands_the_command_one_read_options() -> None:
 
     runner = CliRunner()
     flags = ["--delimiter", ";", "--encoding", "latin-1", "--no-header", "--codebook", "c.dcf"]
-    result = runner.invoke(
-        demo, ["x.dat", "--limit", "5", *flags, "--record", "POP", "--keep-blanks"]
-    )
+    more = ["--record", "POP", "--keep-blanks", "--data-format", "csv", "--columns", "A, B"]
+    result = runner.invoke(demo, ["x.dat", "--limit", "5", *flags, *more])
     assert result.exit_code == 0, result.output
     result = runner.invoke(demo, ["x.dat", "--limit", "5"])
     assert result.exit_code == 0, result.output
     assert seen == [
         api.ReadOptions(
-            ";", "latin-1", header=False, codebook=Path("c.dcf"), record="POP", keep_blanks=True
+            ";",
+            "latin-1",
+            header=False,
+            codebook=Path("c.dcf"),
+            record="POP",
+            keep_blanks=True,
+            data_format="csv",
+            columns=("A", "B"),
         ),
         api.ReadOptions(),
     ]

@@ -254,8 +254,13 @@ def test_a_fixed_width_file_without_its_codebook(tmp_path: Path) -> None:
     path.write_text("12345\n")
     error = raised(lambda: open_microdata(path))
     assert "add codebook='FILE.xml' (IPUMS DDI) or codebook='FILE.dcf'" in str(error)
-    assert error.suggestions == (Setting("codebook", "FILE.xml"), Setting("codebook", "FILE.dcf"))
+    assert error.suggestions == (
+        Setting("codebook", "FILE.xml"),
+        Setting("codebook", "FILE.dcf"),
+        Setting("data_format", "csv"),  # a .dat file may be delimited text
+    )
     assert "add --codebook FILE.xml (IPUMS DDI) or --codebook FILE.dcf" in hints.message(error)
+    assert "if it is a delimited text file, add --data-format csv" in hints.message(error)
 
 
 def test_a_decode_error_suggests_encodings_as_data(tmp_path: Path) -> None:

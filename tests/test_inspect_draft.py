@@ -348,7 +348,8 @@ def reviewers_frame(records: int = 250) -> pl.LazyFrame:
             "SEX": [1 + i % 2 for i in rows],
             "POB": [900] * (records - 10) + [320] * 6 + [484] * 4,
             "EDUC": [i % 7 for i in rows],  # a code list nothing guesses
-            "PROV": [("BUE", "COR", "bol")[i % 3] for i in rows],  # three-letter codes
+            # three-letter codes in a column nothing guesses (PROV is now guessed as geography)
+            "LOCALITY": [("BUE", "COR", "bol")[i % 3] for i in rows],
         }
     )
 
@@ -387,7 +388,7 @@ def test_reviewers_repro_lists_no_ids_names_phones_or_incomes() -> None:
         "SEX": "code",
         "POB": "code",
         "EDUC": "code",
-        "PROV": "text",  # undescribed text is never listed, codes or not
+        "LOCALITY": "text",  # undescribed text is never listed, codes or not
     }
     for entry in report["columns"]:
         assert ("codes" in entry) == (entry["kind"] == "code")
@@ -397,7 +398,7 @@ def test_reviewers_repro_lists_no_ids_names_phones_or_incomes() -> None:
     assert codes["SEX"] == {"1": 125, "2": 125}
     assert codes["POB"] == {"900": 240, "320": 6, "484": 4}
     assert codes["EDUC"] == {str(i): 36 if i < 5 else 35 for i in range(7)}
-    assert codes["PROV"] == {} and "BUE" not in dumped
+    assert codes["LOCALITY"] == {} and "BUE" not in dumped
     assert column(report, "FIRST_NAME")["distinct"] == 7  # counts only
 
 

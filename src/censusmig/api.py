@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from censusmig import __version__
 from censusmig.errors import EXIT_PROBLEMS, CensusmigError, InputError, Setting, nearest
-from censusmig.readers.options import Progress as Progress  # re-exported for the CLI
+from censusmig.readers.options import DATA_FORMATS as DATA_FORMATS  # re-exported for the CLI
+from censusmig.readers.options import Progress as Progress
 from censusmig.readers.options import ReadOptions as ReadOptions
 from censusmig.renderers.registry import FORMATS as FORMATS  # standard library only
 from censusmig.renderers.registry import format_help as format_help

@@ -15,7 +15,9 @@ from censusmig.errors import Call, CensusmigError, Setting
 OPTIONS: dict[str, str] = {
     "batch_rows": "--batch-rows",
     "codebook": "--codebook",
+    "columns": "--columns",
     "country": "--country",
+    "data_format": "--data-format",
     "delimiter": "--delimiter",
     "encoding": "--encoding",
     "force": "--force",

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from censusmig import __version__, api
-from censusmig.api import Progress, ReadOptions
+from censusmig.api import DATA_FORMATS, Progress, ReadOptions
 from censusmig.errors import EXIT_PROBLEMS, CensusmigError
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def stderr() -> Console:
 
 DATA_HELP = (
     "Person file: .csv, .tsv, .parquet, .sav, .dta, fixed-width text with --codebook, or an "
-    "IPUMS DDI .xml; optionally .gz or .zip."
+    "IPUMS DDI .xml; optionally .gz or .zip. Other names: --data-format."
 )
 
 
@@ -105,7 +105,9 @@ Encoding = Annotated[
 NoHeader = Annotated[
     bool,
     typer.Option(
-        "--no-header", help="The CSV has no header line (columns are named column_1, column_2...)."
+        "--no-header",
+        help="The CSV has no header line (columns are named column_1, column_2... unless "
+        "--columns names them).",
     ),
 ]
 Codebook = Annotated[
@@ -127,6 +129,24 @@ KeepBlanks = Annotated[
     ),
 ]
 
+DataFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--data-format",
+        help=f"Read DATA as this format whatever its name says: {', '.join(DATA_FORMATS)} "
+        "(for .data, .asc, .dat or files without an extension). Not --format, which chooses "
+        "what tabulate writes.",
+    ),
+]
+Columns = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        help="Column names of a text file without a header line, comma-separated in file "
+        "order (with --no-header): one name a field.",
+    ),
+]
+
 
 _READ_PARAMETERS = tuple(
     Parameter(name, Parameter.KEYWORD_ONLY, default=default, annotation=option)
@@ -137,24 +157,27 @@ _READ_PARAMETERS = tuple(
         ("codebook", Codebook, None),
         ("record", Record, None),
         ("keep_blanks", KeepBlanks, False),
+        ("data_format", DataFormat, None),
+        ("columns", Columns, None),
     )
 )
-"""The six reading options, declared once for every command that reads a data file."""
+"""The eight reading options, declared once for every command that reads a data file."""
 
 
 def reads_data(command: Callable[..., None]) -> Callable[..., None]:
     """Give a command that reads a data file the shared reading options.
 
     The command declares a keyword-only ``read_options: ReadOptions`` parameter; the command
-    line shows --delimiter, --encoding, --no-header, --codebook, --record and --keep-blanks in
-    its place (after the command's own options) and hands the command the :class:`ReadOptions`
-    they make, with notes of the reader (blank lines skipped) printed on stderr.
+    line shows --delimiter, --encoding, --no-header, --codebook, --record, --keep-blanks,
+    --data-format and --columns in its place (after the command's own options) and hands the
+    command the :class:`ReadOptions` they make, with notes of the reader (blank lines skipped)
+    printed on stderr.
 
     Args:
         command: The command function, not yet registered with typer.
 
     Returns:
-        The function to register: the command with the six options in its signature.
+        The function to register: the command with the eight options in its signature.
     """
     declared = signature(command, eval_str=True)
     own = [param for param in declared.parameters.values() if param.name != "read_options"]
@@ -169,10 +192,21 @@ def reads_data(command: Callable[..., None]) -> Callable[..., None]:
         codebook: Path | None,
         record: str | None,
         keep_blanks: bool,
+        data_format: str | None,
+        columns: str | None,
         **kwargs: Any,
     ) -> None:
+        names = tuple(name.strip() for name in columns.split(",")) if columns else ()
         options = ReadOptions(
-            delimiter, encoding, not no_header, codebook, record, keep_blanks, note=_note
+            delimiter,
+            encoding,
+            not no_header,
+            codebook,
+            record,
+            keep_blanks,
+            data_format=data_format,
+            columns=names,
+            note=_note,
         )
         command(*args, read_options=options, **kwargs)
 

@@ -12,6 +12,14 @@ every guess marked ``# GUESS`` and every placeholder or list to map marked ``# R
   a few usual aliases, then ``pycountry.countries.search_fuzzy``, which is a guess). When the
   labels agree with an ISO code system the draft names the system and maps only the exceptions
   in ``extra_codes``; otherwise it writes a table. Labels it cannot match are listed;
+* country concepts whose codes are names ("Mexico", "United-States", "Trinadad&Tobago"): each
+  code matched as a label (separators ignored; known variant spellings, close spellings and
+  fuzzy search marked GUESS); every code not matched is listed with its records, and codes of
+  punctuation only ("?") go to ``not_stated`` as a GUESS;
+* geography: the coarsest area column guessed (``REGION``, ``STATE``, ``PROV``, ``DEPTO``...,
+  or value labels naming subdivisions of one country) becomes the first ``[[geography.levels]]``
+  (``region``), with the column's value labels as its labels, marked GUESS; other candidates
+  are listed;
 * country concepts without labels: the ISO code system most codes are valid in, else an empty
   table and the codes seen (three-letter codes that are also ISO alpha-3 codes are offered as
   commented-out lines: a local code can clash with ISO, as the EPH's EST for Estados Unidos);
@@ -27,6 +35,7 @@ every guess marked ``# GUESS`` and every placeholder or list to map marked ``# R
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import gettext
 import json
@@ -45,6 +54,7 @@ from censusmig.classifications.categories import EARLIEST_YEAR, MAX_VALID_AGE
 from censusmig.classifications.codes import NOT_APPLICABLE, NOT_STATED
 from censusmig.concepts import CONCEPTS, ConceptKind
 from censusmig.profiles.inspect import (
+    GEOGRAPHY,
     HOUSEHOLD_ID,
     PERSON_ID,
     WEIGHT,
@@ -276,19 +286,45 @@ _ALIASES = {
 _LANGUAGES = ("es", "fr", "pt")
 
 
+_VARIANTS = {
+    "columbia": "COL", "trinadad tobago": "TTO", "holand netherlands": "NLD", "holand": "NLD",
+    "hong": "HKG", "phillipines": "PHL", "phillippines": "PHL", "philipines": "PHL",
+    "west germany": "DEU", "germany west": "DEU", "azerbaidjan": "AZE", "kirghizia": "KGZ",
+    "byelorussia": "BLR", "burkina": "BFA",
+}  # fmt: skip
+"""Spellings of country names seen in public extracts that no ISO name is close to (the US
+Census Adult extract's "Columbia", "Trinadad&Tobago", "Holand-Netherlands" and "Hong"); a match
+from here is marked GUESS."""
+
+_FILLERS = frozenset(("and", "the", "of", "y", "et", "e", "de", "del", "la", "le", "les", "da"))
+_DIRECTIONS = frozenset(("north", "south", "east", "west", "central", "norte", "sur", "nord"))
+"""Words that alone name a part of the world, never a country ("South" is not South Africa)."""
+
+CLOSE_SPELLING = 0.85
+"""Least ``difflib`` similarity for a name to be taken as a misspelling of a country name."""
+
+
 @dataclass(frozen=True)
 class CountryMatch:
     """A value label matched to a country.
 
     Attributes:
         alpha3: ISO 3166 alpha-3 code (a historic ISO 3166-3 code for a former country).
-        fuzzy: True when found by ``search_fuzzy``: a guess to check.
+        fuzzy: True when not found by name: a known variant spelling, a close spelling
+            (``difflib``) or ``search_fuzzy``: a guess to check.
         alternatives: Other countries the fuzzy search also found.
+        how: How a fuzzy match was found, for the GUESS comment; empty for exact names.
     """
 
     alpha3: str
     fuzzy: bool = False
     alternatives: tuple[str, ...] = ()
+    how: str = ""
+
+
+def _loose(text: str) -> str:
+    """A normalised name without filler words: "trinidad and tobago" -> "trinidad tobago"."""
+    return " ".join(word for word in text.split() if word not in _FILLERS)
 
 
 @functools.cache
@@ -325,15 +361,31 @@ def _name_index() -> tuple[dict[str, str], dict[str, str]]:
     return unique_full, unique_short
 
 
+@functools.cache
+def _loose_index() -> dict[str, str]:
+    """Names without filler words -> alpha-3, where that still names one country."""
+    found: dict[str, set[str]] = {}
+    for index in _name_index():
+        for key, code in index.items():
+            found.setdefault(_loose(key), set()).add(code)
+    return {key: next(iter(codes)) for key, codes in found.items() if len(codes) == 1 and key}
+
+
 def match_country(label: str) -> CountryMatch | None:
-    """Match a value label to an ISO 3166 country.
+    """Match a value label, or a text code that is a country name, to an ISO 3166 country.
+
+    In order: the name (separators such as ``-`` and ``&`` count as spaces, so
+    "United-States" is United States), the name without filler words ("Trinidad&Tobago"),
+    then, marked fuzzy: a known variant spelling (:data:`_VARIANTS`), a close spelling of a
+    country name (``difflib``, at least :data:`CLOSE_SPELLING` alike: "Columbia"), and last
+    ``pycountry.countries.search_fuzzy``.
 
     Args:
-        label: A value label ("Guatemala", "Estados Unidos", "Korea").
+        label: A value label or text code ("Guatemala", "Estados Unidos", "Korea").
 
     Returns:
-        The match, ``fuzzy`` when ``pycountry.countries.search_fuzzy`` found it, or None
-        (residual groups such as "Other Africa" are never matched).
+        The match, ``fuzzy`` when not found by name, or None (residual groups such as "Other
+        Africa", and a bare direction such as "South", are never matched).
     """
     text = normalise_text(label)
     if not text:
@@ -342,8 +394,23 @@ def match_country(label: str) -> CountryMatch | None:
     for index in (full, short):
         if text in index:
             return CountryMatch(index[text])
-    if _RESIDUAL.search(text) or len(text) < 4:
+    loose = _loose(text)
+    if loose in _loose_index():
+        return CountryMatch(_loose_index()[loose])
+    variant = _VARIANTS.get(loose)
+    if variant is not None:
+        return CountryMatch(variant, fuzzy=True, how="a known variant spelling")
+    if _RESIDUAL.search(text) or len(text) < 4 or text in _DIRECTIONS:
         return None
+    close = difflib.get_close_matches(loose, list(_loose_index()), n=4, cutoff=CLOSE_SPELLING)
+    if close:
+        codes = list(dict.fromkeys(_loose_index()[key] for key in close))
+        return CountryMatch(
+            codes[0],
+            fuzzy=True,
+            alternatives=tuple(codes[1:]),
+            how=f"a close spelling of {close[0]!r}",
+        )
     try:
         found = pycountry.countries.search_fuzzy(label)
     except LookupError:
@@ -548,6 +615,8 @@ def _country_section(section: _Section, column: ColumnSummary, meta: Metadata) -
     special_codes = specials.add_labels(labels) | set(specials.not_stated)
     if labels:
         _country_from_labels(section, column, labels, special_codes)
+    elif column.kind == "code" and _are_names(column.codes, special_codes):
+        _country_from_names(section, column, specials, special_codes)
     elif column.kind == "code":
         _country_from_codes(section, column, special_codes)
     else:
@@ -606,12 +675,9 @@ def _country_from_labels(
         table = matches
     for code, match in table.items():
         label = labels[code]
-        if match.fuzzy:
-            also = f" (also found: {', '.join(match.alternatives)})" if match.alternatives else ""
-            note = f"GUESS: {label!r} fuzzy-matched to {_country_name(match.alpha3)}{also}"
-        else:
-            note = _clean(label)
-        section.codes.append(_with_comment(f"{_q(code)} = {_q(match.alpha3)}", note))
+        section.codes.append(
+            _with_comment(f"{_q(code)} = {_q(match.alpha3)}", _match_note(label, match))
+        )
     fuzzy = sum(match.fuzzy for match in matches.values())
     counted = len(set(labels) - special)
     section.notes += _comment(
@@ -638,9 +704,74 @@ def _country_from_labels(
         section.note_top_code(top, alpha3, labels.get(top.code))
 
 
+def _match_note(label: str, match: CountryMatch) -> str:
+    """The comment of a code map line: the label, or GUESS and how a fuzzy match was found."""
+    if not match.fuzzy:
+        return _clean(label)
+    also = f" (also found: {', '.join(match.alternatives)})" if match.alternatives else ""
+    how = f" as {match.how}" if match.how else ""
+    return f"GUESS: {label!r} fuzzy-matched to {_country_name(match.alpha3)}{how}{also}"
+
+
 def _country_name(alpha3: str) -> str:
     known = countries.countries().get(alpha3)
     return f"{known.name} ({alpha3})" if known else alpha3
+
+
+NAMES_SHARE = 0.5
+"""Share of a column's distinct text codes that must look like names (four letters or more,
+and not an ISO code system) for the draft to read the codes as country names."""
+
+_NO_WORD = re.compile(r"^[\W_]*$")
+
+
+def _are_names(codes: Sequence[CodeCount], special: Collection[str]) -> bool:
+    """Whether the codes of an unlabelled column are names ("Mexico", "United-States")."""
+    texts = [c.code for c in codes if c.code not in special]
+    if not texts or _detect_system(texts) is not None:
+        return False
+    named = sum(sum(ch.isalpha() for ch in code) >= 4 for code in texts)
+    return named >= NAMES_SHARE * len(texts)
+
+
+def _country_from_names(
+    section: _Section, column: ColumnSummary, specials: _Specials, special: set[str]
+) -> None:
+    """Codes that are country names, matched as labels; every code not matched listed."""
+    matched: list[tuple[CodeCount, CountryMatch]] = []
+    unmatched: list[CodeCount] = []
+    for code in column.codes:
+        if code.code in special:
+            continue
+        if _NO_WORD.match(code.code):  # "?", "-", ".": the usual marks of a missing answer
+            specials.not_stated[code.code] = f"{code.code!r} (no letter or digit: a missing mark)"
+            continue
+        match = match_country(code.code)
+        if match is None:
+            unmatched.append(code)
+        else:
+            matched.append((code, match))
+    for code, match in sorted(matched, key=lambda item: item[0].code):
+        note = _match_note(code.code, match)
+        if not match.fuzzy:
+            note = f"{_country_name(match.alpha3)}, {code.count} records"
+        section.codes.append(_with_comment(f"{_q(code.code)} = {_q(match.alpha3)}", note))
+    fuzzy = sum(match.fuzzy for _, match in matched)
+    section.notes += _comment(
+        f"GUESS: the codes are country names: {len(matched)} of {len(matched) + len(unmatched)} "
+        f"distinct codes matched an ISO 3166 country name ({fuzzy} by a variant or close "
+        "spelling or fuzzy search, marked GUESS)"
+    )
+    if not matched:
+        section.keys.append("codes = {}   # REVIEW: no code matched a country: map the codes")
+    if unmatched:
+        section.notes += _comment(
+            "REVIEW: not matched (counted as unknown codes until you map them), with their "
+            f"records: {_code_list(unmatched, limit=len(unmatched))}"
+        )
+    top = next((c for c in column.codes if c.code not in special), None)
+    alpha3 = dict((c.code, m.alpha3) for c, m in matched).get(top.code) if top else None
+    section.note_top_code(top, alpha3)
 
 
 def _country_from_codes(section: _Section, column: ColumnSummary, special: set[str]) -> None:
@@ -1021,14 +1152,41 @@ def draft_profile(
     for section in sections:
         out += ["", *section.render()]
     unused = [name for name in names if name not in mentioned]
-    out += [""]
-    out += _comment(
-        "REVIEW: add the geography levels of the file, coarsest first, e.g. [geography] "
-        'levels = [{ name = "region", column = "REGION" }]'
-    )
+    out += ["", *_geography(by_concept.get(GEOGRAPHY, []), summary, meta)]
     if unused:
-        out += _comment(f"Columns not used above ({len(unused)}): " + ", ".join(unused))
+        out += ["", *_comment(f"Columns not used above ({len(unused)}): " + ", ".join(unused))]
     return "\n".join(out) + "\n"
+
+
+def _geography(guesses: Sequence[Guess], summary: Summary, meta: Metadata) -> list[str]:
+    """The first ``[[geography.levels]]`` (the area recipes call ``region``), if one is guessed.
+
+    The level's labels are the column's value labels, when it has some; other candidate
+    columns are listed for the reviewer to add as finer levels.
+    """
+    if not guesses:
+        return _comment(
+            "REVIEW: add the geography levels of the file, coarsest first, e.g. [geography] "
+            'levels = [{ name = "region", column = "REGION" }]'
+        )
+    chosen = guesses[0]
+    lines = ["[[geography.levels]]", *_comment(f"GUESS: {chosen.why}")]
+    lines += _comment(
+        "REVIEW: the first level is the area of usual residence that recipes call region; "
+        "check it is the coarsest one, and add finer levels after it"
+    )
+    lines += ['name = "region"', f"column = {_q(chosen.column)}"]
+    for other in guesses[1:]:
+        lines += _comment(f"also a candidate: {other.column} ({other.why})")
+    labels = meta.value_labels.get(chosen.column, {})
+    column = summary.column(chosen.column)
+    if not labels and column.kind == "code":
+        lines += _comment(f"codes seen (records): {_code_list(column.codes)}")
+    if labels:
+        lines += ["", "[geography.levels.labels]"]
+        lines += _comment("GUESS: the file's value labels name the areas; check and shorten them")
+        lines += [f"{_q(code)} = {_q(labels[code])}" for code in sorted(labels, key=_code_key)]
+    return lines
 
 
 def _concept(

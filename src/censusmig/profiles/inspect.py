@@ -38,6 +38,7 @@ than a code ever reaches the output (STYLE.md rule 7).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -83,6 +84,9 @@ HOUSEHOLD_ID = "household_id"
 
 DATA_ROLES = (WEIGHT, PERSON_ID, HOUSEHOLD_ID)
 """Pseudo-concepts that go to a profile's ``[data]`` table, not to ``[concepts]``."""
+
+GEOGRAPHY = "geography"
+"""Pseudo-concept of a guess: the column is an area of residence (a ``[geography]`` level)."""
 
 
 @dataclass(frozen=True)
@@ -499,7 +503,38 @@ _NAMES: dict[str, tuple[str, str]] = {
     "HH_ID": (HOUSEHOLD_ID, "name HH_ID"),
     "HHID": (HOUSEHOLD_ID, "name HHID"),
     "HOUSEHOLD_ID": (HOUSEHOLD_ID, "name HOUSEHOLD_ID"),
+    # areas of residence (geography levels), coarsest kinds first (see _GEOGRAPHY_RANK)
+    "REGION": (GEOGRAPHY, "name REGION"),
+    "REGIONE": (GEOGRAPHY, "name REGIONE"),
+    "STATE": (GEOGRAPHY, "name STATE"),
+    "STATEFIP": (GEOGRAPHY, "name STATEFIP is the IPUMS state (FIPS code)"),
+    "STATEFIPS": (GEOGRAPHY, "name STATEFIPS (state FIPS code)"),
+    "ST": (GEOGRAPHY, "name ST is the ACS PUMS state"),
+    "GEOLEV1": (GEOGRAPHY, "name GEOLEV1 is the IPUMS International first-level area"),
+    "PROV": (GEOGRAPHY, "name PROV (province)"),
+    "PROVINCE": (GEOGRAPHY, "name PROVINCE"),
+    "PROVINCIA": (GEOGRAPHY, "name PROVINCIA"),
+    "ENTIDAD": (GEOGRAPHY, "name ENTIDAD (entidad federativa)"),
+    "ENT": (GEOGRAPHY, "name ENT (entidad federativa)"),
+    "UF": (GEOGRAPHY, "name UF (unidade da federação)"),
+    "DEPTO": (GEOGRAPHY, "name DEPTO (departamento)"),
+    "DPTO": (GEOGRAPHY, "name DPTO (departamento)"),
+    "DEPARTAMENTO": (GEOGRAPHY, "name DEPARTAMENTO"),
+    "DEPARTMENT": (GEOGRAPHY, "name DEPARTMENT"),
+    "GEOLEV2": (GEOGRAPHY, "name GEOLEV2 is the IPUMS International second-level area"),
+    "DISTRICT": (GEOGRAPHY, "name DISTRICT"),
+    "DISTRITO": (GEOGRAPHY, "name DISTRITO"),
+    "COUNTY": (GEOGRAPHY, "name COUNTY"),
+    "MUNICIPIO": (GEOGRAPHY, "name MUNICIPIO"),
 }
+
+# Kinds of area by how coarse they usually are: the draft proposes the coarsest as the first
+# geography level (the one recipes call "region").
+_GEOGRAPHY_RANK = {
+    **dict.fromkeys(("REGION", "REGIONE"), 0),
+    **dict.fromkeys(("STATE", "STATEFIP", "STATEFIPS", "ST", "GEOLEV1", "PROV", "PROVINCE",
+                     "PROVINCIA", "ENTIDAD", "ENT", "UF"), 1),
+}  # fmt: skip
 
 # Person identifiers made of several columns, all of which must be present, and how many of
 # their first columns identify the household.
@@ -548,6 +583,11 @@ _RESIDED = _words("live", "lived", "living", "reside", "resided", "residence", "
                   "residia", "vivia", "habitait", "residait", "domicile", "domicilio")  # fmt: skip
 _WHEN = _words("year", "date", "ano", "fecha", "annee", "data", "day", "dia", "jour")
 _SEX = _words("sex", "sexo", "sexe", "gender", "genero", "genre")
+# Areas of residence; not "estado", which also means status ("estado civil").
+_AREA = _words("region", "province", "provincia", "provincie", "state", "department",
+               "departamento", "departement", "district", "distrito", "county", "municipality",
+               "municipio", "commune", "comuna", "entidad federativa", "unidad federativa",
+               "unidade da federacao")  # fmt: skip
 _AGE = _words("age", "edad", "idade")
 _WEIGHT = re.compile(
     r"\b(?:weight|weighting|ponderador|ponderacion|factor de expansion|expansion factor"
@@ -601,6 +641,7 @@ def _label_concept(label: str) -> tuple[str, str] | None:
         (bool(_SEX.search(text)), "sex"),
         (bool(_AGE.search(text)), "age"),
         (bool(_PERSON.search(text)), PERSON_ID),
+        (bool(_AREA.search(text)), GEOGRAPHY),
     ]
     for matched, concept in rules:
         if matched:
@@ -608,7 +649,68 @@ def _label_concept(label: str) -> tuple[str, str] | None:
     return None
 
 
-_ORDER = {name: rank for rank, name in enumerate((*DATA_ROLES, *CONCEPTS))}
+_ORDER = {name: rank for rank, name in enumerate((*DATA_ROLES, *CONCEPTS, GEOGRAPHY))}
+
+
+def name_key(column: str) -> str:
+    """A column name as the table of known names spells it: "Country of Birth" -> COUNTRY_OF_BIRTH.
+
+    Args:
+        column: A column name, perhaps with spaces, hyphens or dots between its words.
+
+    Returns:
+        The name in capitals, its words (accents dropped) joined by underscores.
+    """
+    return normalise_text(column).upper().replace(" ", "_")
+
+
+def _name_as_label(column: str) -> tuple[str, str] | None:
+    """Concept and evidence from a column name of several words ("Year of arrival"), or None.
+
+    Names of one word are left to the table of known names: a single word read as a label
+    mistakes too many codes of questionnaires for concepts.
+    """
+    if len(normalise_text(column).split()) < 2:
+        return None
+    found = _label_concept(column)
+    if found is None:
+        return None
+    return found[0], f"name {column.strip()!r} read as a label"
+
+
+def _area_labels(labels: Mapping[str, str]) -> str | None:
+    """Why a column's value labels look like areas of one country (its subdivisions), or None.
+
+    At least three labels, and most of them, must be names of subdivisions of one and the same
+    country (ISO 3166-2, through pycountry): country names are subdivisions of many countries
+    at once ("Mexico", "Guatemala") and do not pass.
+    """
+    texts = [normalise_text(label) for label in labels.values()]
+    texts = [text for text in texts if text]
+    if len(texts) < 3:
+        return None
+    index = _subdivision_index()
+    by_country: dict[str, int] = {}
+    for text in texts:
+        for country in index.get(text, ()):
+            by_country[country] = by_country.get(country, 0) + 1
+    if not by_country:
+        return None
+    country, found = max(by_country.items(), key=lambda item: (item[1], item[0]))
+    if found < 3 or found < 0.6 * len(texts):
+        return None
+    return f"{found} of {len(texts)} value labels name subdivisions of {country} (ISO 3166-2)"
+
+
+@functools.cache
+def _subdivision_index() -> dict[str, frozenset[str]]:
+    """Normalised subdivision names -> the alpha-2 codes of the countries that have them."""
+    import pycountry  # only files with value labels pay for the subdivision list
+
+    index: dict[str, set[str]] = {}
+    for record in pycountry.subdivisions:
+        index.setdefault(normalise_text(record.name), set()).add(record.country_code)
+    return {name: frozenset(codes) for name, codes in index.items()}
 
 
 def household_part(person_id: Sequence[str]) -> tuple[tuple[str, ...], str] | None:
@@ -632,19 +734,25 @@ def household_part(person_id: Sequence[str]) -> tuple[tuple[str, ...], str] | No
 def guess_concepts(columns: Sequence[str], meta: Metadata) -> list[Guess]:
     """Guess which columns hold which concepts, from their names and labels.
 
-    A column gets at most one concept: a known name (``POB``, ``CH15``, ``PERWT``...) wins
-    over its label (in English, Spanish or French: "Country of birth", "¿Dónde nació?",
-    "Pays de naissance"). A concept may be guessed for two columns only when the ``why``
-    says so: the parts of a composite person id, the detail column of a gate question
-    (CH15_COD beside CH15), or a second candidate, whose ``why`` names the first.
+    A column gets at most one concept: a known name (``POB``, ``CH15``, ``PERWT``...; a name
+    written with spaces or hyphens, "Country of Birth", is looked up as ``COUNTRY_OF_BIRTH``)
+    wins over its label (in English, Spanish or French: "Country of birth", "¿Dónde nació?",
+    "Pays de naissance"), which wins over a name of several words read as a label ("Year of
+    arrival"). Areas of residence get the pseudo-concept :data:`GEOGRAPHY`: from their name
+    (``REGION``, ``STATE``, ``STATEFIP``, ``PROV``, ``DEPTO``...), their label ("Province"), or
+    value labels that name subdivisions of one country; several may be guessed, the coarsest
+    kind first (regions, then states and provinces, then the rest). A concept may be guessed
+    for two columns only when the ``why`` says so: the parts of a composite person id, the
+    detail column of a gate question (CH15_COD beside CH15), or a second candidate, whose
+    ``why`` names the first.
 
     Args:
         columns: Column names of the data file, in file order.
         meta: What the file says about itself (column labels are used).
 
     Returns:
-        Guesses ordered by concept (data roles first, then :data:`CONCEPTS` order), the best
-        candidate of each concept first.
+        Guesses ordered by concept (data roles first, then :data:`CONCEPTS` order, then
+        geography), the best candidate of each concept first.
     """
     names = {column.upper(): column for column in columns}
     found: dict[str, tuple[int, str, str]] = {}  # column -> (strength, concept, why)
@@ -655,24 +763,33 @@ def guess_concepts(columns: Sequence[str], meta: Metadata) -> list[Guess]:
     for column in columns:
         if column in found:
             continue
-        known = _NAMES.get(column.upper())
+        known = _NAMES.get(column.upper()) or _NAMES.get(name_key(column))
         label = meta.column_labels.get(column)
         from_label = _label_concept(label) if label else None
         if known:
             found[column] = (2, *known)
         elif from_label:
             found[column] = (1, *from_label)
+        elif (from_name := _name_as_label(column)) is not None:
+            found[column] = (1, *from_name)
+        elif (areas := _area_labels(meta.value_labels.get(column, {}))) is not None:
+            found[column] = (1, GEOGRAPHY, areas)
     _add_detail_columns(columns, found)
 
     position = {column: index for index, column in enumerate(columns)}
     ordered = sorted(
         found.items(),
-        key=lambda item: (_ORDER.get(item[1][1], 99), -item[1][0], position[item[0]]),
+        key=lambda item: (
+            _ORDER.get(item[1][1], 99),
+            -item[1][0],
+            _GEOGRAPHY_RANK.get(name_key(item[0]), 2) if item[1][1] == GEOGRAPHY else 0,
+            position[item[0]],
+        ),
     )
     guesses: list[Guess] = []
     first: dict[str, str] = {}
     for column, (strength, concept, why) in ordered:
-        if concept in first and concept != PERSON_ID and strength > 0:
+        if concept in first and concept not in (PERSON_ID, GEOGRAPHY) and strength > 0:
             why = f"{why}; a second candidate for {concept}: the draft uses {first[concept]}"
         first.setdefault(concept, column)
         guesses.append(Guess(column, concept, why))

@@ -14,9 +14,13 @@ fixed-width text       a codebook (IPUMS DDI ``.xml`` or CSPro     the codebook'
                        ``.dcf``), sliced lazily line by line       missing codes
 =====================  ==========================================  ==========================
 
-Any of them may be compressed as ``.gz`` or inside a ``.zip``; the member is unpacked to a
-temporary file in blocks. Temporary files live as long as the :class:`Source` (a context
-manager), so memory stays bounded whatever the size of the input.
+The format comes from the file's extension (``.csv``, ``.txt``, ``.tsv``, ``.tab``, ``.parquet``,
+``.sav``, ``.dta``; ``.dat`` and any file given a codebook are fixed-width text); a file named
+otherwise (``.data``, ``.asc``, no extension) is read with ``ReadOptions(data_format=...)``,
+which overrides the name. A delimited file without a header line takes its column names from
+``ReadOptions(columns=...)``. Any of them may be compressed as ``.gz`` or inside a ``.zip``; the
+member is unpacked to a temporary file in blocks. Temporary files live as long as the
+:class:`Source` (a context manager), so memory stays bounded whatever the size of the input.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from censusmig.readers.fixedwidth import (
     scan_fixed_width,
 )
 from censusmig.readers.meta import PARQUET_KEY, Metadata, code_text
-from censusmig.readers.options import Progress, ReadOptions
+from censusmig.readers.options import DATA_FORMATS, Progress, ReadOptions
 
 T = TypeVar("T")
 
@@ -228,6 +232,7 @@ def open_microdata(
     if not path.is_file():
         raise InputError(f"data file not found: {path}")
     kind = detect_kind(path, options)
+    _check_columns(path, kind, options)
     if options.record is not None and kind not in ("fixed-width", "ddi"):
         raise CensusmigError(
             Setting("record"),
@@ -235,7 +240,7 @@ def open_microdata(
         )
     workdir = tempfile.TemporaryDirectory(prefix="censusmig-")
     try:
-        plain = unpack(path, Path(workdir.name))
+        plain = unpack(path, Path(workdir.name), any_name=options.data_format is not None)
         source = _open_kind(kind, path, plain, options, encoding, Path(workdir.name), progress)
     except BaseException:
         workdir.cleanup()
@@ -261,7 +266,33 @@ def check_encoding(name: str) -> str:
 
 
 def detect_kind(path: Path, options: ReadOptions) -> str:
-    """The format of a file from its name (compression suffixes ignored) and the options."""
+    """The format of a file: the options' ``data_format``, else its name and codebook.
+
+    Compression suffixes are ignored (``people.csv.gz`` is a CSV).
+
+    Raises:
+        InputError: The name says no format censusmig reads (the message names
+            ``data_format``), or says fixed-width text and no codebook is given.
+        CensusmigError: ``data_format`` is not a known format, or contradicts the codebook.
+    """
+    if options.data_format is not None:
+        given = check_data_format(options.data_format)
+        if options.codebook is not None and given != "fixed-width":
+            raise CensusmigError(
+                Setting("codebook"),
+                " reads a fixed-width text file, but ",
+                Setting("data_format"),
+                f" says {given!r}; give one of them",
+            )
+        if given == "fixed-width" and options.codebook is None:
+            raise InputError(
+                f"{path}: a fixed-width file needs its codebook: add ",
+                Setting("codebook", "FILE.xml"),
+                " (IPUMS DDI) or ",
+                Setting("codebook", "FILE.dcf"),
+                " (CSPro dictionary)",
+            )
+        return given
     suffixes = [s.lower() for s in path.suffixes]
     while suffixes and suffixes[-1] in COMPRESSION:
         suffixes.pop()
@@ -274,29 +305,85 @@ def detect_kind(path: Path, options: ReadOptions) -> str:
     kind = KINDS.get(suffix)
     if kind == "fixed-width":
         raise InputError(
-            f"{path}: a fixed-width file needs its codebook: add ",
+            f"{path}: a {suffix} file is read as fixed-width text, which needs its codebook: add ",
             Setting("codebook", "FILE.xml"),
             " (IPUMS DDI) or ",
             Setting("codebook", "FILE.dcf"),
-            " (CSPro dictionary)",
+            " (CSPro dictionary); if it is a delimited text file, add ",
+            Setting("data_format", "csv"),
         )
     if kind is None:
         known = ", ".join(sorted(KINDS))
         raise InputError(
             f"{path}: unsupported file type {suffix or '(none)'!r}; censusmig reads {known} "
-            "(optionally .gz or .zip), or any text file with ",
+            "(optionally .gz or .zip). For a file named otherwise, name its format with ",
+            Setting("data_format", "csv"),
+            f" (one of {', '.join(DATA_FORMATS)}), or give a fixed-width text file's ",
             Setting("codebook", "FILE"),
         )
     return kind
 
 
-def _zip_member(path: Path) -> zipfile.ZipInfo:
+_FORMAT_ALIASES = {"fixed": "fixed-width"}
+
+
+def check_data_format(name: str) -> str:
+    """The format a ``data_format`` option names, or raise naming the valid ones and the nearest.
+
+    Args:
+        name: One of :data:`~censusmig.readers.options.DATA_FORMATS` (any case), or
+            ``fixed`` for ``fixed-width``.
+
+    Returns:
+        The format, as :data:`~censusmig.readers.options.DATA_FORMATS` spells it.
+
+    Raises:
+        CensusmigError: The name is no format censusmig reads.
+    """
+    text = name.strip().lower().lstrip(".")
+    text = _FORMAT_ALIASES.get(text, text)
+    if text in DATA_FORMATS:
+        return text
+    match = nearest(text, DATA_FORMATS)
+    hint = f"; did you mean {match!r}?" if match else ""
+    raise CensusmigError(
+        Setting("data_format"),
+        f" must be one of {', '.join(DATA_FORMATS)} (got {name!r}){hint}",
+    )
+
+
+def _check_columns(path: Path, kind: str, options: ReadOptions) -> None:
+    """``columns`` names the fields of a headerless delimited text file, each once."""
+    if not options.columns:
+        return
+    if kind not in ("csv", "tsv"):
+        raise CensusmigError(
+            Setting("columns"),
+            f" names the columns of a delimited text file without a header line; {path} is "
+            f"read as {kind}, which names its own columns",
+        )
+    if options.header:
+        raise CensusmigError(
+            Setting("columns"),
+            " names the columns of a file without a header line: add ",
+            Setting("header", False),
+            " (a header line would otherwise be read as a record)",
+        )
+    blank = [i for i, name in enumerate(options.columns, start=1) if not name.strip()]
+    twice = sorted({name for name in options.columns if options.columns.count(name) > 1})
+    if blank or twice:
+        problems = [f"name {i} is empty" for i in blank]
+        problems += [f"{name!r} is given twice" for name in twice]
+        raise CensusmigError(Setting("columns"), ": " + "; ".join(problems))
+
+
+def _zip_member(path: Path, *, any_name: bool = False) -> zipfile.ZipInfo:
     try:
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.infolist() if not m.is_dir()]
     except (zipfile.BadZipFile, OSError) as error:
         raise InputError(f"{path}: not a readable zip archive ({error})") from None
-    data = [m for m in members if Path(m.filename).suffix.lower() in KINDS]
+    data = [m for m in members if any_name or Path(m.filename).suffix.lower() in KINDS]
     if len(data) == 1:
         return data[0]
     names = ", ".join(m.filename for m in members) or "(empty)"
@@ -306,8 +393,15 @@ def _zip_member(path: Path) -> zipfile.ZipInfo:
     )
 
 
-def unpack(path: Path, workdir: Path) -> Path:
-    """The file itself, or its decompressed copy in ``workdir`` (copied in blocks)."""
+def unpack(path: Path, workdir: Path, *, any_name: bool = False) -> Path:
+    """The file itself, or its decompressed copy in ``workdir`` (copied in blocks).
+
+    Args:
+        path: The file the user named.
+        workdir: Where a decompressed copy goes.
+        any_name: A zip archive's one member is the data whatever its name (the format was
+            given); by default only a member named like a data file is.
+    """
     suffix = path.suffix.lower()
     if suffix not in COMPRESSION:
         return path
@@ -317,7 +411,7 @@ def unpack(path: Path, workdir: Path) -> Path:
             with gzip.open(path, "rb") as source, target.open("wb") as sink:
                 shutil.copyfileobj(source, sink, _BLOCK)
             return target
-        member = _zip_member(path)
+        member = _zip_member(path, any_name=any_name)
         target = workdir / Path(member.filename).name
         with zipfile.ZipFile(path) as archive, archive.open(member) as inner:
             with target.open("wb") as sink:
@@ -383,8 +477,9 @@ def _open_text(
             encoding="utf8",
         )
         if not options.header:
-            # Number the columns from 1, as codebooks and questionnaires do.
-            frame = frame.rename({n: f"column_{i}" for i, n in enumerate(raw, start=1)})
+            # The names given, or numbers from 1, as codebooks and questionnaires count.
+            names = options.columns or [f"column_{i}" for i in range(1, len(raw) + 1)]
+            frame = frame.rename(dict(zip(raw, names, strict=True)))
         elif trim:
             frame = frame.rename(_trimmed_names(raw))
         if trim:
@@ -393,6 +488,13 @@ def _open_text(
 
     raw: list[str] = []
     raw.extend(_scan(path, lambda: _plain_scan(text, separator, options.header)).collect_schema())
+    if options.columns and len(options.columns) != len(raw):
+        raise InputError(
+            f"{path}: {len(options.columns)} column name(s) given in ",
+            Setting("columns"),
+            f", but the file's first line has {len(raw)} field(s); give one name a field, "
+            "in file order",
+        )
     frame = _scan(path, lambda: scan({}))
     if trim:
         numeric.update(_padded_numbers(frame))

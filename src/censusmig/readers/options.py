@@ -10,13 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Note", "Progress", "ReadOptions"]
+__all__ = ["DATA_FORMATS", "Note", "Progress", "ReadOptions"]
 
 Progress = Callable[[int, int | None], None]
 """Called with (records done, records in all or None) while a file is read in chunks."""
 
 Note = Callable[[str], None]
 """Called with a sentence about how a file was read (blank lines skipped), never data values."""
+
+
+DATA_FORMATS = ("csv", "tsv", "parquet", "sav", "dta", "fixed-width")
+"""Formats :attr:`ReadOptions.data_format` may name, to read a file whatever its name."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,12 @@ class ReadOptions:
         keep_blanks: Keep the leading and trailing blanks of CSV fields and column names;
             by default they are trimmed, so ``" 105363"`` is the number 105363 and ``" Male"``
             the code ``"Male"``.
+        data_format: Read the file as this format (one of :data:`DATA_FORMATS`) whatever
+            its name says; by default the format comes from the file's extension, so a CSV
+            named ``.data``, ``.asc``, ``.dat`` or without an extension needs it.
+        columns: Names of the columns of a text file without a header line (with
+            ``header=False``), in file order; as many as the file has fields. By default
+            such columns are named ``column_1``, ``column_2``...
         note: Called with what the reader did that changes the records read (blank lines
             skipped); the command line prints it on stderr. The count is also kept on the
             :class:`~censusmig.readers.formats.Source`.
@@ -45,4 +55,6 @@ class ReadOptions:
     codebook: Path | None = None
     record: str | None = None
     keep_blanks: bool = False
+    data_format: str | None = None
+    columns: tuple[str, ...] = ()
     note: Note | None = field(default=None, compare=False)
