@@ -396,7 +396,7 @@ def _valid_targets(kind: ConceptKind, category_codes: tuple[str, ...]) -> tuple[
     if kind is ConceptKind.CATEGORY:
         return (*category_codes, *_SPECIAL_TARGETS)
     if kind is ConceptKind.COUNTRY:
-        return (*countries.countries(), *_SPECIAL_TARGETS)
+        return (*countries.countries(), countries.ABROAD_NOT_STATED, *_SPECIAL_TARGETS)
     return _SPECIAL_TARGETS
 
 
