@@ -56,6 +56,10 @@ class ConceptSpec:
     detail: CategorySet | None = None
 
     def categories_codes(self) -> tuple[str, ...]:
+        """Codes of a CATEGORY concept's (roll-up) category set (empty for other kinds)."""
+        return self.categories.codes if self.categories else ()
+
+    def target_codes(self) -> tuple[str, ...]:
         """Codes a CATEGORY concept's code table may map to: both levels (empty for others)."""
         sets = [s for s in (self.categories, self.detail) if s is not None]
         return tuple(dict.fromkeys(code for s in sets for code in s.codes))

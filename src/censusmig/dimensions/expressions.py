@@ -45,7 +45,7 @@ def enum(codes: Iterable[str]) -> pl.Enum:
 
 def category_codes(concept: str) -> list[str]:
     """Codes of a category concept's coded column, in Enum order (specials last)."""
-    return list(enum(CONCEPTS[concept].categories_codes()).categories)
+    return list(enum(CONCEPTS[concept].target_codes()).categories)
 
 
 def country_codes(profile: Profile) -> tuple[str, ...]:

@@ -360,20 +360,20 @@ def _read_concepts(
         if not isinstance(folded, bool):
             check.add(join(path, "case_insensitive"), "must be true or false", folded)
             folded = False
-        system, mapped = _read_codes(codes, entry, path, spec.kind, spec.categories_codes())
+        system, mapped = _read_codes(codes, entry, path, spec.kind, spec.target_codes())
         sources = [
             *mapped,
             *((key, code, NOT_STATED_TARGET) for key, code in not_stated),
             *((key, code, NOT_APPLICABLE_TARGET) for key, code in not_applicable),
         ]
         _check_duplicates(check, sources, _normaliser(folded, system))
-        gate = _read_gate(codes, entry, path, spec.kind, spec.categories_codes(), folded)
+        gate = _read_gate(codes, entry, path, spec.kind, spec.target_codes(), folded)
         other = entry.get("other")
         if other is not None:
             if spec.kind is ConceptKind.INTEGER:
                 check.add(join(path, "other"), "applies to coded concepts, not numbers", other)
             else:
-                valid = _valid_targets(spec.kind, spec.categories_codes())
+                valid = _valid_targets(spec.kind, spec.target_codes())
                 _check_target(check, join(path, "other"), other, spec.kind, valid)
         mappings[name] = ConceptMapping(
             name,

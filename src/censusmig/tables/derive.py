@@ -240,7 +240,7 @@ def concept_exprs(profile: Profile, schema: pl.Schema, concepts: Iterable[str]) 
         mapping = profile.concepts[name]
         kind = CONCEPTS[name].kind
         if kind is ConceptKind.CATEGORY:
-            codes = CONCEPTS[name].categories_codes()
+            codes = CONCEPTS[name].target_codes()
             exprs.append(map_codes(mapping, schema, {}, enum(codes)).alias(concept_column(name)))
         elif kind is ConceptKind.COUNTRY:
             base = countries.code_map(mapping.code_system) if mapping.code_system else {}
