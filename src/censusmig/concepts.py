@@ -17,6 +17,7 @@ from censusmig.classifications.categories import (
     ISCED_LEVELS,
     REASON_FOR_MIGRATION,
     RESIDENCE,
+    RESIDENCE_DETAILED,
     SEX,
     CategorySet,
 )
@@ -43,23 +44,35 @@ class ConceptSpec:
         name: The concept's name, as used in profiles.
         kind: How its codes are read.
         description: One line for ``recipes show`` and error messages.
-        categories: The category set a CATEGORY concept maps onto.
+        categories: The category set a CATEGORY concept maps onto (the roll-up level).
+        detail: A finer category set whose categories each roll up to one of ``categories``
+            (residence: another minor or major civil division under "another area"), or None.
     """
 
     name: str
     kind: ConceptKind
     description: str
     categories: CategorySet | None = None
+    detail: CategorySet | None = None
 
     def categories_codes(self) -> tuple[str, ...]:
-        """Codes a CATEGORY concept's code table may map to (empty for other kinds)."""
+        """Codes of a CATEGORY concept's (roll-up) category set (empty for other kinds)."""
         return self.categories.codes if self.categories else ()
+
+    def target_codes(self) -> tuple[str, ...]:
+        """Codes a CATEGORY concept's code table may map to: both levels (empty for others)."""
+        sets = [s for s in (self.categories, self.detail) if s is not None]
+        return tuple(dict.fromkeys(code for s in sets for code in s.codes))
 
 
 def _concept(
-    name: str, kind: ConceptKind, description: str, categories: CategorySet | None = None
+    name: str,
+    kind: ConceptKind,
+    description: str,
+    categories: CategorySet | None = None,
+    detail: CategorySet | None = None,
 ) -> ConceptSpec:
-    return ConceptSpec(name, kind, description, categories)
+    return ConceptSpec(name, kind, description, categories, detail)
 
 
 CATEGORY, INTEGER, COUNTRY, AREA = ConceptKind
@@ -83,10 +96,18 @@ CONCEPTS: dict[str, ConceptSpec] = {
             "calendar year of the most recent arrival to live in the country",
         ),
         _concept(
-            "residence_1_year_ago", CATEGORY, "place of usual residence one year ago", RESIDENCE
+            "residence_1_year_ago",
+            CATEGORY,
+            "place of usual residence one year ago",
+            RESIDENCE,
+            RESIDENCE_DETAILED,
         ),
         _concept(
-            "residence_5_years_ago", CATEGORY, "place of usual residence five years ago", RESIDENCE
+            "residence_5_years_ago",
+            CATEGORY,
+            "place of usual residence five years ago",
+            RESIDENCE,
+            RESIDENCE_DETAILED,
         ),
         _concept("country_1_year_ago", COUNTRY, "country of residence one year ago, if abroad"),
         _concept("country_5_years_ago", COUNTRY, "country of residence five years ago, if abroad"),

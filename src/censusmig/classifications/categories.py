@@ -16,12 +16,15 @@ class Category:
         label: English label shown in published tables.
         low: Lowest value included, for interval categories such as age groups.
         high: Highest value included (None = open-ended), for interval categories.
+        parent: Code of the category this one rolls up to, in a set that details another
+            (``other_major_division`` rolls up to ``other_area``); None at the top level.
     """
 
     code: str
     label: str
     low: int | None = None
     high: int | None = None
+    parent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,30 @@ RESIDENCE = CategorySet(
         Category("abroad", "Abroad"),
     ),
 )
+
+RESIDENCE_DETAILED = CategorySet(
+    "residence_detailed",
+    (
+        Category("same_dwelling", "Same dwelling", parent="same_dwelling"),
+        Category(
+            "same_minor_division",
+            "Another dwelling in the same minor civil division",
+            parent="same_area",
+        ),
+        Category(
+            "other_minor_division",
+            "Another minor civil division of the same major civil division",
+            parent="other_area",
+        ),
+        Category("other_major_division", "Another major civil division", parent="other_area"),
+        Category("abroad", "Abroad", parent="abroad"),
+    ),
+)
+"""Residence at a past date as P&R Rev.3 details it; each category rolls up to :data:`RESIDENCE`.
+
+A profile may map source codes to these or to the roll-ups; a roll-up mapped directly is,
+in a detailed table, its own row "not further specified" (labels in ``data/labels.csv``).
+"""
 
 REASON_FOR_MIGRATION = CategorySet(
     "reason_for_migration",

@@ -17,6 +17,14 @@ CODE_SYSTEMS: tuple[str, ...] = ("iso3166-numeric", "iso3166-alpha2", "iso3166-a
 STATELESS = "XXA"
 """ICAO Doc 9303 code for a stateless person, used as the 'country' of citizenship."""
 
+ABROAD_NOT_STATED = "abroad_U"
+"""A country code for "abroad, country not stated": a profile maps to it a source code that
+says only that the place is outside the census country ("born abroad", "Europe, ns", "at sea").
+
+It counts as foreign (foreign-born, foreign citizen, abroad) and is placed under the region
+"not stated" (``_U``), as residence abroad with the country not stated is (``abroad_U``).
+"""
+
 M49_REGIONS: dict[str, str] = {
     "002": "Africa",
     "019": "Americas",

@@ -2,8 +2,9 @@
 
 Each row names a classification, a code and its English label: the labels of the special and
 derived codes that a classification adds to its own codes (``_O`` among the M49 regions, the
-countries of residence abroad that are not stated). Keeping them in a data file keeps English
-out of the code that derives and codes the dimensions.
+countries of residence abroad that are not stated, residence roll-ups not further specified).
+Keeping them in a data file keeps English out of the code that derives and codes the
+dimensions.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def labels(classification: str) -> dict[str, str]:
 
     Args:
         classification: Name in the file's first column (``m49_region``, ``country``,
-            ``residence_abroad``).
+            ``residence_abroad``, ``residence_detailed``).
 
     Returns:
         The codes and labels; empty for a classification the file does not list.

@@ -20,6 +20,7 @@ from censusmig.classifications.categories import (
     REASON_FOR_MIGRATION,
     RECENT_MIGRANT,
     RESIDENCE,
+    RESIDENCE_DETAILED,
     SEX,
     CategorySet,
     calendar_periods,
@@ -44,6 +45,7 @@ from censusmig.dimensions.shapes import (
     Countries,
     Definition,
     Interval,
+    Levelled,
     NativityInput,
     Residence,
     Rule,
@@ -186,12 +188,13 @@ DIMENSIONS: dict[str, Definition] = {
             ),
             rule=as_is(recent_migrant_rule),
         ),
-        Coded(
+        Levelled(
             name="residence_1_year_ago",
             requires=("residence_1_year_ago",),
             description="place of usual residence one year ago",
             title="Place of residence 1 year ago",
             categories=RESIDENCE,
+            detailed=RESIDENCE_DETAILED,
         ),
         Residence(
             name="residence_5_years_ago",

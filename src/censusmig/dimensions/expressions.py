@@ -45,9 +45,7 @@ def enum(codes: Iterable[str]) -> pl.Enum:
 
 def category_codes(concept: str) -> list[str]:
     """Codes of a category concept's coded column, in Enum order (specials last)."""
-    spec = CONCEPTS[concept].categories
-    assert spec is not None
-    return list(enum(spec.codes).categories)
+    return list(enum(CONCEPTS[concept].target_codes()).categories)
 
 
 def country_codes(profile: Profile) -> tuple[str, ...]:
@@ -166,18 +164,59 @@ def nativity_exprs(profile: Profile, concepts: Iterable[str]) -> list[pl.Expr]:
     ]
 
 
-def residence_area(residence: pl.Expr, country: pl.Expr | None, country_enum: pl.Enum) -> pl.Expr:
+def category_level(concept: str, column: pl.Expr, categories: CategorySet) -> pl.Expr:
+    """A category concept's coded column at the level of ``categories``.
+
+    A code of ``categories`` and a special code stay as they are; a code of the concept's
+    detailed set becomes its roll-up (``other_major_division`` -> ``other_area``) where that is
+    one of ``categories``; any other code is ``_X``.
+
+    Args:
+        concept: The category concept.
+        column: Its coded column (an Enum of :func:`category_codes`).
+        categories: The categories of the table: the concept's roll-up or detailed level.
+
+    Returns:
+        An Enum expression of ``categories``.
+    """
+    detail = CONCEPTS[concept].detail
+    parent = {c.code: c.parent for c in detail.categories} if detail else {}
+    wanted = set(categories.codes)
+
+    def rule(code: str) -> str:
+        if code in wanted or code in TRAILING_ORDER:
+            return code
+        roll_up = parent.get(code)
+        return roll_up if roll_up in wanted else UNKNOWN_CODE
+
+    return lookup([(column, category_codes(concept))], rule, categories.codes)
+
+
+def residence_area(
+    residence: pl.Expr,
+    country: pl.Expr | None,
+    country_enum: pl.Enum,
+    kinds: CategorySet = RESIDENCE,
+) -> pl.Expr:
     """Detail of residence at a past date: abroad by M49 region of the country, else the type.
 
-    Abroad with the country not stated, miscoded or unplaced by M49 is ``abroad_U``,
-    ``abroad_X`` or ``abroad_O``; without a country concept, plain ``abroad``.
+    Abroad with the country not stated (also the country code ``abroad_U``), miscoded or
+    unplaced by M49 is ``abroad_U``, ``abroad_X`` or ``abroad_O``; without a country concept,
+    plain ``abroad``.
+
+    Args:
+        residence: The residence type, an Enum of ``kinds``.
+        country: The coded country of residence, or None when the profile has none.
+        country_enum: The Enum of the country column.
+        kinds: The residence types of the table (roll-up or detailed level).
     """
-    codes = list(residence_area_parents())
-    kinds = list(enum(RESIDENCE.codes).categories)
+    codes = list(residence_area_parents(kinds))
+    kind_codes = list(enum(kinds.codes).categories)
     if country is None:
-        return lookup([(residence, kinds)], lambda kind: kind, codes)
+        return lookup([(residence, kind_codes)], lambda kind: kind, codes)
     regions = {code: c.region or OTHER for code, c in countries.countries().items()}
     regions.update({NOT_STATED: NOT_STATED, NOT_APPLICABLE: NOT_STATED, UNKNOWN_CODE: UNKNOWN_CODE})
+    regions[countries.ABROAD_NOT_STATED] = NOT_STATED
 
     def rule(kind: str, country_code: str) -> str:
         if kind != "abroad":
@@ -185,12 +224,14 @@ def residence_area(residence: pl.Expr, country: pl.Expr | None, country_enum: pl
         region = regions.get(country_code, OTHER)
         return f"abroad{region}" if region in TRAILING_ORDER else region
 
-    return lookup([(residence, kinds), (country, country_enum.categories.to_list())], rule, codes)
+    return lookup(
+        [(residence, kind_codes), (country, country_enum.categories.to_list())], rule, codes
+    )
 
 
-def residence_area_parents() -> dict[str, str]:
-    """Inner code of ``residence_*_area`` -> its residence type."""
-    parents = {code: code for code in (*RESIDENCE.codes, *TRAILING_ORDER)}
+def residence_area_parents(kinds: CategorySet = RESIDENCE) -> dict[str, str]:
+    """Inner code of ``residence_*_area`` -> its residence type (one of ``kinds``)."""
+    parents = {code: code for code in (*kinds.codes, *TRAILING_ORDER)}
     parents.update({region: "abroad" for region in countries.M49_REGIONS})
     parents.update({f"abroad{special}": "abroad" for special in TRAILING_ORDER})
     return parents

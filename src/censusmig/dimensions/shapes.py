@@ -10,6 +10,7 @@ The shapes:
 - :class:`Coded`: a coded concept passed through (sex, reason for migration, nativity).
 - :class:`Area`: an area of the profile's geography, labelled by the profile.
 - :class:`Countries`: a country classification with its UN M49 regions as outer level.
+- :class:`Levelled`: a coded concept with a roll-up and a detailed level of categories.
 - :class:`Residence`: residence at a past date, with its abroad-by-region detail level.
 - :class:`Interval`: interval groups of a number (age groups, periods of arrival).
 - :class:`Rule`: a rule on category codes of several inputs (citizenship status, generation).
@@ -25,8 +26,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from censusmig.classifications.categories import RESIDENCE, Category, CategorySet
-from censusmig.classifications.codes import OTHER, SPECIAL_LABELS, TRAILING_ORDER
+from censusmig.classifications.categories import (
+    RESIDENCE,
+    RESIDENCE_DETAILED,
+    Category,
+    CategorySet,
+)
+from censusmig.classifications.codes import NOT_STATED, OTHER, SPECIAL_LABELS, TRAILING_ORDER
 from censusmig.concepts import CONCEPTS, ConceptKind
 from censusmig.dimensions.coding import Coding, Dimension
 from censusmig.dimensions.columns import concept_column, nativity_column, status_column
@@ -81,6 +87,22 @@ class Definition(abc.ABC):
     def keeps_top(self) -> bool:
         """Whether a recipe may keep only the ``top`` largest categories."""
         return False
+
+    @property
+    def detail_levels(self) -> tuple[str, ...]:
+        """Levels of detail a recipe may ask for with ``level = ...`` (none by default)."""
+        return ()
+
+    def at_level(self, level: str) -> CategorySet:
+        """Categories of a level of detail a recipe asks for.
+
+        Args:
+            level: One of :attr:`detail_levels`.
+
+        Raises:
+            ValueError: The dimension has no such level.
+        """
+        raise ValueError("this dimension has no other level of detail")
 
     def regrouped(self, breaks: tuple[int, ...], name: str) -> CategorySet:
         """Categories a recipe's ``breaks`` define.
@@ -201,6 +223,78 @@ class Coded(Definition):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Levelled(Coded):
+    """A coded concept whose categories form a hierarchy: a roll-up and a detailed level.
+
+    Tables show the roll-up level (``categories``) unless a recipe asks for the detailed one
+    (``[categories.<dimension>] level = "detailed"``). A profile may map source codes to either
+    level: a detailed code rolls up to its ``parent``; a roll-up code mapped directly is, at the
+    detailed level, a row of its own, "not further specified" (labelled from ``data/labels.csv``
+    under the detailed set's name), listed only when the profile maps to it.
+
+    Attributes:
+        detailed: The detailed categories, each with the roll-up code it belongs to.
+    """
+
+    detailed: CategorySet
+
+    @property
+    def detail_levels(self) -> tuple[str, ...]:
+        """The one finer level, ``detailed``."""
+        return (DETAILED,)
+
+    def at_level(self, level: str) -> CategorySet:
+        """The detailed categories (see :meth:`Definition.at_level`)."""
+        if level != DETAILED:
+            return super().at_level(level)
+        return self.detailed
+
+    def categories_for(
+        self, profile: Profile, override: CategorySet | None = None
+    ) -> CategorySet | None:
+        """The detailed categories, with the roll-ups the profile maps to, when asked for."""
+        if override is None or override.name != self.detailed.name:
+            return super().categories_for(profile, override)
+        from censusmig.classifications.labels import labels
+
+        targets = _targets(profile, self.concept)
+        unspecified = labels(self.detailed.name)
+        chosen: list[Category] = []
+        for roll_up in self.categories.codes if self.categories else ():
+            chosen += [c for c in self.detailed.categories if c.parent == roll_up]
+            if roll_up in targets and roll_up not in self.detailed.codes:
+                chosen.append(Category(roll_up, unspecified[roll_up], parent=roll_up))
+        return CategorySet(
+            self.detailed.name,
+            tuple(chosen),
+            self.detailed.total_label,
+            self.detailed.not_stated_label,
+        )
+
+    def expression(self, profile: Profile, categories: CategorySet | None) -> pl.Expr:
+        """The concept's codes at the level of ``categories`` (detailed codes rolled up)."""
+        import polars as pl
+
+        from censusmig.dimensions import expressions as ex
+
+        assert categories is not None
+        return ex.category_level(self.concept, pl.col(self.column), categories)
+
+
+DETAILED = "detailed"
+"""The level of detail a recipe names to get a :class:`Levelled` dimension's finer categories."""
+
+
+def _targets(profile: Profile, concept: str) -> set[str]:
+    """Every standard code the profile maps a concept's source codes to."""
+    mapping = profile.concepts.get(concept)
+    if mapping is None:
+        return set()
+    targets = {*mapping.codes.values(), *([mapping.other] if mapping.other else [])}
+    return targets | set(mapping.gate.codes.values() if mapping.gate else ())
+
+
+@dataclass(frozen=True, kw_only=True)
 class Area(Coded):
     """An area of the profile's first geography level, labelled by the profile."""
 
@@ -249,6 +343,7 @@ class Countries(Coded):
         known = countries.countries()
         specials = {code: code for code in TRAILING_ORDER}
         region_of = {code: country.region or OTHER for code, country in known.items()}
+        region_of[countries.ABROAD_NOT_STATED] = NOT_STATED
         country_labels = {code: country.name for code, country in known.items()}
         country_labels[profile.country] = profile.country_name
         return Coding(
@@ -265,18 +360,19 @@ class Countries(Coded):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Residence(Coded):
+class Residence(Levelled):
     """Residence at a past date; its inner level details abroad by UN M49 region.
 
-    ``levels`` is (residence type, detail); the detail is derived into ``<column>_area``.
+    ``levels`` is (residence type, detail); the detail is derived into ``<column>_area``. The
+    residence types are the roll-up categories, or the detailed ones when a recipe asks.
 
     Attributes:
         country: The concept of the country of residence if abroad (used when mapped).
-        kinds: The residence types.
     """
 
     country: str
-    kinds: CategorySet = RESIDENCE
+    categories: CategorySet | None = RESIDENCE
+    detailed: CategorySet = RESIDENCE_DETAILED
 
     def columns(
         self, profile: Profile, column: str, categories: CategorySet | None = None
@@ -286,9 +382,12 @@ class Residence(Coded):
 
         from censusmig.dimensions import expressions as ex
 
+        kinds = self.categories_for(profile, categories)
+        assert kinds is not None
         country = pl.col(concept_column(self.country)) if self.country in profile.concepts else None
-        detail = ex.residence_area(pl.col(self.column), country, ex.enum(ex.country_codes(profile)))
-        return [*super().columns(profile, column, categories), detail.alias(f"{column}_area")]
+        kind = self.expression(profile, kinds)
+        detail = ex.residence_area(kind, country, ex.enum(ex.country_codes(profile)), kinds)
+        return [kind.alias(column), detail.alias(f"{column}_area")]
 
     def inner_column(self, column: str) -> str:
         """The detail column."""
@@ -307,14 +406,16 @@ class Residence(Coded):
         from censusmig.dimensions.expressions import residence_area_parents
 
         outer, inner = self.levels
+        chosen = self.categories_for(profile, categories)
+        assert chosen is not None
         regions = countries.region_labels()
         detail = labels("residence_abroad")
-        kinds = self.kinds.labels()
+        kinds = chosen.labels()
         return Coding(
             self.dimension,
-            parents={outer: residence_area_parents()},
+            parents={outer: residence_area_parents(chosen)},
             labels={outer: kinds, inner: {**kinds, **regions, **detail}},
-            order={outer: self.kinds.codes, inner: (*self.kinds.codes, *regions, *detail)},
+            order={outer: chosen.codes, inner: (*chosen.codes, *regions, *detail)},
         )
 
 

@@ -9,7 +9,9 @@ every guess marked ``# GUESS`` and every placeholder or list to map marked ``# R
   whose detail codes are those for which the detail column is filled;
 * country concepts with value labels: labels matched to ISO 3166 names with pycountry (English
   names, official and common names, names in Spanish, French and Portuguese, former countries,
-  a few usual aliases, then ``pycountry.countries.search_fuzzy``, which is a guess). When the
+  a few usual aliases, then ``pycountry.countries.search_fuzzy``, which is a guess); a label
+  that says only abroad ("Born abroad", "Outside Canada", "Otro país") maps to ``abroad_U``
+  (abroad, country not stated). When the
   labels agree with an ISO code system the draft names the system and maps only the exceptions
   in ``extra_codes``; otherwise it writes a table. Labels it cannot match are listed;
 * country concepts whose codes are names ("Mexico", "United-States", "Trinadad&Tobago"): each
@@ -65,6 +67,7 @@ from censusmig.profiles.inspect import (
     detail_base,
     guess_concepts,
     household_part,
+    means_abroad,
     normalise_text,
     summarise,
 )
@@ -385,7 +388,9 @@ def match_country(label: str) -> CountryMatch | None:
 
     Returns:
         The match, ``fuzzy`` when not found by name, or None (residual groups such as "Other
-        Africa", and a bare direction such as "South", are never matched).
+        Africa", and a bare direction such as "South", are never matched). A label that says
+        only abroad ("Born abroad", "Non-Argentine", "En el extranjero") matches
+        :data:`censusmig.classifications.countries.ABROAD_NOT_STATED`.
     """
     text = normalise_text(label)
     if not text:
@@ -394,6 +399,8 @@ def match_country(label: str) -> CountryMatch | None:
     for index in (full, short):
         if text in index:
             return CountryMatch(index[text])
+    if means_abroad(label):
+        return CountryMatch(countries.ABROAD_NOT_STATED)
     loose = _loose(text)
     if loose in _loose_index():
         return CountryMatch(_loose_index()[loose])
@@ -701,7 +708,8 @@ def _country_from_labels(
         alpha3 = table[top.code].alpha3 if top.code in table else None
         if section.table == "extra_codes" and top.code not in table:
             alpha3 = in_system(top.code)
-        section.note_top_code(top, alpha3, labels.get(top.code))
+        if alpha3 != countries.ABROAD_NOT_STATED:  # abroad says nothing of the census country
+            section.note_top_code(top, alpha3, labels.get(top.code))
 
 
 def _match_note(label: str, match: CountryMatch) -> str:
@@ -958,6 +966,12 @@ def _gate(section: _Section, frame: pl.LazyFrame, base: ColumnSummary, meta: Met
     specials.add_labels(labels)
     gate_codes = {c: NOT_STATED for c in specials.not_stated if c in empty}
     gate_codes |= {c: NOT_APPLICABLE for c in specials.not_applicable if c in empty}
+    # An answer without detail that says only abroad: abroad, country not stated.
+    gate_codes |= {
+        c: countries.ABROAD_NOT_STATED
+        for c in empty
+        if c in labels and c not in gate_codes and means_abroad(labels[c])
+    }
     detail = sorted(filled, key=_code_key)
     inline = ", ".join(f"{_q(c)} = {_q(t)}" for c, t in sorted(gate_codes.items()))
     section.keys += _comment(

@@ -613,6 +613,31 @@ def normalise_text(text: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", plain).split())
 
 
+_ABROAD = re.compile(
+    r"\b(?:abroad|foreign|overseas|outside|another country|other country"
+    r"|extranjero|extranjera|exterior|otro pais|fuera del pais|etranger"
+    r"|autre pays|hors du pays|outro pais)\b"
+    r"|^non (?!response|respuesta|reponse|applicable|aplicable|specified|stated|declare)\w+"
+)
+
+
+def means_abroad(label: str) -> bool:
+    """Whether a value label says only that a place is outside the census country.
+
+    "Born abroad", "Foreign country", "Non-Argentine", "Outside Canada", "En el extranjero",
+    "Otro país", "À l'étranger": such a code is born (or lived) abroad with the country not
+    stated, :data:`censusmig.classifications.countries.ABROAD_NOT_STATED`.
+
+    Args:
+        label: A value label of a country column.
+
+    Returns:
+        True when the words say abroad and name no particular country. Residual groups
+        ("Otros países de América") are not matched: they name a region, left for review.
+    """
+    return bool(_ABROAD.search(normalise_text(label)))
+
+
 def _label_concept(label: str) -> tuple[str, str] | None:
     """Concept and evidence from a column label, or None."""
     text = normalise_text(label)

@@ -526,7 +526,7 @@ def _read_concepts(
         if not isinstance(folded, bool):
             check.add(join(path, "case_insensitive"), "must be true or false", folded)
             folded = False
-        system, mapped = _read_codes(codes, entry, path, spec.kind, spec.categories_codes())
+        system, mapped = _read_codes(codes, entry, path, spec.kind, spec.target_codes())
         sources = [
             *mapped,
             *((key, code, NOT_STATED_TARGET) for key, code in not_stated),
@@ -535,13 +535,13 @@ def _read_concepts(
         keyed_bands = _read_bands(check, entry, path, spec.kind, mapped)
         sources += [(key, band.code, f"band {band.label}") for key, band in keyed_bands]
         _check_duplicates(check, sources, _normaliser(folded, system))
-        gate = _read_gate(codes, entry, path, spec.kind, spec.categories_codes(), folded)
+        gate = _read_gate(codes, entry, path, spec.kind, spec.target_codes(), folded)
         other = entry.get("other")
         if other is not None:
             if spec.kind is ConceptKind.INTEGER:
                 check.add(join(path, "other"), "applies to coded concepts, not numbers", other)
             else:
-                valid = _valid_targets(spec.kind, spec.categories_codes())
+                valid = _valid_targets(spec.kind, spec.target_codes())
                 _check_target(check, join(path, "other"), other, spec.kind, valid)
         mappings[name] = ConceptMapping(
             name,
@@ -631,7 +631,7 @@ def _valid_targets(kind: ConceptKind, category_codes: tuple[str, ...]) -> tuple[
     if kind is ConceptKind.CATEGORY:
         return (*category_codes, *_SPECIAL_TARGETS)
     if kind is ConceptKind.COUNTRY:
-        return (*countries.countries(), *_SPECIAL_TARGETS)
+        return (*countries.countries(), countries.ABROAD_NOT_STATED, *_SPECIAL_TARGETS)
     return _SPECIAL_TARGETS
 
 

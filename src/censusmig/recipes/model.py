@@ -207,23 +207,32 @@ def read_recipe(path: Path) -> Recipe:
 def _read_categories(
     check: Checker, document: dict[str, Any], dimensions: tuple[str, ...]
 ) -> tuple[dict[str, CategorySet], dict[str, int]]:
-    """Read ``[categories.<dimension>]``: ``breaks = [0, 15, 65]`` or ``top = 20``."""
+    """Read ``[categories.<dimension>]``: ``breaks = [0, 15, 65]``, ``top = 20`` or ``level``."""
     table = check.table(document, "categories", "", required=False)
     sets: dict[str, CategorySet] = {}
     top: dict[str, int] = {}
     regroupable = tuple(name for name, spec in DIMENSIONS.items() if spec.regroupable)
     cut = tuple(name for name, spec in DIMENSIONS.items() if spec.keeps_top)
+    levelled = tuple(name for name, spec in DIMENSIONS.items() if spec.detail_levels)
     for name, entry in table.items():
         path = f"categories.{name}"
-        if name not in (*regroupable, *cut):
-            check.add(
-                path, "categories of this dimension cannot be redefined", name, (*regroupable, *cut)
-            )
+        if name not in (*regroupable, *cut, *levelled):
+            valid = (*regroupable, *cut, *levelled)
+            check.add(path, "categories of this dimension cannot be redefined", name, valid)
             continue
         if name not in dimensions:
             check.add(path, "the recipe does not use this dimension", name, dimensions)
         if not isinstance(entry, dict):
             check.add(path, "must be a table such as { breaks = [0, 15, 65] }", entry)
+            continue
+        if name in levelled:
+            check.unknown_keys(entry, ("level",), path)
+            level = entry.get("level")
+            choices = DIMENSIONS[name].detail_levels
+            if level not in choices:
+                check.add(f"{path}.level", "unknown level of detail", level, choices)
+            else:
+                sets[name] = DIMENSIONS[name].at_level(str(level))
             continue
         if name in cut:
             check.unknown_keys(entry, ("top",), path)

@@ -258,11 +258,8 @@ def concept_exprs(profile: Profile, schema: pl.Schema, concepts: Iterable[str]) 
         mapping = profile.concepts[name]
         kind = CONCEPTS[name].kind
         if kind is ConceptKind.CATEGORY:
-            categories = CONCEPTS[name].categories
-            assert categories is not None
-            exprs.append(
-                map_codes(mapping, schema, {}, enum(categories.codes)).alias(concept_column(name))
-            )
+            codes = CONCEPTS[name].target_codes()
+            exprs.append(map_codes(mapping, schema, {}, enum(codes)).alias(concept_column(name)))
         elif kind is ConceptKind.COUNTRY:
             base = countries.code_map(mapping.code_system) if mapping.code_system else {}
             exprs.append(map_codes(mapping, schema, base, country_enum).alias(concept_column(name)))
