@@ -214,7 +214,7 @@ def tabulate(
     chosen, skipped = select_recipes(catalog, loaded, recipes)
     if batch_rows is not None and batch_rows < 1:
         raise CensusmigError(Setting("batch_rows"), f" must be at least 1 (got {batch_rows})")
-    with open_microdata(data_path, read_options) as source:
+    with open_microdata(data_path, ids_as_text(read_options, loaded)) as source:
         loaded = with_file_labels(loaded, source)
         columns = loaded.columns()
         names = tuple(source.frame.collect_schema().names())
@@ -328,6 +328,35 @@ def _run_context(
     )
 
 
+def _decimal_codes_as_text(source: Source, options: ReadOptions | None) -> list[str]:
+    """Read as text the columns of decimal-looking codes (``1978.1``, ``1978.10``); say which.
+
+    See :meth:`~censusmig.readers.formats.Source.read_decimal_codes_as_text` for the rule.
+    Each column is told through ``options.note`` (the command line prints it on stderr).
+    """
+    found = source.run(lambda _: source.read_decimal_codes_as_text())
+    note = options.note if options is not None else None
+    for column, (texts, numbers) in found.items():
+        if note is not None:
+            note(
+                f"{source.path}: column {column!r} read as text: its values are {texts:,} "
+                f"distinct texts but only {numbers:,} distinct numbers (codes such as "
+                "identifiers that look like decimals)"
+            )
+    return list(found)
+
+
+def ids_as_text(options: ReadOptions | None, profile: Profile) -> ReadOptions:
+    """The read options with the profile's person and household id columns read as text.
+
+    An id is a code, never a quantity: read as a number, ``1978.1`` and ``1978.10`` would be
+    one person.
+    """
+    options = options or ReadOptions()
+    ids = (*options.text_columns, *profile.person_id, *profile.household_id)
+    return replace(options, text_columns=tuple(dict.fromkeys(ids)))
+
+
 def with_file_labels(profile: Profile, source: Source) -> Profile:
     """Use the file's value labels for geography levels whose profile gives no labels."""
     levels = tuple(
@@ -422,7 +451,7 @@ def convert(
     return convert_to_parquet(
         Path(data),
         Path(to),
-        read_options,
+        ids_as_text(read_options, loaded) if loaded is not None else read_options,
         columns=loaded.columns() if loaded is not None else None,
         check_columns=loaded.check_columns if loaded is not None else None,
         progress=progress,
@@ -452,8 +481,9 @@ def inspect(
 
     path = Path(data)
     with open_microdata(path, read_options) as source:
+        codes = _decimal_codes_as_text(source, read_options)
         report = source.run(lambda frame: inspect_data(frame, source.meta, max_codes=max_codes))
-    return {"path": str(path), **report}
+    return {"path": str(path), **report, "read_as_text": codes}
 
 
 def init_profile(
@@ -498,6 +528,7 @@ def init_profile(
         )
     when = _date(reference_date)
     with open_microdata(path, read_options) as source:
+        _decimal_codes_as_text(source, read_options)
         text = source.run(
             lambda frame: draft_profile(
                 frame,
@@ -565,7 +596,7 @@ def check(
         raise CensusmigError(Setting("max_ids"), f" must be 0 or more (got {max_ids})")
     data_path = Path(data)
     loaded = read_profile(Path(profile))
-    with open_microdata(data_path, read_options) as source:
+    with open_microdata(data_path, ids_as_text(read_options, loaded)) as source:
         names = source.frame.collect_schema().names()
         loaded.check_columns(tuple(names), str(data_path))
         columns = loaded.columns() or tuple(names[:1])  # at least one column, to count records

@@ -161,6 +161,58 @@ class Source:
         ).collect()
         return [column for column in pending if found[column].item() > 0]
 
+    def read_decimal_codes_as_text(self) -> dict[str, tuple[int, int]]:
+        """Read as text the number columns of a text file that lose values as numbers.
+
+        A CSV column such as ``id`` holding ``1978.1`` and ``1978.10`` looks like decimals
+        and is read as one number, 1978.1: two records become one value. The rule: a column
+        read as a decimal number whose values, as written, have more distinct texts than
+        distinct numbers is a column of codes, and is read as text from then on. A column of
+        measurements (a weight) keeps its numbers, since its texts and its numbers are as
+        many; only a file that writes one number two ways (``1.5`` and ``1.50``) in one
+        column is read as text too, and the caller says so. It costs one pass over the file,
+        so it is for commands that describe a file without a profile (``inspect``, ``profile
+        init``); with a profile, its ids are read as text (``ReadOptions.text_columns``).
+
+        Returns:
+            Each column now read as text -> (distinct texts, distinct numbers); empty for
+            other formats, whose types are stored in the file.
+        """
+        if self._rescan is None:
+            return {}
+        schema = self.frame.collect_schema()
+        floats = [name for name, kind in schema.items() if kind == pl.Float64()]
+        if not floats:
+            return {}
+        text = self._rescan({**self._as_text, **dict.fromkeys(floats, pl.String())})
+        counts = (
+            text.select(
+                *(
+                    pl.col(name).drop_nulls().n_unique().alias(f"t{i}")
+                    for i, name in enumerate(floats)
+                ),
+                *(
+                    pl.col(name)
+                    .cast(pl.Float64, strict=False)
+                    .drop_nulls()
+                    .n_unique()
+                    .alias(f"n{i}")
+                    for i, name in enumerate(floats)
+                ),
+            )
+            .collect()
+            .row(0, named=True)
+        )
+        lossy = {
+            name: (counts[f"t{i}"], counts[f"n{i}"])
+            for i, name in enumerate(floats)
+            if counts[f"t{i}"] > counts[f"n{i}"]
+        }
+        if lossy:
+            self._as_text.update(dict.fromkeys(lossy, pl.String()))
+            self.frame = self._rescan(self._as_text)
+        return lossy
+
     def close(self) -> None:
         """Remove temporary files."""
         if self._workdir is not None:
@@ -466,8 +518,13 @@ def _open_text(
 
     def scan(as_text: dict[str, pl.DataType]) -> pl.LazyFrame:
         # A name in as_text is a column the CSV reader could not parse as a number (named as
-        # in the file) or one whose trimmed values could not be cast (named as trimmed).
-        overrides = {name: kind for name, kind in as_text.items() if name in raw}
+        # in the file), or one named as read: whose trimmed values could not be cast, or
+        # asked for as text (the reader's overrides take the name in the file).
+        overrides = {
+            in_file.get(name, name): kind
+            for name, kind in as_text.items()
+            if in_file.get(name, name) in raw
+        }
         frame = pl.scan_csv(
             text,
             separator=separator,
@@ -495,10 +552,14 @@ def _open_text(
             f", but the file's first line has {len(raw)} field(s); give one name a field, "
             "in file order",
         )
-    frame = _scan(path, lambda: scan({}))
+    in_file = dict(zip(_names_as_read(raw, options, trim), raw, strict=True))
+    as_text: dict[str, pl.DataType] = {
+        name: pl.String() for name in options.text_columns if name in in_file
+    }
+    frame = _scan(path, lambda: scan(as_text))
     if trim:
         numeric.update(_padded_numbers(frame))
-        frame = scan({})
+        frame = scan(as_text)
     return Source(
         path,
         frame,
@@ -506,8 +567,17 @@ def _open_text(
         text_file=text,
         blank_lines=skipped,
         _rescan=scan,
+        _as_text=dict(as_text),
         _cast=numeric,
     )
+
+
+def _names_as_read(raw: list[str], options: ReadOptions, trim: bool) -> list[str]:
+    """The names the columns of a text file get, in file order (given, numbered or trimmed)."""
+    if not options.header:
+        return list(options.columns) or [f"column_{i}" for i in range(1, len(raw) + 1)]
+    renamed = _trimmed_names(raw) if trim else {}
+    return [renamed.get(name, name) for name in raw]
 
 
 _BLANKS = (" ", "\t", "\r")

@@ -44,6 +44,11 @@ class ReadOptions:
         columns: Names of the columns of a text file without a header line (with
             ``header=False``), in file order; as many as the file has fields. By default
             such columns are named ``column_1``, ``column_2``...
+        text_columns: Columns of a text file (CSV, TSV) to read as text whatever they look
+            like: identifiers such as ``"1978.1"`` and ``"1978.10"``, which as numbers would
+            be one value. Set from the profile (its person and household ids) by the commands
+            that have one; names not in the file are ignored here (the profile check names
+            them). Other formats keep the types they store.
         note: Called with what the reader did that changes the records read (blank lines
             skipped); the command line prints it on stderr. The count is also kept on the
             :class:`~censusmig.readers.formats.Source`.
@@ -57,4 +62,5 @@ class ReadOptions:
     keep_blanks: bool = False
     data_format: str | None = None
     columns: tuple[str, ...] = ()
+    text_columns: tuple[str, ...] = ()
     note: Note | None = field(default=None, compare=False)
