@@ -159,14 +159,25 @@ def test_gss_one_round_through_a_subset_file(gss: pl.DataFrame, tmp_path: Path) 
     assert total(cells, nativity="foreign_born")["value"].item() == foreign
 
 
-def test_gss_born_abroad_is_one_country_until_a_target_exists(gss: pl.DataFrame) -> None:
-    # XXX stands for "born abroad, country not stated" (no documented target yet): the
-    # country-of-birth table is one "country", in M49's "other or unclassified areas".
+def test_gss_born_abroad_is_abroad_country_not_stated(gss: pl.DataFrame) -> None:
+    # nativeBorn "no" maps to abroad_U: the foreign-born by country table shows every one of
+    # them as "Abroad, country not stated", in no region; the total is unchanged.
     run = api.tabulate(GSS, GSS_PROFILE, recipes=["foreign_born_country_of_birth_age_sex"])
     cells = run.tables[0].cells
-    assert set(cells["country_of_birth"]) == {"_T", "XXX"}
-    foreign = total(cells, region_of_birth="_O", country_of_birth="XXX")
-    assert foreign["value"].item() == gss.filter(pl.col("nativeBorn") == "no").height
+    assert set(cells["country_of_birth"]) == {"_T", "abroad_U"}
+    foreign = total(cells, region_of_birth="_U", country_of_birth="abroad_U")
+    assert foreign["country_of_birth_label"].item() == "Abroad, country not stated"
+    assert foreign["value"].item() == gss.filter(pl.col("nativeBorn") == "no").height == 2_556
+    assert total(cells)["value"].item() == 2_556
+    assert run.manifest["unknown_codes"] == {}
+
+
+def test_gss_person_ids_are_distinct_as_written(gss: pl.DataFrame) -> None:
+    # id ("1978.1", "1978.10") is the profile's person id, read as text: no duplicates
+    report = api.check(GSS, GSS_PROFILE)
+    assert gss["id"].n_unique() == gss.height == 28_867
+    assert report.result("duplicate_person_id").records == 0
+    assert report.result("duplicate_person_id").skipped is None
 
 
 # --- eusilc: synthetic EU-SILC, Austria 2006 ---------------------------------------------------
@@ -252,13 +263,12 @@ REVIEWS = {
             "census.name",
             "census.country",
             "census.reference_date",
-            "concepts.sex.codes.female",
-            "concepts.sex.codes.male",
+            "data.person_id",
             "concepts.country_of_birth.column",
             "concepts.country_of_birth.codes.yes",
             "concepts.country_of_birth.codes.no",
         },
-        34,
+        32,
     ),
     "eusilc": (
         SILC,
@@ -268,20 +278,13 @@ REVIEWS = {
             "census.name",
             "census.country",
             "census.reference_date",
-            "data.person_id",
-            "data.household_id",
-            "data.weight",
-            "geography.levels",
-            "concepts.sex.column",
-            "concepts.sex.codes.male",
-            "concepts.sex.codes.female",
             "concepts.age.codes.-1",
-            "concepts.citizenship.column",
+            "concepts.citizenship.case_insensitive",
             "concepts.citizenship.codes.AT",
             "concepts.citizenship.codes.EU",
             "concepts.citizenship.codes.Other",
         },
-        46,
+        58,
     ),
 }
 
@@ -310,3 +313,17 @@ def test_the_committed_draft_is_refused_and_todays_draft_is_no_further(
     fresh = api.init_profile(data, tmp_path / "draft.toml")
     read_profile(fresh)  # today's draft validates
     assert len(edits(fresh, reviewed)) <= len(listed)
+
+
+def test_todays_drafts_find_eusilc_names_and_word_codes(tmp_path: Path) -> None:
+    silc = settings(api.init_profile(SILC, tmp_path / "silc.toml"))
+    assert (silc["data.person_id"], silc["data.household_id"], silc["data.weight"]) == (
+        "rb030",
+        "db030",
+        "rb050",
+    )
+    assert silc["concepts.sex.codes.male"] == "M" and silc["concepts.sex.codes.female"] == "F"
+    assert silc["concepts.citizenship.column"] == "pb220a"
+    assert silc["geography.levels"][0]["column"] == "db040"
+    gss = settings(api.init_profile(GSS, tmp_path / "gss.toml"))
+    assert (gss["concepts.sex.codes.female"], gss["concepts.sex.codes.male"]) == ("F", "M")

@@ -853,7 +853,13 @@ def _category_section(section: _Section, column: ColumnSummary, meta: Metadata) 
             f"REVIEW: labels not matched to a category ({valid}): " + ", ".join(unmatched)
         )
     seen = {c.code for c in column.codes} - special_codes
-    if not labels and section.concept == "sex" and seen and seen <= {"1", "2"}:
+    words = _words_as_categories(section.concept, seen) if not labels else {}
+    if words:
+        pairs = ", ".join(f"{_q(code)} = {_q(target)}" for code, target in words.items())
+        section.keys.append(
+            f"codes = {{ {pairs} }}   # GUESS: the codes are words, matched as labels"
+        )
+    elif not labels and section.concept == "sex" and seen and seen <= {"1", "2"}:
         section.keys.append(
             'codes = { "1" = "M", "2" = "F" }   # GUESS: 1 male, 2 female is the usual '
             "convention; check the codebook"
@@ -868,6 +874,21 @@ def _category_section(section: _Section, column: ColumnSummary, meta: Metadata) 
         _codes_seen(section, column, special_codes)
     specials.write(section)
     _missing_ranges_note(section, meta)
+
+
+def _words_as_categories(concept: str, seen: set[str]) -> dict[str, str]:
+    """Text codes without value labels that are words ("female", "male"), matched as labels.
+
+    Returns:
+        Each code -> its category, when every code seen is a word that matches one; else
+        empty (numbers and letters such as "M" are left to the rules for codes).
+    """
+    if not seen or any(len(code) < 2 or not code.isalpha() for code in seen):
+        return {}
+    found = {code: category_code(concept, code) for code in sorted(seen)}
+    if any(target is None for target in found.values()):
+        return {}
+    return {code: target for code, target in found.items() if target is not None}
 
 
 def _integer_section(

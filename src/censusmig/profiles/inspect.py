@@ -526,6 +526,14 @@ _NAMES: dict[str, tuple[str, str]] = {
     "DISTRITO": (GEOGRAPHY, "name DISTRITO"),
     "COUNTY": (GEOGRAPHY, "name COUNTY"),
     "MUNICIPIO": (GEOGRAPHY, "name MUNICIPIO"),
+    # EU-SILC (Eurostat's variable names, as in the user database)
+    "RB030": (PERSON_ID, "name RB030 is the EU-SILC personal id"),
+    "DB030": (HOUSEHOLD_ID, "name DB030 is the EU-SILC household id"),
+    "RB050": (WEIGHT, "name RB050 is the EU-SILC personal cross-sectional weight"),
+    "RB090": ("sex", "name RB090 is the EU-SILC sex"),
+    "RX010": ("age", "name RX010 is the EU-SILC age at the date of the interview"),
+    "PB220A": ("citizenship", "name PB220A is the EU-SILC citizenship (first)"),
+    "DB040": (GEOGRAPHY, "name DB040 is the EU-SILC region (NUTS)"),
 }
 
 # Kinds of area by how coarse they usually are: the draft proposes the coarsest as the first
