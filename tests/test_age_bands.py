@@ -141,6 +141,7 @@ def test_five_year_groups_from_ten_year_bands_stop_with_a_clear_message(
         api.tabulate(data, profile, recipes=["five_year"], recipes_dirs=[recipes])
     message = str(error.value)
     assert "recipe 'five_year' cannot run: dimension age_group asks for groups 0-4, 5-9" in message
+    assert message.count("cannot run") == 1  # said once, not once per layer
     assert "85+, which the age bands of the profile (0-14, 15-24, 25-34" in message
     assert "65-74, 75+) cannot give" in message and "allow_coarser = true" in message
     result = CliRunner().invoke(

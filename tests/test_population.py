@@ -203,3 +203,19 @@ def test_a_bad_concept_condition_is_reported(tmp_path: Path, where: str, words: 
     path.write_text(RECIPE.format(id="bad", where=where))
     with pytest.raises(SpecError, match=words):
         read_recipe(path)
+
+
+@pytest.mark.parametrize("code", ["P", "1.5"])
+def test_a_code_that_cannot_be_in_a_number_column_is_refused(
+    tmp_path: Path, data: Path, code: str
+) -> None:
+    # POPBASE holds whole numbers: "P" or "1.5" would match no record and empty every table.
+    profile = with_population(
+        tmp_path, f'label = "usual residents"\nconditions = ["POPBASE = {code}"]'
+    )
+    code_out, out, err = invoke(
+        "tabulate", str(data), "-p", str(profile), "-o", str(tmp_path / "o")
+    )
+    assert code_out == 2, err
+    assert "population.conditions[0]" in err and f"'{code}' can match no record" in err
+    assert not (tmp_path / "o").exists()

@@ -148,8 +148,10 @@ def test_gss_nativity_by_the_authors_age_bands(gss: pl.DataFrame, gss_run: api.T
     assert [found[("0-17", n)] for n in ("native_born", "foreign_born", "_U")] == [0, 0, 0]
 
 
-def test_gss_one_round_through_a_subset_file(gss: pl.DataFrame, tmp_path: Path) -> None:
-    # One round (2016) is today a subset file: a profile cannot yet filter on a source column.
+def test_gss_one_round_through_a_subset_file_or_a_population(
+    gss: pl.DataFrame, tmp_path: Path
+) -> None:
+    # One round (2016): a subset file, or the pooled file with a [population] on `year`.
     subset = tmp_path / "gss_2016.csv"
     pl.read_csv(GSS, infer_schema_length=0).filter(pl.col("year") == "2016").write_csv(subset)
     cells = api.tabulate(subset, GSS_PROFILE, recipes=["nativity_age_sex"]).tables[0].cells
@@ -157,6 +159,13 @@ def test_gss_one_round_through_a_subset_file(gss: pl.DataFrame, tmp_path: Path) 
     assert total(cells)["value"].item() == round_2016.height == 1_888
     foreign = round_2016.filter(pl.col("nativeBorn") == "no").height
     assert total(cells, nativity="foreign_born")["value"].item() == foreign
+    text = GSS_PROFILE.read_text(encoding="utf-8")
+    population = '[population]\nlabel = "2016 round"\nconditions = ["year = 2016"]\n\n[census]'
+    profile = tmp_path / "gss_2016.toml"
+    profile.write_text(text.replace("[census]", population, 1), encoding="utf-8")
+    run = api.tabulate(GSS, profile, recipes=["nativity_age_sex"])
+    assert run.tables[0].cells.equals(cells)
+    assert run.record.input.records_outside_population == gss.height - 1_888
 
 
 def test_gss_born_abroad_is_abroad_country_not_stated(gss: pl.DataFrame) -> None:

@@ -27,7 +27,9 @@ Version 2 reads every source code as written, commas and all ("United States, ns
 code); several codes share a standard code through ``code_groups`` and a range is a table
 ``{ from = "100", to = "199" }``. Version 1 wrote lists and ranges inside the code
 (``"3,4"``, ``"100..199"``); a version-1 profile without them means the same in both
-versions and is still read, while each such code is reported with its version-2 form.
+versions and is still read, while each such code is reported with its version-2 form. Keys
+added since (``bands``, ``[population]``, ``all_labels``) are read the same in both versions:
+only the reading of code keys differs.
 """
 
 PLACEHOLDER = "REVIEW"
@@ -598,7 +600,8 @@ def _read_bands(
             check.add(join(item_key, "code"), "a band code is a whole number", code)
             continue
         if isinstance(low, bool) or not isinstance(low, int) or low < 0:
-            check.add(join(item_key, "from"), "is required: the band's lowest value, >= 0", low)
+            problem = "is required" if low is None else "must be a whole number"
+            check.add(join(item_key, "from"), f"{problem}: the band's lowest value, >= 0", low)
             continue
         if high is not None and (isinstance(high, bool) or not isinstance(high, int)):
             check.add(join(item_key, "to"), "must be a whole number (leave it out: open)", high)

@@ -179,5 +179,5 @@ def fit_to_bands(recipe: Recipe, profile: Profile) -> Recipe:
         if fitted is not None:
             categories[name] = fitted
     if problems:
-        raise ValueError(f"recipe {recipe.id!r} cannot run: " + "; ".join(problems))
+        raise ValueError("; ".join(problems))
     return replace(recipe, categories=categories) if categories != recipe.categories else recipe

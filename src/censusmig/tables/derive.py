@@ -30,6 +30,7 @@ from censusmig.dimensions.expressions import (
     nativity_exprs,
     table_lookup,
 )
+from censusmig.errors import CensusmigError
 from censusmig.profiles.model import (
     ORDERINGS,
     ConceptMapping,
@@ -275,7 +276,7 @@ def concept_exprs(profile: Profile, schema: pl.Schema, concepts: Iterable[str]) 
 def population_expr(population: Population, schema: pl.Schema) -> pl.Expr:
     """Whether a record is in the population: every condition met, never null.
 
-    A numeric column is compared as numbers (a code that is no number matches no record);
+    A numeric column is compared as numbers (a code that is no number is refused);
     any other column as text with its blanks trimmed, as the code maps read it; an ordering
     reads a text column as numbers. A record with an empty cell in a condition's column, or a
     text that is no number under an ordering, is outside the population.
@@ -286,11 +287,30 @@ def population_expr(population: Population, schema: pl.Schema) -> pl.Expr:
 
     Returns:
         A Boolean expression.
+
+    Raises:
+        CensusmigError: A condition compares a column of numbers with a code that is no
+            number (or a whole-number column with a fraction): it could match no record.
     """
+    for index, condition in enumerate(population.conditions):
+        _check_population_codes(index, condition, schema[condition.column])
     return pl.all_horizontal(
         _population_condition(condition, schema[condition.column]).fill_null(False)
         for condition in population.conditions
     )
+
+
+def _check_population_codes(index: int, condition: PopulationCondition, dtype: pl.DataType) -> None:
+    if not dtype.is_numeric() or condition.operator in ORDERINGS:
+        return
+    kind = "whole numbers" if dtype.is_integer() else "numbers"
+    for value in condition.values:
+        if not _is_number(value) or (dtype.is_integer() and not float(value).is_integer()):
+            raise CensusmigError(
+                f"population.conditions[{index}]: column {condition.column!r} holds {kind}, "
+                f"so the code {value!r} can match no record; write the code as the file "
+                "holds it"
+            )
 
 
 def _population_condition(condition: PopulationCondition, dtype: pl.DataType) -> pl.Expr:
