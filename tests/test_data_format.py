@@ -165,3 +165,81 @@ def test_the_command_line_takes_columns_as_a_comma_separated_list(
     code, _, stderr = invoke("inspect", str(bare), "--no-header", "--columns", "A,B")
     assert code == 2
     assert "2 column name(s) given in --columns" in stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "head", "says"),
+    [
+        ("parquet", None, "a Parquet file"),
+        ("sav", b"$FL2@(#) IBM SPSS STATISTICS", "an SPSS .sav file"),
+        ("zsav", b"$FL3@(#) IBM SPSS STATISTICS", "an SPSS .sav file"),
+        ("dta", b"<stata_dta><header><release>118</release>", "a Stata .dta file"),
+        ("dta114", bytes([114, 2, 1, 0]) + b"\x05\x00", "a Stata .dta file"),
+    ],
+)
+def test_a_binary_file_read_as_text_says_what_it_looks_like(
+    sample: pl.DataFrame, tmp_path: Path, name: str, head: bytes | None, says: str
+) -> None:
+    data = tmp_path / "PERSONS"
+    if head is None:
+        sample.write_parquet(data)
+    else:
+        data.write_bytes(head + bytes(range(256)) * 4)
+    wanted = {"parquet": "parquet", "sav": "sav", "zsav": "sav"}.get(name, "dta")
+    for given in ("csv", "tsv"):
+        with pytest.raises(InputError) as raised:
+            open_microdata(data, ReadOptions(data_format=given))
+        assert str(raised.value) == (
+            f"{data} looks like {says}, not {given}: drop data_format or use data_format={wanted!r}"
+        )
+        assert raised.value.parameter == "data_format"
+    # Also under latin-1, which decodes any byte: no table of garbage columns.
+    with pytest.raises(InputError, match=f"looks like {says}"):
+        open_microdata(data, ReadOptions(data_format="csv", encoding="latin-1"))
+    # A file named as text says what its name says.
+    named = tmp_path / "persons.csv"
+    named.write_bytes(data.read_bytes())
+    with pytest.raises(InputError) as raised:
+        open_microdata(named)
+    assert str(raised.value) == (
+        f"{named} looks like {says}, though its name says csv: rename it or use "
+        f"data_format={wanted!r}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("head", "says", "suffix"),
+    [(b"PK\x03\x04", "a zip archive", ".zip"), (b"\x1f\x8b\x08", "a gzip file", ".gz")],
+)
+def test_a_compressed_file_read_as_text_asks_for_its_suffix(
+    tmp_path: Path, head: bytes, says: str, suffix: str
+) -> None:
+    data = tmp_path / "PERSONS"
+    data.write_bytes(head + bytes(range(256)))
+    with pytest.raises(InputError) as raised:
+        open_microdata(data, ReadOptions(data_format="csv"))
+    assert str(raised.value) == (
+        f"{data} looks like {says}, not csv: name it {data.name}{suffix} (censusmig "
+        "unpacks .gz and .zip files)"
+    )
+
+
+def test_text_that_starts_like_an_old_stata_release_byte_is_text(tmp_path: Path) -> None:
+    data = tmp_path / "PERSONS"
+    data.write_text("w,q\n1,2\n", encoding="utf-8")  # 'w' is byte 119, 'q' 113
+    with open_microdata(data, ReadOptions(data_format="csv")) as source:
+        assert source.frame.collect().columns == ["w", "q"]
+
+
+def test_the_command_line_says_parquet_and_names_data_format(
+    sample: pl.DataFrame, tmp_path: Path
+) -> None:
+    data = tmp_path / "PERSONS"
+    sample.write_parquet(data)
+    code, _, stderr = invoke("inspect", str(data), "--data-format", "csv")
+    assert code == 2
+    assert (
+        "looks like a Parquet file, not csv: drop --data-format or use --data-format parquet"
+        in (" ".join(stderr.split()))
+    )
+    assert "utf-8" not in stderr

@@ -138,6 +138,27 @@ def test_a_line_of_separators_is_a_record_and_quoted_blank_lines_are_data(tmp_pa
         assert source.blank_lines == 1
 
 
+def test_leading_blank_lines_do_not_hide_the_separator(tmp_path: Path, text_profile: Path) -> None:
+    clean = tmp_path / "clean.csv"
+    sample().write_csv(clean, separator=";")
+    late = tmp_path / "late.csv"
+    late.write_text("\n \r\n" + clean.read_text(encoding="utf-8"), encoding="utf-8")
+
+    notes: list[str] = []
+    found = cells(late, text_profile, ReadOptions(note=notes.append))
+    for mine, theirs in zip(found, cells(clean, text_profile), strict=True):
+        assert mine.equals(theirs)
+    assert notes == [f"{late}: skipped 2 blank lines (not records)"]
+    assert [c["name"] for c in api.inspect(late)["columns"]] == sample().columns
+
+    # The truncation check reads the header after the blank lines too.
+    lines = clean.read_text(encoding="utf-8").splitlines(keepends=True)
+    cut = tmp_path / "cut.csv"
+    cut.write_text("\n\n" + "".join(lines[:-1]) + lines[-1][:5], encoding="utf-8")
+    with pytest.raises(InputError, match="the file is probably truncated"):
+        open_microdata(cut)
+
+
 # --- class 4: padded fields ----------------------------------------------------------------
 
 

@@ -501,9 +501,9 @@ def _open_text(
     path: Path, plain: Path, options: ReadOptions, encoding: str, workdir: Path, kind: str
 ) -> Source:
     """Open a CSV or TSV file: blank lines skipped, blanks around fields trimmed (by default)."""
+    _check_not_binary(path, plain, kind, forced=options.data_format is not None)
     text = _as_utf8(path, plain, encoding, workdir)
     separator = _separator(options.delimiter, kind, text)
-    _check_last_line(path, text, separator, options.header)
     blanks = _blank_characters(separator)
     skipped = count_blank_lines(text, blanks)
     if skipped:
@@ -513,6 +513,7 @@ def _open_text(
         if options.note is not None:
             lines = "line" if skipped == 1 else "lines"
             options.note(f"{path}: skipped {skipped:,} blank {lines} (not records)")
+    _check_last_line(path, text, separator, options.header)
     trim = not options.keep_blanks
     numeric: dict[str, pl.DataType] = {}
 
@@ -739,11 +740,86 @@ def polars_message(error: BaseException) -> str:
 _SEPARATORS = (",", ";", "\t", "|")
 
 
+_MAGIC: tuple[tuple[bytes, str, str | None], ...] = (
+    (b"PAR1", "a Parquet file", "parquet"),
+    (b"$FL2", "an SPSS .sav file", "sav"),
+    (b"$FL3", "an SPSS .sav file", "sav"),
+    (b"<stata_dta>", "a Stata .dta file", "dta"),
+    (b"PK\x03\x04", "a zip archive", ".zip"),
+    (b"\x1f\x8b", "a gzip file", ".gz"),
+)
+"""A file's first bytes, what they say it is, and the data format (or suffix) that reads it."""
+
+
+def _looks_like(head: bytes) -> tuple[str, str] | None:
+    """What a file whose first bytes are ``head`` is, when it is no text file: (what, how)."""
+    for magic, what, how in _MAGIC:
+        if head.startswith(magic):
+            assert how is not None
+            return what, how
+    # Stata before release 117: release byte (113-119), byte order (1 or 2), file type 1, 0.
+    # The release byte alone is a letter (q-w), so the three bytes after it must agree too.
+    if len(head) >= 4 and 113 <= head[0] <= 119 and head[1] in (1, 2) and head[2:4] == b"\x01\x00":
+        return "a Stata .dta file", "dta"
+    return None
+
+
+def _check_not_binary(path: Path, plain: Path, kind: str, *, forced: bool) -> None:
+    """A file read as text must not be a Parquet, SPSS, Stata or compressed file.
+
+    Without this, such a file fails as text in the wrong encoding (or, in latin-1, reads as
+    garbage columns); its first bytes say what it is.
+
+    Args:
+        path: The file the user named (for the message).
+        plain: The file read (``path`` or its unpacked member).
+        kind: The text format it is read as (``csv``, ``tsv``).
+        forced: ``data_format`` chose the format (else the file's name did).
+
+    Raises:
+        InputError: The file starts like a binary format; the message names ``data_format``.
+    """
+    with plain.open("rb") as handle:
+        head = handle.read(16)
+    found = _looks_like(head)
+    if found is None:
+        return
+    what, how = found
+    said = f"not {kind}" if forced else f"though its name says {kind}"
+    if how.startswith("."):
+        raise InputError(
+            f"{path} looks like {what}, {said}: name it {path.name}{how} (censusmig unpacks "
+            ".gz and .zip files)"
+        )
+    if forced:
+        raise InputError(
+            f"{path} looks like {what}, {said}: drop ",
+            Setting("data_format"),
+            " or use ",
+            Setting("data_format", how),
+        )
+    raise InputError(
+        f"{path} looks like {what}, {said}: rename it or use ", Setting("data_format", how)
+    )
+
+
+def _first_record_line(text: Path) -> bytes:
+    """The first line of a text file that is not blank (spaces, tabs, CRs), without its end."""
+    with text.open("rb") as handle:
+        for line in iter(lambda: handle.readline(1 << 20), b""):
+            if line.strip(b" \t\r\n"):
+                return line.rstrip(b"\r\n")
+    return b""
+
+
 def _separator(delimiter: str | None, kind: str, text: Path) -> str:
-    """The given separator, or the one the header line uses most (comma when none is used)."""
+    """The given separator, or the one the header line uses most (comma when none is used).
+
+    The header line is the first line that is not blank: blank lines before it are skipped
+    like any other.
+    """
     if delimiter is None:
-        with text.open("rb") as handle:
-            header = handle.readline(1 << 20).decode("utf-8", "replace")
+        header = _first_record_line(text).decode("utf-8", "replace")
         counts = {sep: header.count(sep) for sep in _SEPARATORS}
         best = max(_SEPARATORS, key=lambda sep: counts[sep])
         if counts[best] == 0:
@@ -761,7 +837,14 @@ def _separator(delimiter: str | None, kind: str, text: Path) -> str:
 
 
 def _check_last_line(path: Path, text: Path, separator: str, header: bool) -> None:
-    """A last line with fewer fields than the header means the file was cut short."""
+    """A last line with fewer fields than the header means the file was cut short.
+
+    Args:
+        path: The file the user named (for the message).
+        text: The file read, without its blank lines: its first line is the header.
+        separator: The field separator.
+        header: Whether the file has a header line.
+    """
     size = text.stat().st_size
     with text.open("rb") as handle:
         first = handle.readline(1 << 20).rstrip(b"\r\n")
