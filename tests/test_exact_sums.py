@@ -83,3 +83,70 @@ def test_weights_in_units_keep_every_digit() -> None:
     ints = pl.DataFrame({"w": [3, 4]}, schema={"w": pl.Int64})
     assert ints.select(in_units("w", pl.Int64, 2))["w"].to_list() == [300, 400]
     assert in_value(7, Measure("n")) == 7
+
+
+def _weighted(frame: pl.DataFrame, weights: pl.Series, folder: Path, profile: Path) -> Path:
+    """The records with a weight column, written to Parquet."""
+    path = folder / f"{weights.dtype}.parquet"
+    frame.with_columns(weights.alias("WEIGHT")).write_parquet(path)
+    return path
+
+
+def _grand_total(data: Path, profile: Path, out: Path) -> tuple[str, object]:
+    """The written grand total of nativity by age and sex, and the manifest's weighted records."""
+    tabulation = api.tabulate(
+        data, profile, out=out, formats=("csv",), recipes=["nativity_age_sex"], edit_checks=False
+    )
+    text = (out / "csv" / "nativity_age_sex.csv").read_text(encoding="utf-8")
+    return text.splitlines()[1].split(",")[-3], tabulation.manifest["input"]["weighted_records"]
+
+
+def test_a_float32_weight_counts_as_its_shortest_decimal(
+    files: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    _, _, profile = files
+    frame = pl.read_parquet(SAMPLE_DIR / "census.parquet").head(RECORDS)
+    single = _weighted(frame, pl.Series([105.3] * RECORDS, dtype=pl.Float32), tmp_path, profile)
+    double = _weighted(frame, pl.Series([105.3] * RECORDS, dtype=pl.Float64), tmp_path, profile)
+    assert pl.read_parquet(single)["WEIGHT"].dtype == pl.Float32
+    assert float(pl.read_parquet(single)["WEIGHT"][0]) != 105.3  # 105.30000305175781
+    expected = ("631800.0", 631_800.0)  # 6000 x 105.3, as a Float64 or a text weight gives
+    assert _grand_total(double, profile, tmp_path / "double") == expected
+    assert _grand_total(single, profile, tmp_path / "single") == expected
+
+
+def test_weighted_values_are_stated_at_six_decimals(
+    files: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    _, _, profile = files
+    frame = pl.read_parquet(SAMPLE_DIR / "census.parquet").head(RECORDS)
+    texts = ("0.123456789123", "17.000000001499", "3.141592653589")  # more than 9 decimals
+    weights = pl.Series([float(texts[i % 3]) for i in range(RECORDS)], dtype=pl.Float64)
+    data = _weighted(frame, weights, tmp_path, profile)
+    written, manifest = _grand_total(data, profile, tmp_path / "out")
+    exact = sum((Decimal(texts[i % 3]) for i in range(RECORDS)), Decimal(0))
+    assert Decimal(written) == Decimal(written).quantize(Decimal("0.000001"))
+    assert float(written) == manifest
+    # each weight rounded to 9 decimals (at most 0.5e-9 off), the sum to 6
+    assert abs(Decimal(written) - exact) <= RECORDS * Decimal("0.5e-9") + Decimal("0.5e-6")
+    cells = pl.read_csv(tmp_path / "out" / "csv" / "nativity_age_sex.csv", infer_schema_length=0)
+    for value in cells["value"].to_list():
+        assert Decimal(value) == Decimal(value).quantize(Decimal("0.000001"))
+
+
+def test_a_sum_in_units_is_stated_once_rounded_half_to_even() -> None:
+    # the eusilc total of 12-decimal weights, each taken to 9 decimals (exact: 8182222.0000000012)
+    assert in_value(8_182_221_999_999_321, ESTIMATE) == 8_182_221.999999
+    assert in_value(8_182_221_999_999_500, ESTIMATE) == 8_182_222.0  # a tie: to the even
+    assert in_value(6_315_810_000_000, ESTIMATE) == 6315.81  # fewer decimals: exact
+    six = Measure("m", "c", 9, 6)
+    assert [in_value(u, six) for u in (2_500, 3_500, 2_501, -2_500, -3_500, -2_501)] == [
+        0.000002,
+        0.000004,
+        0.000003,
+        -0.000002,
+        -0.000004,
+        -0.000003,
+    ]
+    assert in_value(1_234_567_891, Measure("m", "c", 9)) == 1.234567891  # stated as summed
+    assert in_value(1_234_567_891, Measure("m", "c", 9, 12)) == 1.234567891  # at most summed

@@ -385,7 +385,10 @@ def derive(
     schema = frame.collect_schema()
     needed = concepts_of(requests, profile) | set(concepts)
     weight = (
-        pl.col(profile.weight).cast(pl.Float64).fill_null(0.0)
+        # A Float32 weight stays Float32, so that its units are taken at its shortest decimal.
+        pl.col(profile.weight)
+        .cast(pl.Float32 if schema[profile.weight] == pl.Float32 else pl.Float64)
+        .fill_null(0.0)
         if profile.weight
         else pl.lit(1, pl.Int64)
     )

@@ -35,26 +35,33 @@ class Measure:
             margins, then converted back to Float64 once, by :func:`in_values`. Integer sums
             do not depend on the order of the records, the slices or the threads, so the
             same inputs give the same bytes.
+        stated_decimals: The precision at which a sum in units is stated: :func:`in_value`
+            rounds the exact sum half to even to this many decimals (at most ``decimals``)
+            before converting it. None states it at ``decimals``.
     """
 
     name: str
     column: str | None = None
     decimals: int | None = None
+    stated_decimals: int | None = None
 
 
 COUNT = Measure(N_UNWEIGHTED)
 """Records in the cell."""
 WEIGHT_DECIMALS = 9
 """Decimals at which weights are summed exactly: a weight with more is rounded to this many."""
+VALUE_DECIMALS = 6
+"""Decimals at which weighted values are stated (published): a sum with more, from weights
+with more decimals, is rounded half to even to this many, once, from its exact sum."""
 
-ESTIMATE = Measure(VALUE, WEIGHT, WEIGHT_DECIMALS)
+ESTIMATE = Measure(VALUE, WEIGHT, WEIGHT_DECIMALS, VALUE_DECIMALS)
 """Sum of the weights in the cell: the count of a full census, the estimate of a survey."""
 CELL_MEASURES: tuple[Measure, ...] = (ESTIMATE, COUNT)
 """The measures every table carries, in the order of the tidy output; a run may add more
 (:func:`censusmig.tables.engine.plan_run`)."""
 
 RECORDS = Measure("records")
-WEIGHTED = Measure("weighted", WEIGHT, WEIGHT_DECIMALS)
+WEIGHTED = Measure("weighted", WEIGHT, WEIGHT_DECIMALS, VALUE_DECIMALS)
 
 
 @dataclass(frozen=True)
@@ -164,6 +171,8 @@ def in_units(column: str, dtype: pl.DataType, decimals: int) -> pl.Expr:
 
     A float is split into its integer part and its fraction (both exact in binary), so the
     scaling rounds only the fraction and a large weight keeps every digit of its integer part.
+    A Float32 is first taken at its shortest decimal (the one it was written as: ``105.3f``,
+    stored as 105.30000305..., counts as 105.3), as a Float64 or a text weight would be.
 
     Args:
         column: The column.
@@ -177,6 +186,9 @@ def in_units(column: str, dtype: pl.DataType, decimals: int) -> pl.Expr:
     value = pl.col(column)
     if dtype.is_integer() or dtype == pl.Boolean:
         return value.cast(pl.Int128) * scale
+    if dtype == pl.Float32:
+        # Polars writes a Float32 as the shortest text that reads back as the same Float32.
+        value = value.cast(pl.String)
     value = value.cast(pl.Float64)
     whole = value.floor()
     fraction = ((value - whole) * scale).round().cast(pl.Int128, strict=False)
@@ -191,15 +203,23 @@ def in_value(units: int | None, measure: Measure) -> float | int:
         measure: Its measure.
 
     Returns:
-        The value: a float for a measure summed in units (Python's integer division is
-        correctly rounded, so it is the float nearest the exact decimal sum), else the sum.
+        The value: a float for a measure summed in units (the exact sum rounded half to even
+        to :attr:`Measure.stated_decimals`, then divided; Python's integer division is
+        correctly rounded, so it is the float nearest that decimal), else the sum.
     """
     if units is None:
         return 0.0 if measure.decimals is not None else 0
     if measure.decimals is None:
         return units
-    scale: int = 10**measure.decimals
-    return int(units) / scale
+    stated = measure.decimals
+    if measure.stated_decimals is not None:
+        stated = min(stated, measure.stated_decimals)
+    step: int = 10 ** (measure.decimals - stated)
+    quotient, remainder = divmod(int(units), step)  # remainder >= 0, also below zero
+    if 2 * remainder > step or (2 * remainder == step and quotient % 2 == 1):
+        quotient += 1
+    scale: int = 10**stated
+    return quotient / scale
 
 
 def in_values(frame: pl.DataFrame, measures: Sequence[Measure]) -> pl.DataFrame:
