@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import polars as pl
 import pytest
 
 from censusmig import api
-from censusmig.tables.plan import ESTIMATE, Measure, in_units, in_value
+from censusmig.tables.plan import ESTIMATE, Measure, in_units, in_value, in_values
 from helpers import SAMPLE_DIR, SAMPLE_PROFILE
 
 # Weights whose float sums carry noise (0.1 + 0.2 != 0.3 in binary).
@@ -150,3 +151,17 @@ def test_a_sum_in_units_is_stated_once_rounded_half_to_even() -> None:
     ]
     assert in_value(1_234_567_891, Measure("m", "c", 9)) == 1.234567891  # stated as summed
     assert in_value(1_234_567_891, Measure("m", "c", 9, 12)) == 1.234567891  # at most summed
+
+
+def test_whole_columns_convert_as_each_cell_does() -> None:
+    # The column conversion (integers, then one float division) equals in_value cell by cell:
+    # ties to even, negatives, nulls, and sums too large for one exact float division.
+    half = 500  # ESTIMATE keeps 9 decimals and states 6: a step of 1000 units
+    units = [0, 1, 499, half, 1500, 2500, -half, -1500, 123456789012345, None, 7 * 10**20 + half]
+    units += [random.Random(seed).randrange(-(10**18), 10**18) for seed in range(200)]
+    frame = pl.DataFrame({"value": pl.Series(units, dtype=pl.Int128)})
+    converted = in_values(frame, [ESTIMATE])["value"].to_list()
+    expected = [None if u is None else in_value(u, ESTIMATE) for u in units]
+    assert converted == expected
+    small = pl.DataFrame({"value": pl.Series(units[:9], dtype=pl.Int128)})
+    assert in_values(small, [ESTIMATE])["value"].to_list() == expected[:9]

@@ -204,25 +204,29 @@ class TableEntry:
         """The entry of a published table, every count summed from its published cells."""
         cells = table.cells
         levels = table.level_columns
-        grand = cells.filter(pl.all_horizontal(pl.col(c) == TOTAL for c in levels))
-        inner = cells.filter(pl.all_horizontal(pl.col(c) != TOTAL for c in levels))
+        inner = pl.all_horizontal(pl.col(c) != TOTAL for c in levels)
         inner_levels = [dimension.levels[-1] for dimension in table.dimensions]
-        count = _total(grand, N_UNWEIGHTED) if grand.height == 1 else None
-        value = _total(grand, VALUE) if grand.height == 1 else None
+        # One pass over the cells: each count with the number of withheld cells it would sum.
+        wanted: dict[str, tuple[pl.Expr, str]] = {
+            "grand_count": (pl.all_horizontal(pl.col(c) == TOTAL for c in levels), N_UNWEIGHTED),
+            "grand_value": (pl.all_horizontal(pl.col(c) == TOTAL for c in levels), VALUE),
+            "inner": (inner, N_UNWEIGHTED),
+        }
+        for level in inner_levels:
+            wanted[f"_U {level}"] = (inner & (pl.col(level) == NOT_STATED), N_UNWEIGHTED)
+            wanted[f"_X {level}"] = (inner & (pl.col(level) == UNKNOWN_CODE), N_UNWEIGHTED)
+        found = _sums(cells, wanted)
+        count, value = found["grand_count"], found["grand_value"]
         return cls(
             id=table.recipe_id,
             universe=table.universe_label,
             universe_records=None if count is None else int(count),
             universe_weighted=None if value is None else float(value),
-            inner_cells_records=_count(inner),
+            inner_cells_records=None if found["inner"] is None else int(found["inner"]),
             grand_total_records=None if count is None else int(count),
             reconciles=table.accounting.reconciles,
-            not_stated_records={
-                level: _count(inner.filter(pl.col(level) == NOT_STATED)) for level in inner_levels
-            },
-            unknown_code_records={
-                level: _count(inner.filter(pl.col(level) == UNKNOWN_CODE)) for level in inner_levels
-            },
+            not_stated_records={level: _int(found[f"_U {level}"]) for level in inner_levels},
+            unknown_code_records={level: _int(found[f"_X {level}"]) for level in inner_levels},
             cells=cells.height,
         )
 
@@ -242,17 +246,37 @@ class TableEntry:
         }
 
 
-def _total(cells: pl.DataFrame, measure: str) -> float | int | None:
-    """The sum of a measure over cells, or None when a cell withholds it (or it is absent)."""
-    if measure not in cells.columns or cells[measure].null_count():
-        return None
-    total = cells[measure].sum()
-    return total if isinstance(total, int | float) else float(total)
+def _sums(
+    cells: pl.DataFrame, wanted: Mapping[str, tuple[pl.Expr, str]]
+) -> dict[str, float | int | None]:
+    """Name -> the sum of a measure over the cells meeting a condition, in one pass.
+
+    A sum is None when a cell it would add withholds the measure (or the table has no such
+    measure); a grand total is None unless exactly one cell holds it.
+    """
+    exprs: list[pl.Expr] = []
+    for name, (where, measure) in wanted.items():
+        if measure not in cells.columns:
+            exprs.append(pl.lit(None, dtype=pl.Float64).alias(f"{name}:sum"))
+            exprs.append(pl.lit(1, dtype=pl.UInt32).alias(f"{name}:withheld"))
+            exprs.append(pl.lit(1, dtype=pl.UInt32).alias(f"{name}:cells"))
+            continue
+        column = pl.col(measure).filter(where)
+        exprs += [
+            column.sum().alias(f"{name}:sum"),
+            column.null_count().alias(f"{name}:withheld"),
+            column.len().alias(f"{name}:cells"),
+        ]
+    row = cells.select(exprs).row(0, named=True)
+    found: dict[str, float | int | None] = {}
+    for name in wanted:
+        single = not name.startswith("grand") or row[f"{name}:cells"] == 1
+        total = row[f"{name}:sum"]
+        found[name] = total if single and not row[f"{name}:withheld"] else None
+    return found
 
 
-def _count(cells: pl.DataFrame) -> int | None:
-    """Records over cells, or None when a cell withholds its count."""
-    total = _total(cells, N_UNWEIGHTED)
+def _int(total: float | int | None) -> int | None:
     return None if total is None else int(total)
 
 

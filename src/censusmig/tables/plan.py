@@ -225,6 +225,11 @@ def in_value(units: int | None, measure: Measure) -> float | int:
 def in_values(frame: pl.DataFrame, measures: Sequence[Measure]) -> pl.DataFrame:
     """Every measure summed in units converted back to its Float64 value, once, at the end.
 
+    The same numbers as :func:`in_value` cell by cell, computed on whole columns: the
+    rounding to the stated decimals is done in integers, and the last division in floating
+    point, which is correctly rounded (as Python's integer division is) while the rounded
+    units are below 2**53; a column with larger sums goes through :func:`in_value`.
+
     Args:
         frame: Aggregated cells, margins included.
         measures: The measures; those without :attr:`Measure.decimals` are left as they are.
@@ -233,14 +238,36 @@ def in_values(frame: pl.DataFrame, measures: Sequence[Measure]) -> pl.DataFrame:
         The frame with the same columns in the same order.
     """
     return frame.with_columns(
-        pl.Series(
-            measure.name,
-            [None if u is None else in_value(u, measure) for u in frame[measure.name]],
-            dtype=pl.Float64,
-        )
+        _column_in_values(frame[measure.name], measure)
         for measure in measures
         if measure.decimals is not None and measure.name in frame.columns
     )
+
+
+_EXACT_FLOATS = 2**53
+"""Below this, every integer is a Float64 exactly, so one float division is correctly rounded."""
+
+
+def _column_in_values(units: pl.Series, measure: Measure) -> pl.Series:
+    assert measure.decimals is not None
+    stated = measure.decimals
+    if measure.stated_decimals is not None:
+        stated = min(stated, measure.stated_decimals)
+    step = 10 ** (measure.decimals - stated)
+    frame = pl.DataFrame({"units": units.cast(pl.Int128)})
+    quotient = pl.col("units") // step
+    remainder = pl.col("units") - quotient * step  # 0 <= remainder < step, also below zero
+    odd = (quotient - 2 * (quotient // 2)) == 1
+    rounded = quotient + ((2 * remainder > step) | ((2 * remainder == step) & odd)).cast(pl.Int128)
+    quotients = frame.select(rounded.alias("q"))["q"]
+    largest = quotients.abs().max()
+    if largest is not None and int(largest) >= _EXACT_FLOATS:  # type: ignore[arg-type]
+        values = [None if u is None else in_value(u, measure) for u in units]
+        return pl.Series(measure.name, values, dtype=pl.Float64)
+    # Divided column by column: Polars turns a division by a scalar into a multiplication by
+    # its reciprocal, which is not correctly rounded (17030000 * 1e-6 is 17.029999999999998).
+    divisors = pl.Series([float(10**stated)] * len(quotients), dtype=pl.Float64)
+    return (quotients.cast(pl.Float64) / divisors).alias(measure.name)
 
 
 def merge(partials: Sequence[Partial], plan: Plan) -> Partial:
