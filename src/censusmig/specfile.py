@@ -12,6 +12,21 @@ from censusmig.errors import InputError, Problem, SpecError
 
 SCHEMA_VERSION = 1
 
+MAX_SPEC_BYTES = 16 * 1024 * 1024
+"""Largest profile or recipe file read (16 MiB): a code map of every municipality of a large
+country is well under 2 MiB; a bigger file is most likely a data file given by mistake."""
+
+MAX_NESTING = 16
+"""Deepest nesting of tables and arrays in a spec file. A profile nests at most six levels
+(``concepts.x.code_groups[0].codes[0].from``), a recipe fewer; the bound keeps a file of
+thousands of nested arrays from exhausting the parser's stack."""
+
+MAX_PROBLEMS = 100
+"""Most problems listed in one SpecError; the rest are counted in a last line."""
+
+MAX_SHOWN = 80
+"""Longest offending value quoted in a problem; a longer one is cut and its length given."""
+
 
 def load_toml(path: Path, what: str) -> tuple[dict[str, Any], str]:
     """Read a TOML file, turning unreadable or malformed files into clean errors.
@@ -28,11 +43,24 @@ def load_toml(path: Path, what: str) -> tuple[dict[str, Any], str]:
         SpecError: The file is not valid TOML.
     """
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_SPEC_BYTES + 1)
     except FileNotFoundError:
         raise InputError(f"{what} file not found: {path}") from None
     except OSError as error:
         raise InputError(f"cannot read {what} file {path}: {error.strerror}") from None
+    if len(raw) > MAX_SPEC_BYTES:
+        raise SpecError(
+            f"invalid {what}",
+            [
+                Problem(
+                    str(path),
+                    "(file)",
+                    f"is larger than {MAX_SPEC_BYTES // (1024 * 1024)} MiB, more than any "
+                    f"{what} needs; is it the {what} file?",
+                )
+            ],
+        )
     try:
         document = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -43,7 +71,38 @@ def load_toml(path: Path, what: str) -> tuple[dict[str, Any], str]:
         raise SpecError(
             f"invalid {what}", [Problem(str(path), "(syntax)", f"not valid TOML: {error}")]
         ) from None
+    except RecursionError:
+        raise SpecError(f"invalid {what}", [_too_deep(path, "(syntax)")]) from None
+    deepest = _deepest_key(document)
+    if deepest is not None:
+        raise SpecError(f"invalid {what}", [_too_deep(path, deepest)])
     return document, hashlib.sha256(raw).hexdigest()
+
+
+def _too_deep(path: Path, key: str) -> Problem:
+    return Problem(
+        str(path),
+        key,
+        f"tables and arrays are nested too deeply (more than {MAX_NESTING} levels); "
+        "a profile or recipe nests a few levels at most",
+    )
+
+
+def _deepest_key(document: Mapping[str, Any]) -> str | None:
+    """The key path of the first value nested deeper than :data:`MAX_NESTING`, if any.
+
+    Walked with an explicit stack, so that no depth can exhaust Python's own.
+    """
+    stack: list[tuple[object, str, int]] = [(document, "", 0)]
+    while stack:
+        value, key, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return key or "(file)"
+        if isinstance(value, dict):
+            stack.extend((item, join(key, str(name)), depth + 1) for name, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, f"{key}[{index}]", depth + 1) for index, item in enumerate(value))
+    return None
 
 
 class Checker:
@@ -60,8 +119,9 @@ class Checker:
         value: object = None,
         choices: Iterable[str] = (),
     ) -> None:
-        """Record one problem at ``key``."""
-        shown = None if value is None else str(value)
+        """Record one problem at ``key`` (a long value is quoted cut, with its length)."""
+        shown = None if value is None else _shorten(str(value), MAX_SHOWN)
+        key = _shorten(key, 3 * MAX_SHOWN)  # a key path quotes its code, however long
         self.problems.append(Problem(self.file, key, message, shown, tuple(choices)))
 
     def unknown_keys(self, table: Mapping[str, Any], allowed: Iterable[str], path: str) -> None:
@@ -138,9 +198,23 @@ class Checker:
         return current
 
     def raise_if_any(self, what: str) -> None:
-        """Raise a SpecError carrying every recorded problem, if there is any."""
-        if self.problems:
-            raise SpecError(what, self.problems)
+        """Raise a SpecError carrying the recorded problems, if there is any.
+
+        The first :data:`MAX_PROBLEMS` are listed; a last problem counts the others.
+        """
+        if not self.problems:
+            return
+        problems = self.problems[:MAX_PROBLEMS]
+        if len(self.problems) > MAX_PROBLEMS:
+            more = len(self.problems) - MAX_PROBLEMS
+            problems.append(Problem(self.file, "(file)", f"... and {more:,} more problem(s)"))
+        raise SpecError(what, problems)
+
+
+def _shorten(text: str, most: int) -> str:
+    if len(text) <= most:
+        return text
+    return f"{text[: most - 20]}... ({len(text):,} characters)"
 
 
 def join(path: str, key: str) -> str:

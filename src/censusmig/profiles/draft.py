@@ -71,7 +71,12 @@ from censusmig.profiles.inspect import (
     normalise_text,
     summarise,
 )
-from censusmig.profiles.model import PLACEHOLDER, PROFILE_SCHEMA_VERSION
+from censusmig.profiles.model import (
+    PLACEHOLDER,
+    PROFILE_SCHEMA_VERSION,
+    label_problem,
+    source_code_problem,
+)
 from censusmig.readers.meta import Metadata, code_text
 
 SYSTEM_SHARE = 0.8
@@ -1217,10 +1222,22 @@ def _geography(guesses: Sequence[Guess], summary: Summary, meta: Metadata) -> li
     column = summary.column(chosen.column)
     if not labels and column.kind == "code":
         lines += _comment(f"codes seen (records): {_code_list(column.codes)}")
-    if labels:
+    usable = {
+        code: label
+        for code, label in labels.items()
+        if source_code_problem(code) is None and label_problem(label) is None
+    }
+    if usable:
         lines += ["", "[geography.levels.labels]"]
         lines += _comment("GUESS: the file's value labels name the areas; check and shorten them")
-        lines += [f"{_q(code)} = {_q(labels[code])}" for code in sorted(labels, key=_code_key)]
+        lines += [f"{_q(code)} = {_q(usable[code])}" for code in sorted(usable, key=_code_key)]
+    unusable = sorted(set(labels) - set(usable), key=_code_key)
+    if unusable:
+        # A profile refuses them (an empty label, "nan", an over-long code...): left for review.
+        lines += _comment(
+            "REVIEW: codes whose value label cannot name an area (empty, read as missing, or "
+            f"too long), left out of the labels: {', '.join(_q(c) for c in unusable[:60])}"
+        )
     return lines
 
 

@@ -20,6 +20,39 @@ from censusmig.specfile import Checker, join, load_toml
 
 RESIDENCE_RULES = (12, 6)
 
+CENSUS_YEARS = (1800, 2200)
+"""Years a census reference date may fall in (a typo such as 20250 or 0202 is refused)."""
+
+NUMBER_LIMITS: Mapping[str, tuple[int, int]] = {
+    "age": (0, 150),
+    "year_of_arrival": CENSUS_YEARS,
+}
+"""Numeric concept -> the lowest and highest value a profile may give it (a band's ends, a
+code mapped to a number); wider than the edit checks' plausible range, it only refuses
+values no person can have."""
+
+MAX_CODE_LENGTH = 100
+"""Most characters in one source code. Codebooks use codes of a few characters (ids, the
+longest, about 12 digits); a text column coded with its labels ("United States, ns") stays
+well under this."""
+
+MAX_CODE_DIGITS = 15
+"""Most digits in a whole-number source code (leading zeros aside): every such code is then
+exact as a 64-bit integer and as a float, however the data column is stored."""
+
+MAX_CODES = 1_000_000
+"""Most source codes one concept may list, ranges expanded."""
+
+MAX_TEXT_LENGTH = 300
+"""Most characters in a name or label the profile gives for tables (the census name, area
+labels, the population's label); a spreadsheet cell holds at most 32,767."""
+
+MISSING_WORDS = frozenset(
+    ("", "nan", "-nan", "null", "none", "na", "n/a", "<na>", "nat", "#n/a", "#na", "#n/a n/a")
+)
+"""Labels (compared without case or surrounding blanks) that spreadsheets, pandas and R read
+as a missing value rather than a name; a table cannot be labelled with them."""
+
 PROFILE_SCHEMA_VERSION = 2
 """The profile format this censusmig writes.
 
@@ -337,12 +370,21 @@ def read_profile(path: Path, *, reviewed: bool = False) -> Profile:
     if country_name is None:
         known = countries.countries().get(country)
         country_name = known.name if known else country
+    _check_length(check, "census.name", census_name)
+    _check_length(check, "census.country_name", country_name)
     reference_date = census.get("reference_date")
     if reference_date == PLACEHOLDER:
         placeholders.append("census.reference_date")
         reference_date = dt.date.today()  # years of arrival after today are odd whatever it is
     elif not isinstance(reference_date, dt.date) or isinstance(reference_date, dt.datetime):
         check.add("census.reference_date", "must be a TOML date such as 2025-03-15", reference_date)
+        reference_date = dt.date(1970, 1, 1)
+    elif not CENSUS_YEARS[0] <= reference_date.year <= CENSUS_YEARS[1]:
+        check.add(
+            "census.reference_date",
+            f"must fall in the years {CENSUS_YEARS[0]} to {CENSUS_YEARS[1]}",
+            reference_date,
+        )
         reference_date = dt.date(1970, 1, 1)
     rule = census.get("residence_rule_months", 12)
     if rule not in RESIDENCE_RULES:
@@ -362,6 +404,7 @@ def read_profile(path: Path, *, reviewed: bool = False) -> Profile:
     geography = _read_geography(check, document)
     concepts = _read_concepts(check, document, version)
     population = _read_population(check, document)
+    _check_population_areas(check, population, geography)
     for key in placeholders if reviewed else ():
         check.add(
             key, f"still the draft's placeholder; write {PLACEHOLDER_FIXES[key]}", PLACEHOLDER
@@ -405,7 +448,7 @@ _POPULATION_EXAMPLE = (
     '"POPBASE = 1", "RECTYPE in P, Q" or { column = "Record type", operator = "in", '
     'values = ["P"] }'
 )
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 
 
 def _read_population(check: Checker, document: Mapping[str, Any]) -> Population | None:
@@ -420,6 +463,7 @@ def _read_population(check: Checker, document: Mapping[str, Any]) -> Population 
     table = check.table(document, "population", "")
     check.unknown_keys(table, ("label", "conditions"), "population")
     label = check.string(table, "label", "population") or ""
+    _check_length(check, "population.label", label)
     written = table.get("conditions")
     if not isinstance(written, list) or not written:
         check.add(
@@ -473,10 +517,54 @@ def _population_condition(check: Checker, key: str, item: object) -> PopulationC
         return None
     if operator in ORDERINGS and (len(values) != 1 or not _NUMBER.match(values[0])):
         check.add(
-            key, f"{operator} compares {column!r} with one number, e.g. '{column} >= 1'", item
+            key,
+            f"{operator} compares {column!r} with one number in ASCII digits, e.g. '{column} >= 1'",
+            item,
         )
         return None
+    for value in values:
+        whole = value.lstrip("-").partition(".")[0].lstrip("0")
+        problem = source_code_problem(value) or (
+            f"a number has at most {MAX_CODE_DIGITS} digits before its decimal point"
+            if len(whole) > MAX_CODE_DIGITS
+            else None
+        )
+        if problem is not None:
+            check.add(key, problem, value)
+            return None
     return PopulationCondition(column, operator, tuple(values))
+
+
+def _check_population_areas(
+    check: Checker, population: Population | None, geography: tuple[GeographyLevel, ...]
+) -> None:
+    """Report a population code that no region of the first geography level has.
+
+    The first level's labels are its code list (an unlabelled code is an unknown code), so
+    a condition ``=`` or ``in`` on its column with a code none of them has would give empty
+    tables.
+    """
+    labelled = {level.column: level for level in geography[:1] if level.labels}
+    for index, condition in enumerate(population.conditions if population else ()):
+        level = labelled.get(condition.column)
+        if level is None or condition.operator not in ("=", "in"):
+            continue
+        known = {_area_code(code): code for code in level.labels}
+        for value in condition.values:
+            if _area_code(value) not in known:
+                check.add(
+                    f"population.conditions[{index}]",
+                    f"{condition.column!r} is the column of the geography level {level.name!r}, "
+                    f"and no {level.name} in its labels has the code {value!r}",
+                    value,
+                    tuple(level.labels),
+                )
+
+
+def _area_code(code: str) -> str:
+    """An area code as the data compare it: blanks trimmed, a whole number as its value."""
+    number = whole_number(code)
+    return code.strip() if number is None else str(number)
 
 
 def _read_geography(check: Checker, document: Mapping[str, Any]) -> tuple[GeographyLevel, ...]:
@@ -499,10 +587,61 @@ def _read_geography(check: Checker, document: Mapping[str, Any]) -> tuple[Geogra
         all_labels = level.get("all_labels", False)
         if not isinstance(all_labels, bool):
             check.add(f"{path}.all_labels", "must be true or false", all_labels)
+        texts = _read_labels(check, labels, f"{path}.labels")
         if name and column:
-            texts = {k: str(v) for k, v in labels.items()}
             result.append(GeographyLevel(name, column, texts, all_labels is True))
     return tuple(result)
+
+
+def _read_labels(check: Checker, labels: Mapping[str, Any], path: str) -> dict[str, str]:
+    """An area level's ``labels``: source code -> name, each a text a table can show.
+
+    A label must be a non-empty string a reader of the tables will not take for a missing
+    value (``nan``, ``null``, ``None``... see :data:`MISSING_WORDS`), of at most
+    :data:`MAX_TEXT_LENGTH` characters; each code is a valid source code.
+    """
+    texts: dict[str, str] = {}
+    for code, label in labels.items():
+        key = code_key(path, code)
+        problem = source_code_problem(code)
+        if problem is not None:
+            check.add(key, problem, code)
+        elif not isinstance(label, str):
+            check.add(key, "must be a label in quotes (the area's name)", label)
+        elif (problem := label_problem(label)) is not None:
+            check.add(key, problem, label)
+        else:
+            texts[code] = label
+    return texts
+
+
+def label_problem(label: str) -> str | None:
+    """Why a text cannot label an area in tables, or None when it can.
+
+    Args:
+        label: The label as written.
+
+    Returns:
+        The problem in words: empty, a word read as a missing value (:data:`MISSING_WORDS`),
+        or longer than :data:`MAX_TEXT_LENGTH`; None for a usable label.
+    """
+    if label.strip().lower() in MISSING_WORDS:
+        words = ", ".join(sorted(repr(word) for word in MISSING_WORDS if word))
+        return (
+            "an area's label cannot be empty or a word that spreadsheets and data tools read "
+            f"as a missing value ({words}, in any case); write the area's name"
+        )
+    if len(label) > MAX_TEXT_LENGTH:
+        return f"has at most {MAX_TEXT_LENGTH} characters (this one has {len(label):,})"
+    return None
+
+
+def _check_length(check: Checker, key: str, text: str) -> None:
+    """Record a problem when a name is longer than :data:`MAX_TEXT_LENGTH`."""
+    if len(text) > MAX_TEXT_LENGTH:
+        check.add(
+            key, f"has at most {MAX_TEXT_LENGTH} characters (this one has {len(text):,})", text
+        )
 
 
 def _read_concepts(
@@ -521,7 +660,8 @@ def _read_concepts(
             continue
         check.unknown_keys(entry, _CONCEPT_KEYS, path)
         column = check.string(entry, "column", path) or ""
-        codes = _CodeReader(check, version)
+        limits = NUMBER_LIMITS.get(name, (-_LARGEST_CODE, _LARGEST_CODE))
+        codes = _CodeReader(check, version, limits if spec.kind is ConceptKind.INTEGER else None)
         not_stated = codes.code_list(entry, "not_stated", path)
         not_applicable = codes.code_list(entry, "not_applicable", path)
         folded = entry.get("case_insensitive", False)
@@ -534,7 +674,7 @@ def _read_concepts(
             *((key, code, NOT_STATED_TARGET) for key, code in not_stated),
             *((key, code, NOT_APPLICABLE_TARGET) for key, code in not_applicable),
         ]
-        keyed_bands = _read_bands(check, entry, path, spec.kind, mapped)
+        keyed_bands = _read_bands(check, entry, path, spec.kind, mapped, limits)
         sources += [(key, band.code, f"band {band.label}") for key, band in keyed_bands]
         _check_duplicates(check, sources, _normaliser(folded, system))
         gate = _read_gate(codes, entry, path, spec.kind, spec.target_codes(), folded)
@@ -569,11 +709,13 @@ def _read_bands(
     path: str,
     kind: ConceptKind,
     mapped: list[tuple[str, str, object]],
+    limits: tuple[int, int],
 ) -> list[tuple[str, Band]]:
     """The ``bands`` of a number held as bands: (key path, band) for each, lowest first.
 
     Bands may not overlap and only the last may be open (no ``to``); ``codes`` may then only
-    declare missing values (``_U``, ``_Z``), since every other code is a band.
+    declare missing values (``_U``, ``_Z``), since every other code is a band. A band's ends
+    lie within ``limits`` (ages 0 to 150...).
     """
     value = entry.get("bands")
     if value is None:
@@ -596,15 +738,27 @@ def _read_bands(
         if isinstance(code, bool) or not isinstance(code, str | int):
             check.add(join(item_key, "code"), "is required: the source code of the band", code)
             continue
+        problem = source_code_problem(str(code))
+        if problem is not None:
+            check.add(join(item_key, "code"), problem, code)
+            continue
         if not _INTEGER.match(str(code).strip()):
             check.add(join(item_key, "code"), "a band code is a whole number", code)
             continue
-        if isinstance(low, bool) or not isinstance(low, int) or low < 0:
-            problem = "is required" if low is None else "must be a whole number"
-            check.add(join(item_key, "from"), f"{problem}: the band's lowest value, >= 0", low)
+        lowest, highest = limits
+        within = f"from {lowest} to {highest}"
+        if isinstance(low, bool) or not isinstance(low, int) or not lowest <= low <= highest:
+            problem = "is required" if low is None else f"must be a whole number {within}"
+            check.add(join(item_key, "from"), f"{problem}: the band's lowest value", low)
             continue
-        if high is not None and (isinstance(high, bool) or not isinstance(high, int)):
-            check.add(join(item_key, "to"), "must be a whole number (leave it out: open)", high)
+        if high is not None and (
+            isinstance(high, bool) or not isinstance(high, int) or not lowest <= high <= highest
+        ):
+            check.add(
+                join(item_key, "to"),
+                f"must be a whole number {within} (leave it out: open)",
+                high,
+            )
             continue
         if high is not None and high < low:
             check.add(join(item_key, "to"), f"must be at least from ({low})", high)
@@ -639,18 +793,26 @@ def _valid_targets(kind: ConceptKind, category_codes: tuple[str, ...]) -> tuple[
 
 
 def _check_target(
-    check: Checker, key: str, target: object, kind: ConceptKind, valid: tuple[str, ...]
+    check: Checker,
+    key: str,
+    target: object,
+    kind: ConceptKind,
+    valid: tuple[str, ...],
+    limits: tuple[int, int] | None = None,
 ) -> None:
     if kind is ConceptKind.INTEGER:
         if isinstance(target, bool) or not isinstance(target, int | str):
             check.add(key, "must map to a whole number", target)
         elif isinstance(target, str) and target not in _SPECIAL_TARGETS:
             check.add(key, "must map to a whole number, _U or _Z", target, _SPECIAL_TARGETS)
+        elif isinstance(target, int) and limits and not limits[0] <= target <= limits[1]:
+            check.add(key, f"must map to a number from {limits[0]} to {limits[1]}", target)
         return
     if not isinstance(target, str):
         check.add(key, "must map to a string code", target)
     elif kind is ConceptKind.AREA:
-        return  # area codes are the profile's own
+        if len(target) > MAX_CODE_LENGTH:  # area codes are the profile's own
+            check.add(key, f"an area code has at most {MAX_CODE_LENGTH} characters", target)
     elif target not in valid and not (kind is ConceptKind.COUNTRY and _ALPHA3.match(target)):
         check.add(key, "unknown target code", target, valid)
 
@@ -728,8 +890,8 @@ MAX_RANGE = 100_000
 NOT_STATED_TARGET = "_U"
 NOT_APPLICABLE_TARGET = "_Z"
 _DETAIL_TARGET = "(read the detail column)"
-_INTEGER = re.compile(r"^-?\d+$")
-_OLD_RANGE = re.compile(r"^\s*-?\d+\s*\.\.\s*-?\d+\s*$")
+_INTEGER = re.compile(r"^-?[0-9]+$")
+_OLD_RANGE = re.compile(r"^\s*-?[0-9]+\s*\.\.\s*-?[0-9]+\s*$")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _ALPHA_SYSTEMS = ("iso3166-alpha2", "iso3166-alpha3")
 _RANGE_EXAMPLE = '{ from = "100", to = "199" }'
@@ -793,7 +955,12 @@ def _describe(target: object) -> str:
 def _check_duplicates(
     check: Checker, sources: list[tuple[str, str, object]], normal: Callable[[str], str]
 ) -> None:
-    """Report every source code listed twice, naming both places and both targets.
+    """Report every source code given two meanings or listed twice, naming both places.
+
+    A source code may have one meaning. Two entries clash when the data's codes compare equal
+    (case folded, zeros dropped...), and also when both are whole numbers of the same value
+    with different meanings ("01" and "1"), since a column of numbers reads them as one
+    code. The codes two entries share (two overlapping ranges) are reported once per pair.
 
     Args:
         check: Collects the problems.
@@ -801,23 +968,104 @@ def _check_duplicates(
         normal: How the data's codes are compared (case folded, zeros dropped...).
     """
     first: dict[str, tuple[str, str, object]] = {}
+    by_number: dict[int, tuple[str, str, object]] = {}
+    clashes: dict[tuple[str, str], list[tuple[str, str, object, object, bool]]] = {}
     for key, code, target in sources:
-        seen = first.setdefault(normal(code), (key, code, target))
-        if seen[0] == key:
+        normal_code = normal(code)
+        seen = first.setdefault(normal_code, (key, code, target))
+        if seen[0] != key:
+            clashes.setdefault((key, seen[0]), []).append((code, seen[1], target, seen[2], False))
             continue
-        other_key, other_code, other_target = seen
-        same = f" ({other_code!r} is the same code)" if other_code != code else ""
-        if str(other_target) == str(target):
-            message = (
-                f"duplicate source code: also listed at {other_key}{same}, "
-                f"both mapping it to {_describe(target)}; list it once"
-            )
-        else:
+        number = whole_number(code)
+        if number is None:
+            continue
+        seen = by_number.setdefault(number, (key, code, target))
+        if seen[0] != key and normal(seen[1]) != normal_code and str(seen[2]) != str(target):
+            clashes.setdefault((key, seen[0]), []).append((code, seen[1], target, seen[2], True))
+    for (key, other_key), codes in clashes.items():
+        code, other_code, target, other_target, as_numbers = codes[0]
+        conflict = str(other_target) != str(target)
+        if len(codes) > 1:
+            listed = ", ".join(repr(item[0]) for item in codes[:3])
+            listed += ", ..." if len(codes) > 3 else ""
+            what = f"{len(codes):,} source codes ({listed})"
+            if conflict:
+                message = (
+                    f"conflicting source codes: {what} mapped here to {_describe(target)}, and "
+                    f"to {_describe(other_target)} at {other_key}; a code may have one meaning"
+                )
+            else:
+                message = (
+                    f"duplicate source codes: {what} also listed at {other_key}, both mapping "
+                    f"them to {_describe(target)}; list them once"
+                )
+            check.add(key, message, code)
+            continue
+        same = ""
+        if other_code != code:
+            when = " when the column holds numbers" if as_numbers else ""
+            same = f" ({other_code!r} is the same code{when})"
+        if conflict:
             message = (
                 f"conflicting source code: mapped here to {_describe(target)}, "
                 f"and to {_describe(other_target)} at {other_key}{same}; keep one"
             )
+        else:
+            message = (
+                f"duplicate source code: also listed at {other_key}{same}, "
+                f"both mapping it to {_describe(target)}; list it once"
+            )
         check.add(key, message, code)
+
+
+def whole_number(code: str) -> int | None:
+    """A source code's value when it is a whole number in ASCII digits (``"-9"``, ``"08"``).
+
+    Args:
+        code: The code as written; blanks around it are ignored.
+
+    Returns:
+        The number, or None for any other code (text, other scripts' digits such as "²" or
+        "١", a fraction).
+    """
+    text = code.strip()
+    return int(text) if _INTEGER.match(text) else None
+
+
+def source_code_problem(code: str) -> str | None:
+    """Why a source code written in a profile cannot be one, or None when it can.
+
+    A code is whole number of at most :data:`MAX_CODE_DIGITS` digits, or text of at most
+    :data:`MAX_CODE_LENGTH` characters; digits are ASCII (0-9): a column of numbers reads
+    other scripts' digits as the ASCII ones ("١" as 1) while a text column does not, so such
+    a code would mean two things.
+
+    Args:
+        code: The code as written.
+
+    Returns:
+        The problem in words, or None.
+    """
+    if len(code) > MAX_CODE_LENGTH:
+        return (
+            f"a source code has at most {MAX_CODE_LENGTH} characters "
+            f"(this one has {len(code):,}): {_CODE_RULE}"
+        )
+    foreign = sorted({c for c in code if c.isdigit() and not c.isascii()})
+    if foreign:
+        shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in foreign[:3])
+        return f"write digits as ASCII 0-9, not {shown}: {_CODE_RULE}"
+    number = whole_number(code)
+    if number is not None and abs(number) > _LARGEST_CODE:
+        return f"a whole-number code has at most {MAX_CODE_DIGITS} digits: {_CODE_RULE}"
+    return None
+
+
+_LARGEST_CODE = 10**MAX_CODE_DIGITS - 1
+_CODE_RULE = (
+    f"codes are whole numbers from -{_LARGEST_CODE:,} to {_LARGEST_CODE:,} in ASCII digits, "
+    f"or text of at most {MAX_CODE_LENGTH} characters"
+)
 
 
 @dataclass
@@ -827,10 +1075,22 @@ class _CodeReader:
     Attributes:
         check: Collects the problems.
         version: The profile's schema version (1 reports its list and range codes).
+        limits: For a numeric concept, the lowest and highest number a code may map to.
+        listed: Source codes read so far, ranges expanded (at most :data:`MAX_CODES`).
     """
 
     check: Checker
     version: int
+    limits: tuple[int, int] | None = None
+    listed: int = 0
+
+    def source_code(self, key: str, code: str) -> bool:
+        """Whether ``code`` can be a source code; a problem is recorded when it cannot."""
+        problem = source_code_problem(code)
+        if problem is not None:
+            self.check.add(key, problem, code)
+            return False
+        return True
 
     def _old_syntax(self, key: str, code: str, new_form: Callable[[str], str]) -> bool:
         """Report a code written in version 1's list or range syntax; True when reported."""
@@ -870,8 +1130,11 @@ class _CodeReader:
             self.check.add(key, f'must be a code ("9") or a range {_RANGE_EXAMPLE}', item)
             return []
         code = str(item)
+        if not self.source_code(key, code):
+            return []
         if self._old_syntax(key, code, lambda c: f"the list items {_old_items(c)}"):
             return []
+        self.listed += 1
         return [code]
 
     def _range(self, item: Mapping[str, Any], key: str) -> list[str]:
@@ -882,15 +1145,33 @@ class _CodeReader:
             for end in ends
         ]
         shown = "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in item.items()) + " }"
+        if any(c.isdigit() and not c.isascii() for text in texts for c in text):
+            self.check.add(
+                key, f"write a range's ends in ASCII digits 0-9, as in {_RANGE_EXAMPLE}", shown
+            )
+            return []
         if not all(_INTEGER.match(text) for text in texts):
             self.check.add(key, f"a range is two whole numbers: {_RANGE_EXAMPLE}", shown)
             return []
         low, high = int(texts[0]), int(texts[1])
+        if max(abs(low), abs(high)) > _LARGEST_CODE:
+            self.check.add(
+                key, f"a range's ends have at most {MAX_CODE_DIGITS} digits: {_CODE_RULE}", shown
+            )
+            return []
         if high < low or high - low >= MAX_RANGE:
             self.check.add(
                 key, f"a range must go upwards and hold at most {MAX_RANGE:,} codes", shown
             )
             return []
+        if self.listed + high - low + 1 > MAX_CODES:
+            self.check.add(
+                key,
+                f"a concept may list at most {MAX_CODES:,} source codes, ranges expanded",
+                shown,
+            )
+            return []
+        self.listed += high - low + 1
         width = len(texts[0]) if texts[0].startswith("0") else 0
         return [str(n).zfill(width) for n in range(low, high + 1)]
 
@@ -950,9 +1231,9 @@ class _CodeReader:
         entries: list[tuple[str, str, object]] = []
         for code, target in table.items():
             key = code_key(path, code)
-            if self._old_syntax(key, code, new_form):
+            if not self.source_code(key, code) or self._old_syntax(key, code, new_form):
                 continue
-            _check_target(self.check, key, target, kind, valid)
+            _check_target(self.check, key, target, kind, valid, self.limits)
             entries.append((key, code, target))
         return entries
 
@@ -990,7 +1271,7 @@ class _CodeReader:
                 )
                 continue
             target = group["standard"]
-            _check_target(self.check, join(group_key, "standard"), target, kind, valid)
+            _check_target(self.check, join(group_key, "standard"), target, kind, valid, self.limits)
             codes = self.code_list(group, "codes", group_key)
             entries += [(item_key, code, target) for item_key, code in codes]
         return entries

@@ -28,7 +28,7 @@ from censusmig.classifications.codes import NOT_APPLICABLE, NOT_STATED, UNKNOWN_
 from censusmig.concepts import CONCEPTS, ConceptKind
 from censusmig.dimensions.columns import concept_column, nativity_column, status_column
 from censusmig.dimensions.expressions import VALID, nativity_exprs
-from censusmig.profiles.model import ConceptMapping, Profile
+from censusmig.profiles.model import ConceptMapping, Profile, whole_number
 from censusmig.tables.derive import (
     code_as_text,
     concept_exprs,
@@ -470,9 +470,10 @@ def _written_number(mapping: ConceptMapping, schema: pl.Schema) -> pl.Expr:
     else:
         number = column.cast(pl.String).str.strip_chars().cast(pl.Int64, strict=False)
     recodes = {
-        int(source): int(target)
+        source_number: target_number
         for source, target in mapping.codes.items()
-        if source.strip().lstrip("-").isdigit() and target.lstrip("-").isdigit()
+        if (source_number := whole_number(source)) is not None
+        and (target_number := whole_number(target)) is not None
     }
     return number.replace(recodes) if recodes else number
 

@@ -11,6 +11,7 @@ Enums, so aggregation groups on small integers and labels are attached only afte
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -37,6 +38,7 @@ from censusmig.profiles.model import (
     Population,
     PopulationCondition,
     Profile,
+    whole_number,
 )
 
 WEIGHT = "_weight"
@@ -46,6 +48,7 @@ IN_POPULATION = "_in_population"
 """Column saying whether a record is in the profile's population (only when it defines one)."""
 
 _ALPHA_SYSTEMS = ("iso3166-alpha2", "iso3166-alpha3")
+_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 
 NOT_A_CODE = -(2**62)
 """Stands for a source value that cannot be a code at all (2.7, "abc"); coded ``_X``."""
@@ -126,8 +129,9 @@ def _keyed(mapping: ConceptMapping, table: Mapping[str, str], as_int: bool) -> d
     for key, value in table.items():
         key = key.strip()
         if as_int:
-            if key.lstrip("-").isdigit():
-                keyed[int(key)] = value
+            number = whole_number(key)
+            if number is not None:
+                keyed[number] = value
             continue
         if mapping.case_insensitive or mapping.code_system in _ALPHA_SYSTEMS:
             key = key.upper()
@@ -195,13 +199,11 @@ def _number(
         parsed = source.cast(pl.Int64, strict=False)
         written = source.is_not_null() & (source != "")
         source = pl.when(written & parsed.is_null()).then(pl.lit(NOT_A_CODE)).otherwise(parsed)
-    recodes = {int(k): v for k, v in mapping.codes.items() if k.strip().lstrip("-").isdigit()}
-    numbers = {k: int(v) for k, v in recodes.items() if v.lstrip("-").isdigit()}
-    specials = {k: v for k, v in recodes.items() if not v.lstrip("-").isdigit()}
-    specials.update(
-        {int(c): NOT_APPLICABLE for c in mapping.not_applicable if c.lstrip("-").isdigit()}
-    )
-    specials.update({int(c): NOT_STATED for c in mapping.not_stated if c.lstrip("-").isdigit()})
+    recodes = _whole_keys(mapping.codes)
+    numbers = {k: n for k, v in recodes.items() if (n := whole_number(v)) is not None}
+    specials = {k: v for k, v in recodes.items() if k not in numbers}
+    specials.update(_whole_keys(dict.fromkeys(mapping.not_applicable, NOT_APPLICABLE)))
+    specials.update(_whole_keys(dict.fromkeys(mapping.not_stated, NOT_STATED)))
     if mapping.bands:
         # A band code is read as its lowest value: an interval group or a condition that is
         # a union of whole bands (checked against the recipes) then counts it rightly.
@@ -216,6 +218,11 @@ def _number(
     table.update(specials)
     status = table_lookup(source, table, UNKNOWN_CODE, NOT_STATED, pl.Enum([VALID, *SPECIAL]))
     return pl.when(status == VALID).then(value).cast(pl.Int32), status
+
+
+def _whole_keys(table: Mapping[str, str]) -> dict[int, str]:
+    """The entries whose source code is a whole number (ASCII digits), keyed by the number."""
+    return {n: v for k, v in table.items() if (n := whole_number(k)) is not None}
 
 
 def _area(mapping: ConceptMapping, schema: pl.Schema, profile: Profile) -> pl.Expr:
@@ -338,11 +345,8 @@ def _population_condition(condition: PopulationCondition, dtype: pl.DataType) ->
 
 
 def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    """Whether a code is a number as a profile writes one (ASCII digits, no "nan" or "inf")."""
+    return _NUMBER.match(text.strip()) is not None
 
 
 # --- stage 2: dimensions ------------------------------------------------------------------
