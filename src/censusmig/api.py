@@ -51,6 +51,7 @@ LAZY_NAMES: Mapping[str, str] = {
     "CheckReport": "censusmig.tables.checks",
     "Conversion": "censusmig.readers.convert",
     "Measure": "censusmig.tables.plan",
+    "OutputFolder": "censusmig.renderers.output_folder",
     "Profile": "censusmig.profiles.model",
     "Protection": "censusmig.protection",
     "Publication": "censusmig.protection",
