@@ -180,6 +180,21 @@ def test_the_current_folder_as_the_output_folder_is_refused(
     assert files(out) == before
 
 
+def test_an_output_folder_holding_the_data_file_is_refused_whatever_its_name(
+    previous: tuple[Path, dict[str, bytes]],
+) -> None:
+    out, before = previous
+    data = out / "csv" / "people.csv"  # a name an output set may hold
+    data.write_bytes(DATA.read_bytes())
+    code, _, stderr = invoke(
+        "-q", "tabulate", str(data), "-p", str(SAMPLE_PROFILE), "-o", str(out),
+        "--data-format", "parquet",
+    )  # fmt: skip
+    assert code == 2
+    assert f"it holds {data}, which this run reads" in stderr and "choose another --out" in stderr
+    assert files(out) == {**before, "csv/people.csv": DATA.read_bytes()}
+
+
 def test_a_crash_between_the_renames_is_recovered_by_the_next_run(
     previous: tuple[Path, dict[str, bytes]],
 ) -> None:

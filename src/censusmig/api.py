@@ -218,7 +218,7 @@ def tabulate(
     if batch_rows is not None and batch_rows < 1:
         raise CensusmigError(Setting("batch_rows"), f" must be at least 1 (got {batch_rows})")
     with (
-        _output_folder(out) as folder,  # locks OUT now: a second run into it stops here
+        _output_folder(out, (data_path, profile_path)) as folder,  # locks OUT: see there
         open_microdata(data_path, ids_as_text(read_options, loaded)) as source,
     ):
         loaded = with_file_labels(loaded, source)
@@ -373,18 +373,21 @@ def with_file_labels(profile: Profile, source: Source) -> Profile:
     return replace(profile, geography=levels)
 
 
-def _output_folder(out: str | Path | None) -> AbstractContextManager[OutputFolder | None]:
+def _output_folder(
+    out: str | Path | None, inputs: Sequence[Path]
+) -> AbstractContextManager[OutputFolder | None]:
     """The locked output folder of a run, or nothing when ``out`` is None.
 
-    See :mod:`censusmig.renderers.output_folder`: the outputs are written beside ``out`` and
-    moved into place whole when the block ends without an exception.
+    See :mod:`censusmig.renderers.output_folder`: ``out`` is locked from here on (a second
+    run into it stops), the outputs are written beside it and moved into place whole when the
+    block ends without an exception.
     """
     if out is None:
         return nullcontext()
     from censusmig.renderers.output_folder import output_folder
     from censusmig.renderers.registry import output_patterns
 
-    return output_folder(Path(out), output_patterns())
+    return output_folder(Path(out), output_patterns(), inputs)
 
 
 def _write_outputs(

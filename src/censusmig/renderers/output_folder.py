@@ -96,7 +96,9 @@ def output_names(outputs: Iterable[str]) -> tuple[str, ...]:
 
 
 @contextmanager
-def output_folder(target: Path, outputs: Sequence[str]) -> Iterator[OutputFolder]:
+def output_folder(
+    target: Path, outputs: Sequence[str], inputs: Sequence[Path] = ()
+) -> Iterator[OutputFolder]:
     """Lock ``target``, check it, stage the outputs beside it and move them into place.
 
     See the module's docstring for every step and for what a crash leaves.
@@ -105,6 +107,8 @@ def output_folder(target: Path, outputs: Sequence[str]) -> Iterator[OutputFolder
         target: The output folder; its parent is created if needed.
         outputs: The names a previous output set may hold besides ``run.json``, as
             ``/``-separated shell patterns (``csv/*.csv``); see :func:`output_names`.
+        inputs: Files the run reads (data file, profile): refused when inside ``target``,
+            which the run replaces whole, whatever their names.
 
     Yields:
         The folder to write into; leaving the block normally moves it into place, leaving
@@ -122,7 +126,7 @@ def output_folder(target: Path, outputs: Sequence[str]) -> Iterator[OutputFolder
     _make_parent(real, target)
     with _locked(real, target):
         _recover(real, target)
-        _check_target(real, target, output_names(outputs))
+        _check_target(real, target, output_names(outputs), inputs)
         staging = _make_staging(real, target)
         try:
             yield OutputFolder(target, staging)
@@ -279,17 +283,28 @@ def _recover(real: Path, target: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _check_target(real: Path, target: Path, names: Sequence[str]) -> None:
-    """Refuse a target that is a file, holds the current folder, or holds foreign files."""
+def _check_target(real: Path, target: Path, names: Sequence[str], inputs: Sequence[Path]) -> None:
+    """Refuse a target that is a file or holds the current folder, an input or foreign files."""
     if not os.path.lexists(real):
         return
     if not real.is_dir():
         raise OutputFolderError(f"{_cannot(target)}: it is a file, not a folder")
-    if Path.cwd().resolve().is_relative_to(real):
+    try:
+        here = Path.cwd().resolve()
+    except OSError:  # the current folder was removed: it is not in the target
+        here = None
+    if here is not None and here.is_relative_to(real):
         raise OutputFolderError(
             f"{_cannot(target)}: it holds the current folder, and a run replaces its output "
             "folder whole; run from outside it"
         )
+    for path in inputs:
+        if path.resolve().is_relative_to(real):
+            raise OutputFolderError(
+                f"{_cannot(target)}: it holds {path}, which this run reads, and a run "
+                "replaces its output folder whole; choose another ",
+                Setting("out"),
+            )
     try:
         foreign = _foreign(real, names)
     except OSError as error:
