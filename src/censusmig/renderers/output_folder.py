@@ -314,7 +314,8 @@ def _check_target(real: Path, target: Path, names: Sequence[str], inputs: Sequen
     shown = ", ".join(repr(name) for name in foreign[:_SHOWN])
     more = f" and {len(foreign) - _SHOWN} more" if len(foreign) > _SHOWN else ""
     raise OutputFolderError(
-        f"{_cannot(target)}: it holds {shown}{more}, which censusmig did not write. A run "
+        f"{_cannot(target)}: it holds {shown}{more}, which censusmig did not write"
+        f"{'' if os.path.lexists(real / RECORD) else ' (it has no run.json)'}. A run "
         "replaces its output folder whole, so it writes only into a new or empty folder or "
         f"one holding a previous censusmig output set ({', '.join(names)}); choose another ",
         Setting("out"),
