@@ -14,6 +14,7 @@ import json
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from censusmig.readers.formats import Source
     from censusmig.recipes.catalog import Skipped
     from censusmig.recipes.model import Recipe as Recipe
+    from censusmig.renderers.output_folder import OutputFolder
     from censusmig.tables.backend import Backend
     from censusmig.tables.checks import CheckReport as CheckReport
     from censusmig.tables.plan import Measure
@@ -49,6 +51,7 @@ LAZY_NAMES: Mapping[str, str] = {
     "CheckReport": "censusmig.tables.checks",
     "Conversion": "censusmig.readers.convert",
     "Measure": "censusmig.tables.plan",
+    "OutputFolder": "censusmig.renderers.output_folder",
     "Profile": "censusmig.profiles.model",
     "Protection": "censusmig.protection",
     "Publication": "censusmig.protection",
@@ -214,7 +217,10 @@ def tabulate(
     chosen, skipped = select_recipes(catalog, loaded, recipes)
     if batch_rows is not None and batch_rows < 1:
         raise CensusmigError(Setting("batch_rows"), f" must be at least 1 (got {batch_rows})")
-    with open_microdata(data_path, ids_as_text(read_options, loaded)) as source:
+    with (
+        _output_folder(out, (data_path, profile_path)) as folder,  # locks OUT: see there
+        open_microdata(data_path, ids_as_text(read_options, loaded)) as source,
+    ):
         loaded = with_file_labels(loaded, source)
         columns = loaded.columns()
         names = tuple(source.frame.collect_schema().names())
@@ -240,13 +246,14 @@ def tabulate(
             else None
         )
         check_seconds = time.perf_counter() - checked
-    context = _run_context(
-        data_path, profile_path, loaded, chosen, skipped, command, source.blank_lines
-    )
-    publication = publish(Computed(result, edits), context, protection or identity)
-    outputs: tuple[Path, ...] = ()
-    if out is not None:
-        outputs = _write_outputs(publication, Path(out), formats)
+        context = _run_context(
+            data_path, profile_path, loaded, chosen, skipped, command, source.blank_lines
+        )
+        publication = publish(Computed(result, edits), context, protection or identity)
+        outputs: tuple[Path, ...] = ()
+        if folder is not None:
+            outputs = _write_outputs(publication, folder, formats)
+            outputs += (_write_record(folder, publication.record),)
     record = replace(
         publication.record,
         timings_seconds={
@@ -255,8 +262,6 @@ def tabulate(
             "total": round(time.perf_counter() - started, 4),
         },
     )
-    if out is not None:
-        outputs += (_write_record(Path(out), record),)
     tabulation = Tabulation(publication.tables, tuple(skipped), record, outputs)
     if strict and tabulation.attention:
         raise NeedsAttentionError(tabulation)
@@ -368,23 +373,57 @@ def with_file_labels(profile: Profile, source: Source) -> Profile:
     return replace(profile, geography=levels)
 
 
-def _write_outputs(publication: Publication, out: Path, formats: Sequence[str]) -> tuple[Path, ...]:
+def _output_folder(
+    out: str | Path | None, inputs: Sequence[Path]
+) -> AbstractContextManager[OutputFolder | None]:
+    """The locked output folder of a run, or nothing when ``out`` is None.
+
+    See :mod:`censusmig.renderers.output_folder`: ``out`` is locked from here on (a second
+    run into it stops), the outputs are written beside it and moved into place whole when the
+    block ends without an exception.
+    """
+    if out is None:
+        return nullcontext()
+    from censusmig.renderers.output_folder import output_folder
+    from censusmig.renderers.registry import output_patterns
+
+    return output_folder(Path(out), output_patterns(), inputs)
+
+
+def _write_outputs(
+    publication: Publication, folder: OutputFolder, formats: Sequence[str]
+) -> tuple[Path, ...]:
+    """Render the formats into the staging folder; return where the files will be."""
+    from censusmig.renderers.output_folder import reason
     from censusmig.renderers.registry import render
 
     try:
-        return render(publication, out, formats)
+        written = render(publication, folder.staging, formats)
     except OSError as error:
-        raise InputError(f"cannot write outputs to {out}: {error.strerror}") from None
+        raise InputError(
+            f"cannot write outputs to {folder.target}: {reason(error)}; nothing was written there"
+        ) from None
+    return tuple(folder.final(path) for path in written)
 
 
-def _write_record(out: Path, record: RunRecord) -> Path:
-    path = out / "run.json"
-    text = json.dumps(record.to_dict(), indent=2, ensure_ascii=False) + "\n"
+def _write_record(folder: OutputFolder, record: RunRecord) -> Path:
+    """Write ``run.json`` into the staging folder, without timings: same inputs, same bytes.
+
+    The timings stay in :attr:`Tabulation.record` (``--json`` prints them).
+    """
+    from censusmig.renderers.output_folder import RECORD, reason
+
+    path = folder.staging / RECORD
+    data = record.to_dict()
+    del data["timings_seconds"]
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise InputError(f"cannot write {path}: {error.strerror}") from None
-    return path
+        raise InputError(
+            f"cannot write {folder.final(path)}: {reason(error)}; nothing was written there"
+        ) from None
+    return folder.final(path)
 
 
 def write_sample(persons: int, seed: int, out: str | Path) -> Path:

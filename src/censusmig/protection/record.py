@@ -319,7 +319,7 @@ class RunRecord:
         unknown_codes: Concept -> (source code -> records): codes in no code list.
         weight_problems: Problem -> records (missing, zero or negative weights).
         edit_checks: The edit checks' counts (never record ids), or None when not run.
-        timings_seconds: Wall time of the run's phases, filled in last.
+        timings_seconds: Wall time of the run's phases, filled in last; not in ``run.json``.
     """
 
     censusmig_version: str
@@ -336,7 +336,10 @@ class RunRecord:
     timings_seconds: Mapping[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """The record as JSON-able data: exactly what ``run.json`` and ``--json`` show."""
+        """The record as JSON-able data: exactly what ``--json`` shows.
+
+        ``run.json`` holds it without ``timings_seconds``: the same inputs give the same bytes.
+        """
         return {
             "censusmig_version": self.censusmig_version,
             "command": list(self.command),
@@ -355,6 +358,8 @@ class RunRecord:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunRecord:
         """Read a record back from ``run.json`` data (the inverse of :meth:`to_dict`).
+
+        ``timings_seconds``, which ``run.json`` does not hold, is empty when absent.
 
         Raises:
             KeyError: A key of ``run.json`` is missing.
@@ -390,5 +395,5 @@ class RunRecord:
                 ),
                 records=checks["records"],
             ),
-            timings_seconds=data["timings_seconds"],
+            timings_seconds=data.get("timings_seconds", {}),  # run.json does not hold it
         )

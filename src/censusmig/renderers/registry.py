@@ -47,11 +47,17 @@ class OutputFormat:
         name: Its name in ``--format`` (``xlsx``).
         description: One line saying what it writes.
         module: Module whose ``render`` function is the :class:`Renderer`.
+        outputs: What it writes in the output folder, as ``/``-separated shell patterns
+            (``csv/*.csv``, ``tables.xlsx``): a folder holding these and a ``run.json`` is a
+            censusmig output set, which a later run may replace whole
+            (:mod:`censusmig.renderers.output_folder`). A format that names none makes a
+            folder holding its files one that later runs refuse to replace.
     """
 
     name: str
     description: str
     module: str
+    outputs: tuple[str, ...] = ()
 
     def renderer(self) -> Renderer:
         """The format's renderer (imports its module)."""
@@ -66,16 +72,19 @@ REGISTRY: Mapping[str, OutputFormat] = MappingProxyType(
                 "csv",
                 "tidy CSV, one file per table (csv/<recipe>.csv)",
                 "censusmig.renderers.tidy_csv",
+                ("csv/*.csv",),
             ),
             OutputFormat(
                 "xlsx",
                 "Excel workbook, a sheet per table (tables.xlsx)",
                 "censusmig.renderers.workbook",
+                ("tables.xlsx",),
             ),
             OutputFormat(
                 "html",
                 "HTML report, readable offline (report.html)",
                 "censusmig.renderers.report",
+                ("report.html",),
             ),
         )
     }
@@ -140,6 +149,11 @@ def render(publication: Publication, out: Path, formats: Sequence[str]) -> tuple
         if name in formats:
             written += entry.renderer()(publication, out)
     return tuple(written)
+
+
+def output_patterns() -> tuple[str, ...]:
+    """What every registered format may write in an output folder (see ``OutputFormat.outputs``)."""
+    return tuple(pattern for entry in REGISTRY.values() for pattern in entry.outputs)
 
 
 def _unknown(name: str) -> CensusmigError:

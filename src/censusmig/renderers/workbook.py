@@ -1,11 +1,14 @@
 """A first Excel workbook: contents, a sheet per table and a data-quality sheet.
 
 Each table sheet has a title, the universe, column spanners, the stub with totals first,
-notes, symbols and the source line.
+notes, symbols and the source line. The same tables give the same bytes: see :func:`save`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 
 from censusmig.protection import Publication
 from censusmig.renderers.formatting import legend, measures, symbol
@@ -25,6 +29,10 @@ PLAIN = Font(bold=False)
 TITLE = Font(bold=True, size=13)
 NUMBER_FORMAT = '#,##0;-#,##0;"-"'
 PERCENT_FORMAT = '0.0;-0.0;"-"'
+FIXED_TIME = dt.datetime(1980, 1, 1)
+"""The workbook's creation and modification time, and every zip entry's: the earliest time a
+zip entry can hold, a constant, so that the same tables give the same bytes on every run (the
+run's date is in run.json's inputs, not in the workbook)."""
 
 
 def render(publication: Publication, out: Path) -> tuple[Path, ...]:
@@ -67,8 +75,37 @@ def write_workbook(
     for each in book.worksheets:
         _print_setup(each)
     path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    save(book, path)
     return path
+
+
+def save(book: Workbook, path: Path) -> None:
+    """Save a workbook so that the same contents give the same bytes.
+
+    openpyxl stamps the save time into ``docProps/core.xml`` and every zip entry: the
+    properties' times are set to :data:`FIXED_TIME`, and the archive openpyxl writes is
+    copied entry by entry, in its order, with that time, fixed permissions and the same
+    compression (deflate).
+
+    Args:
+        book: The workbook.
+        path: The ``.xlsx`` file to write.
+    """
+    book.properties.created = FIXED_TIME
+    book.properties.modified = FIXED_TIME
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(book, archive).save()  # unlike Workbook.save, keeps ``modified``
+    with (
+        zipfile.ZipFile(buffer) as written,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as fixed,
+    ):
+        for entry in written.infolist():
+            stamped = zipfile.ZipInfo(entry.filename, date_time=FIXED_TIME.timetuple()[:6])
+            stamped.compress_type = zipfile.ZIP_DEFLATED
+            stamped.create_system = 3  # Unix, wherever it runs
+            stamped.external_attr = 0o644 << 16
+            fixed.writestr(stamped, written.read(entry))
 
 
 def _print_setup(sheet: Any) -> None:
