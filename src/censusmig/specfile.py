@@ -43,6 +43,11 @@ def load_toml(path: Path, what: str) -> tuple[dict[str, Any], str]:
         raise SpecError(
             f"invalid {what}", [Problem(str(path), "(syntax)", f"not valid TOML: {error}")]
         ) from None
+    except ValueError:  # tomllib reads a whole number of more than 4,300 digits this way
+        raise SpecError(
+            f"invalid {what}",
+            [Problem(str(path), "(syntax)", "a number has more than 4,300 digits")],
+        ) from None
     return document, hashlib.sha256(raw).hexdigest()
 
 
