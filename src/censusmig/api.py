@@ -78,6 +78,27 @@ if not TYPE_CHECKING:  # mypy reads the imports above; a __getattr__ would make 
 AUTO_BATCH_ROWS = 5_000_000
 """Records per slice when a Parquet file is larger than this (bounded memory, same tables)."""
 
+MAX_BATCH_ROWS = 2**32 - 1
+"""Largest ``batch_rows``: Polars slices a frame by a 32-bit row count; a slice this large is
+the whole file for any census."""
+MAX_SAMPLE_PERSONS = 1_000_000_000
+"""Largest synthetic census ``write_sample`` generates (the benchmark uses 100,000,000)."""
+MAX_SEED = 2**32 - 1
+"""Largest ``seed`` of ``write_sample``: seeds are 0 to 2**32 - 1, as NumPy's classic ones."""
+DEFAULT_MAX_CELLS = 1_000_000
+"""The most cells a table may have unless :func:`tabulate` is given ``max_cells``.
+
+A million cells is a tidy CSV of roughly 100 MB, far beyond a publishable table; the
+largest standard table on the sample census, with every ISO country, is estimated at
+205,128 cells (country of birth 296 x broad age 9 x sex 7 x period of arrival 11). The
+limit stops a recipe whose dimensions multiply into billions of zero cells (eight
+dimensions gave a 3.9 GB CSV from 400 records) before any work is done.
+"""
+MAX_CELLS_LIMIT = 1_000_000_000
+"""The most ``max_cells`` of :func:`tabulate` may be raised to."""
+MAX_LISTED = 1_000_000
+"""Largest ``max_codes`` (codes listed per column) and ``max_ids`` (ids listed per check)."""
+
 
 @dataclass(frozen=True)
 class Tabulation:
@@ -159,6 +180,7 @@ def tabulate(
     measures: Sequence[Measure] | None = None,
     backend: Backend | None = None,
     strict: bool = False,
+    max_cells: int = DEFAULT_MAX_CELLS,
 ) -> Tabulation:
     """Compute the tables of the chosen recipes (all the profile can serve by default).
 
@@ -186,6 +208,10 @@ def tabulate(
         strict: Fail when the run needs attention (:attr:`Tabulation.attention`: failing
             error-level edit checks, unknown codes, bad weights, tables that do not
             reconcile), after the outputs are written.
+        max_cells: The most cells a table may have (1 to 1,000,000,000): each recipe's table
+            is estimated from the profile and the recipe before the data are read (the
+            product of its dimensions' categories, totals and special codes included) and
+            a larger one stops the run, naming the dimensions to drop or recode.
 
     Returns:
         The published tables, the skipped recipes, the run record and the files written.
@@ -193,9 +219,10 @@ def tabulate(
     Raises:
         NeedsAttentionError: ``strict`` and the run needs attention (exit code 1); it
             carries the run.
-        CensusmigError: Bad input, profile or recipe, or a profile that still holds a
-            draft's placeholder (census country, reference date); the message says what
-            and where.
+        CensusmigError: Bad input, profile or recipe, a setting out of its range, or a
+            profile that still holds a draft's placeholder (census country, reference
+            date); the message says what and where.
+        TableTooLargeError: A table would have more than ``max_cells`` cells.
     """
     import polars as pl
 
@@ -205,18 +232,20 @@ def tabulate(
     from censusmig.recipes.catalog import load_catalog, select_recipes
     from censusmig.tables.backend import POLARS
     from censusmig.tables.checks import run_checks
-    from censusmig.tables.engine import compute_tables
+    from censusmig.tables.engine import check_table_sizes, compute_tables
     from censusmig.tables.plan import CELL_MEASURES
 
     started = time.perf_counter()
+    if batch_rows is not None:
+        check_range(Setting("batch_rows"), batch_rows, 1, MAX_BATCH_ROWS)
+    check_range(Setting("max_cells"), max_cells, 1, MAX_CELLS_LIMIT)
     measures = tuple(measures) if measures is not None else CELL_MEASURES
     formats = _chosen_formats(formats)
     data_path, profile_path = Path(data), Path(profile)
     loaded = read_profile(profile_path, reviewed=True)
     catalog = load_catalog(Path(folder) for folder in recipes_dirs)
     chosen, skipped = select_recipes(catalog, loaded, recipes)
-    if batch_rows is not None and batch_rows < 1:
-        raise CensusmigError(Setting("batch_rows"), f" must be at least 1 (got {batch_rows})")
+    check_table_sizes(loaded, chosen, max_cells)
     with (
         _output_folder(out, (data_path, profile_path)) as folder,  # locks OUT: see there
         open_microdata(data_path, ids_as_text(read_options, loaded)) as source,
@@ -237,6 +266,7 @@ def tabulate(
                 batch_rows,
                 measures=measures,
                 backend=backend or POLARS,
+                max_cells=max_cells,
             )
         )
         checked = time.perf_counter()
@@ -266,6 +296,29 @@ def tabulate(
     if strict and tabulation.attention:
         raise NeedsAttentionError(tabulation)
     return tabulation
+
+
+def check_range(setting: Setting, value: int, low: int, high: int) -> None:
+    """Stop unless a numeric setting is within its range, naming the setting and the range.
+
+    Args:
+        setting: The keyword parameter (written as its option on the command line).
+        value: What was given.
+        low: Smallest valid value.
+        high: Largest valid value.
+
+    Raises:
+        CensusmigError: ``value`` is below ``low`` or above ``high``.
+    """
+    if value < low:
+        raise CensusmigError(setting, f" must be at least {low} (got {_shown(value)})")
+    if value > high:
+        raise CensusmigError(setting, f" must be at most {high:,} (got {_shown(value)})")
+
+
+def _shown(value: int) -> str:
+    """A number as a message shows it: with thousands separators, or its size when too long."""
+    return f"{value:,}" if abs(value) < 10**30 else "a number of more than 30 digits"
 
 
 def _measure_columns(measures: Sequence[Measure], names: Sequence[str], data: str) -> list[str]:
@@ -451,8 +504,8 @@ def write_sample(persons: int, seed: int, out: str | Path) -> Path:
         raise CensusmigError(
             f"{path}: the sample is written as {', '.join(SAMPLE_SUFFIXES)}, not {suffix!r}"
         )
-    if persons < 1:
-        raise CensusmigError(Setting("persons"), f" must be at least 1 (got {persons})")
+    check_range(Setting("persons"), persons, 1, MAX_SAMPLE_PERSONS)
+    check_range(Setting("seed"), seed, 0, MAX_SEED)
     try:
         write_census(persons, seed, path)
     except OSError as error:
@@ -518,6 +571,7 @@ def inspect(
     from censusmig.profiles.inspect import inspect_data
     from censusmig.readers.formats import open_microdata
 
+    check_range(Setting("max_codes"), max_codes, 1, MAX_LISTED)
     path = Path(data)
     with open_microdata(path, read_options) as source:
         codes = _decimal_codes_as_text(source, read_options)
@@ -548,13 +602,20 @@ def init_profile(
         The profile written.
 
     Raises:
-        CensusmigError: Unreadable data, bad option, or ``out`` exists without ``force``.
+        CensusmigError: Unreadable data, bad option, ``out`` is a folder, or ``out``
+            exists without ``force``.
     """
     from censusmig.profiles.draft import draft_profile
     from censusmig.profiles.model import read_profile
     from censusmig.readers.formats import open_microdata
 
     path, target = Path(data), Path(out)
+    if target.is_dir() or target.name in ("", ".", ".."):
+        raise CensusmigError(
+            Setting("out"),
+            f" must name a file, got a folder ({target}); give a file name such as "
+            f"{target / 'profile.toml'}",
+        )
     if target.exists() and target.resolve() == path.resolve():
         raise CensusmigError(
             Setting("out"), f" {target} is the data file itself; choose another name"
@@ -633,6 +694,7 @@ def check(
 
     if max_ids < 0:
         raise CensusmigError(Setting("max_ids"), f" must be 0 or more (got {max_ids})")
+    check_range(Setting("max_ids"), max_ids, 0, MAX_LISTED)
     data_path = Path(data)
     loaded = read_profile(Path(profile))
     with open_microdata(data_path, ids_as_text(read_options, loaded)) as source:

@@ -71,6 +71,11 @@ def load_toml(path: Path, what: str) -> tuple[dict[str, Any], str]:
         raise SpecError(
             f"invalid {what}", [Problem(str(path), "(syntax)", f"not valid TOML: {error}")]
         ) from None
+    except ValueError:  # tomllib reads a whole number of more than 4,300 digits this way
+        raise SpecError(
+            f"invalid {what}",
+            [Problem(str(path), "(syntax)", "a number has more than 4,300 digits")],
+        ) from None
     except RecursionError:
         raise SpecError(f"invalid {what}", [_too_deep(path, "(syntax)")]) from None
     deepest = _deepest_key(document)

@@ -11,7 +11,7 @@ import json
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from inspect import Parameter, signature
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -20,7 +20,7 @@ import typer
 
 from censusmig import __version__, api
 from censusmig.api import DATA_FORMATS, Progress, ReadOptions
-from censusmig.errors import EXIT_PROBLEMS, CensusmigError
+from censusmig.errors import EXIT_CANNOT_RUN, EXIT_PROBLEMS, CensusmigError, Setting
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -28,15 +28,12 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="censusmig",
     help="Census and survey microdata to the recommended tables on international migration.",
-    no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
-recipes_app = typer.Typer(help="List and explain the table recipes.", no_args_is_help=True)
+recipes_app = typer.Typer(help="List and explain the table recipes.")
 app.add_typer(recipes_app, name="recipes")
-profile_app = typer.Typer(
-    help="Draft and check profiles for real data files.", no_args_is_help=True
-)
+profile_app = typer.Typer(help="Draft and check profiles for real data files.")
 app.add_typer(profile_app, name="profile")
 
 
@@ -78,8 +75,29 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+def help_without_command(ctx: typer.Context) -> None:
+    """Called without a command: print the help on stderr and exit 2.
+
+    A missing command is a usage error like a missing argument, which typer reports on
+    stderr with exit 2 (git does the same): stdout stays for results, and a script that
+    calls ``censusmig`` without a command fails.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    with redirect_stdout(sys.stderr):  # rich prints the help on the current stdout
+        text = ctx.get_help()
+        if text:
+            typer.echo(text)
+    raise typer.Exit(EXIT_CANNOT_RUN)
+
+
+recipes_app.callback(invoke_without_command=True)(help_without_command)
+profile_app.callback(invoke_without_command=True)(help_without_command)
+
+
+@app.callback(invoke_without_command=True)
 def main(
+    ctx: typer.Context,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Hide status messages (errors still show).")
     ] = False,
@@ -90,6 +108,7 @@ def main(
 ) -> None:
     """Census and survey microdata to the recommended tables on international migration."""
     _State.quiet = quiet
+    help_without_command(ctx)
 
 
 Delimiter = Annotated[
@@ -274,8 +293,8 @@ def tabulate(
         int | None,
         typer.Option(
             "--batch-rows",
-            help="Read the data in slices of N records (bounded memory). Default: Parquet "
-            "files above 5,000,000 records are read in slices of that size.",
+            help="Read the data in slices of N records (bounded memory), 1 to 4294967295. "
+            "Default: Parquet files above 5,000,000 records are read in slices of that size.",
         ),
     ] = None,
     no_checks: Annotated[
@@ -290,6 +309,15 @@ def tabulate(
             "outputs are still written first.",
         ),
     ] = False,
+    max_cells: Annotated[
+        int,
+        typer.Option(
+            "--max-cells",
+            help="Most cells a table may have, estimated from the profile and recipe before "
+            "the data are read (categories of its dimensions multiplied, totals included); "
+            f"a larger table stops the run with exit 2. Up to {api.MAX_CELLS_LIMIT:,}.",
+        ),
+    ] = api.DEFAULT_MAX_CELLS,
     *,
     read_options: ReadOptions,
 ) -> None:
@@ -301,7 +329,7 @@ def tabulate(
     error-level edit checks, codes in no code list, missing or non-positive weights, tables
     that do not reconcile; with --strict that is exit 1, after the outputs are written. A
     profile that still holds a draft's REVIEW placeholder (census country, reference date)
-    is refused with exit 2.
+    is refused with exit 2, and so is a recipe whose table would exceed --max-cells.
     """
     failure: CensusmigError | None = None
     try:
@@ -319,6 +347,7 @@ def tabulate(
             read_options=read_options,
             edit_checks=not no_checks,
             strict=strict,
+            max_cells=max_cells,
         )
     except api.NeedsAttentionError as error:  # the outputs are written: show them, then fail
         run, failure = error.tabulation, error
@@ -365,11 +394,19 @@ def sample(
             "--out", "-o", help="File to write: .csv, .parquet, .sav (SPSS) or .dta (Stata)."
         ),
     ],
-    persons: Annotated[int, typer.Option("--persons", "-n", help="Number of persons.")] = 20_000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same file).")] = 2025,
+    persons: Annotated[
+        int,
+        typer.Option("--persons", "-n", help="Number of persons (1 to 1,000,000,000)."),
+    ] = 20_000,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", help="Random seed, 0 to 4294967295 (same seed, same file)."),
+    ] = 2025,
 ) -> None:
     """Generate the synthetic census of Quetzalia (a fictional country) for training and tests."""
     try:
+        api.check_range(Setting("persons"), persons, 1, api.MAX_SAMPLE_PERSONS)  # before the status
+        api.check_range(Setting("seed"), seed, 0, api.MAX_SEED)
         status(f"Generating {persons:,} persons (seed {seed}) ...")
         path = api.write_sample(persons, seed, out)
     except CensusmigError as error:
@@ -413,7 +450,8 @@ def inspect(
     data: Annotated[Path, typer.Argument(help=DATA_HELP)],
     as_json: Annotated[bool, typer.Option("--json", help="Print the inspection as JSON.")] = False,
     max_codes: Annotated[
-        int, typer.Option("--max-codes", help="Most frequent codes listed per column.")
+        int,
+        typer.Option("--max-codes", help="Most frequent codes listed per column (1 to 1,000,000)."),
     ] = 30,
     *,
     read_options: ReadOptions,
@@ -470,7 +508,9 @@ def check(
     show_ids: Annotated[
         bool, typer.Option("--show-ids", help="List the ids of failing records (no other values).")
     ] = False,
-    max_ids: Annotated[int, typer.Option("--max-ids", help="Ids listed per check.")] = 100,
+    max_ids: Annotated[
+        int, typer.Option("--max-ids", help="Ids listed per check (0 to 1,000,000).")
+    ] = 100,
     *,
     read_options: ReadOptions,
 ) -> None:

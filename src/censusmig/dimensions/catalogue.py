@@ -159,6 +159,7 @@ DIMENSIONS: dict[str, Definition] = {
             highest=_longest_stay,
             years_before_census=True,
             regroup=_durations,
+            largest_break=200,
         ),
         Interval(
             name="calendar_period_of_arrival",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from censusmig.classifications.codes import TOTAL, TRAILING_ORDER
+
 
 @dataclass(frozen=True)
 class Dimension:
@@ -54,3 +56,30 @@ class Coding:
     def inner(self) -> str:
         """The innermost level's column."""
         return self.dimension.levels[-1]
+
+    def most_rows(self) -> int | None:
+        """The most rows a complete table can have along this dimension, known beforehand.
+
+        Counts what the margins stage adds: the total, every level's categories (an outer
+        level's subtotals included), and the special codes a table may show (other, not
+        applicable, not stated, unknown code). The categories are the fixed set, else the
+        codes the coding orders or labels (every country, a profile's labelled areas), cut
+        to ``top``.
+
+        Returns:
+            An upper bound of the rows, or None for an open classification that lists no
+            codes (areas the profile does not label): only the data tell.
+        """
+        inner = self.inner
+        listed = self.fixed or self.order.get(inner) or tuple(self.labels.get(inner, {}))
+        specials = {TOTAL, *TRAILING_ORDER}
+        regular = len(set(listed) - specials)
+        if regular == 0:
+            return None
+        if self.top is not None:
+            regular = min(regular, self.top)
+        rows = 1 + regular + len(TRAILING_ORDER)
+        for level in self.dimension.levels[:-1]:
+            outer = {*self.parents.get(level, {}).values(), *self.order.get(level, ())}
+            rows += (len(outer - specials) if outer else regular) + len(TRAILING_ORDER)
+        return rows

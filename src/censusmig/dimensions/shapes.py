@@ -431,6 +431,8 @@ class Interval(Definition):
             year), replacing the default; None uses ``categories``.
         regroup: Builds categories from a recipe's ``breaks`` (raising ValueError when they
             do not fit), or None when a recipe may not redefine them.
+        largest_break: The largest break a recipe may give (an age of 150 years by
+            default): the groups are built value by value up to it.
     """
 
     concept: str
@@ -438,6 +440,7 @@ class Interval(Definition):
     years_before_census: bool = False
     periods: Callable[[Profile], CategorySet] | None = None
     regroup: Callable[[tuple[int, ...], str], CategorySet] | None = None
+    largest_break: int = 150
 
     @property
     def regroupable(self) -> bool:
@@ -448,6 +451,8 @@ class Interval(Definition):
         """Categories from ``breaks`` (see :meth:`Definition.regrouped`)."""
         if self.regroup is None:
             return super().regrouped(breaks, name)
+        if breaks and not 0 <= breaks[-1] <= self.largest_break:
+            raise ValueError(f"breaks of {self.name} must be from 0 to {self.largest_break}")
         return self.regroup(breaks, name)
 
     def categories_for(

@@ -18,6 +18,16 @@ OPERATORS = ("=", "!=", ">=", "<=", ">", "<", "in")
 _CONDITION = re.compile(r"^\s*([a-z_0-9]+)\s*(!=|>=|<=|=|>|<|\bin\b)\s*(.+?)\s*$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ORDERS = ("size", "alphabetical")
+_WHOLE_NUMBER = re.compile(r"^-?[0-9]{1,12}$")
+"""A whole number in a condition: ASCII digits, at most one leading minus sign."""
+
+CONDITION_RANGES: dict[str, tuple[int, int]] = {
+    "age": (0, 150),
+    "year_of_arrival": (1800, 2200),
+}
+"""Numeric field -> the range a condition may compare it with (ages in years, calendar years)."""
+MAX_TOP = 1000
+"""Largest ``top`` of a recipe: more than every country of the world (about 250)."""
 
 
 @dataclass(frozen=True)
@@ -237,8 +247,8 @@ def _read_categories(
         if name in cut:
             check.unknown_keys(entry, ("top",), path)
             value = entry.get("top")
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                check.add(f"{path}.top", "must be a whole number of at least 1", value)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TOP:
+                check.add(f"{path}.top", f"must be a whole number from 1 to {MAX_TOP}", value)
             else:
                 top[name] = value
             continue
@@ -275,8 +285,17 @@ def _parse_condition(check: Checker, key: str, text: str) -> Condition | None:
     field, operator, raw = match.groups()
     values = tuple(value.strip() for value in raw.strip("[]").split(",") if value.strip())
     if field in NUMERIC_FIELDS:
-        if operator == "in" or len(values) != 1 or not values[0].lstrip("-").isdigit():
-            check.add(key, f"{field} compares with one whole number, e.g. '{field} >= 15'", text)
+        low, high = CONDITION_RANGES[field]
+        if operator == "in" or len(values) != 1 or not _WHOLE_NUMBER.match(values[0]):
+            check.add(
+                key,
+                f"{field} compares with one whole number written in digits 0-9, from {low} "
+                f"to {high}, e.g. '{field} >= 15'",
+                text,
+            )
+            return None
+        if not low <= int(values[0]) <= high:
+            check.add(key, f"{field} compares with a number from {low} to {high}", text)
             return None
         return Condition(field, operator, values)
     spec = DIMENSIONS.get(field)

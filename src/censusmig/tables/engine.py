@@ -13,13 +13,14 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-from censusmig.classifications.codes import NOT_STATED, UNKNOWN_CODE
+from censusmig.classifications.codes import NOT_STATED, TRAILING_ORDER, UNKNOWN_CODE
 from censusmig.concepts import CONCEPTS, NUMERIC_FIELDS
 from censusmig.dimensions import DIMENSIONS, Coding
 from censusmig.dimensions.columns import concept_column
@@ -113,6 +114,101 @@ def _requests(recipes: Sequence[Recipe]) -> dict[tuple[str, str], ColumnRequest]
     return requests
 
 
+@dataclass(frozen=True)
+class TableSize:
+    """How many cells a recipe's complete table has: the product of its dimensions' rows.
+
+    Attributes:
+        recipe: The recipe.
+        categories: Dimension -> the most categories the table has along it (every level,
+            the total and the special codes included), or None where only the data tell
+            (areas a profile does not label), in the recipe's order.
+    """
+
+    recipe: Recipe
+    categories: tuple[tuple[str, int | None], ...]
+
+    @property
+    def cells(self) -> int:
+        """The estimated cells: the product of the known category counts."""
+        return math.prod(count or 1 for _, count in self.categories)
+
+    def describe(self) -> str:
+        """The product as a message writes it: ``age_group 23 x sex 7``."""
+        return " x ".join(
+            f"{name} {'?' if count is None else f'{count:,}'}" for name, count in self.categories
+        )
+
+
+class TableTooLargeError(CensusmigError):
+    """A recipe's table would have more cells than the run allows (``max_cells``)."""
+
+    def __init__(self, size: TableSize, max_cells: int) -> None:
+        self.size = size
+        recipe = size.recipe
+        # The fewest largest dimensions whose removal brings the table under the limit.
+        ranked = sorted(((count or 1, name) for name, count in size.categories), reverse=True)
+        drop: list[str] = []
+        cells = size.cells
+        for count, name in ranked:
+            if cells <= max_cells or len(drop) == len(ranked) - 1:
+                break
+            drop.append(name)
+            cells //= count
+        ways = [f"drop {' and '.join(drop)} from its rows or columns"]
+        for name in drop:
+            spec = DIMENSIONS[name]
+            if spec.keeps_top:
+                ways.append(f"keep fewer {name} categories ([categories.{name}] top = 20)")
+            elif spec.regroupable:
+                ways.append(f"give {name} fewer groups ([categories.{name}] breaks)")
+        super().__init__(
+            f"recipe {recipe.id!r} ({recipe.path}) would make a table of about "
+            f"{size.cells:,} cells, above the limit of {max_cells:,} (",
+            Setting("max_cells"),
+            f"); categories per dimension, totals and special codes included: "
+            f"{size.describe()}. To make it smaller, {'; or '.join(ways)}; or raise ",
+            Setting("max_cells"),
+            " if the table is meant to be this large.",
+        )
+
+
+def table_size(profile: Profile, recipe: Recipe) -> TableSize:
+    """The most cells a recipe's table can have, from the profile and the recipe alone.
+
+    Args:
+        profile: Validated profile.
+        recipe: A recipe the profile serves.
+
+    Returns:
+        Each dimension's most categories (:meth:`~censusmig.dimensions.Coding.most_rows`).
+    """
+    return TableSize(
+        recipe,
+        tuple((name, coding(name, profile, recipe).most_rows()) for name in recipe.dimensions),
+    )
+
+
+def check_table_sizes(profile: Profile, recipes: Sequence[Recipe], max_cells: int) -> None:
+    """Stop before any data are read when a table would have more than ``max_cells`` cells.
+
+    Dimensions whose categories only the data tell count as one here; :func:`finish`
+    checks them again with the categories observed, before it builds the table.
+
+    Args:
+        profile: Validated profile.
+        recipes: The recipes of the run.
+        max_cells: The most cells a table may have.
+
+    Raises:
+        TableTooLargeError: A table is too large, naming its dimensions and what to drop.
+    """
+    for recipe in recipes:
+        size = table_size(profile, recipe)
+        if size.cells > max_cells:
+            raise TableTooLargeError(size, max_cells)
+
+
 def _inner_source(request: ColumnRequest) -> str:
     return DIMENSIONS[request.dimension].inner_column(request.column)
 
@@ -199,6 +295,7 @@ def compute_tables(
     *,
     measures: Sequence[Measure] = CELL_MEASURES,
     backend: Backend = POLARS,
+    max_cells: int | None = None,
 ) -> RunResult:
     """Compute every recipe's table in one pass over the data.
 
@@ -215,9 +312,14 @@ def compute_tables(
         batch_rows: Records per slice, or None to read the file in one go.
         measures: The additive measures of every cell (see :func:`plan_run`).
         backend: The engine that aggregates records.
+        max_cells: The most cells a table may have (see :func:`finish`), or None for no
+            limit.
 
     Returns:
         The tables and the run-level record accounting.
+
+    Raises:
+        TableTooLargeError: A table would have more than ``max_cells`` cells.
     """
     started = time.perf_counter()
     plan = plan_run(profile, recipes, measures)
@@ -225,7 +327,7 @@ def compute_tables(
     aggregated = time.perf_counter()
     merged = merge(partials, plan)
     merged_at = time.perf_counter()
-    result = finish(plan, merged)
+    result = finish(plan, merged, max_cells)
     finished = time.perf_counter()
     seconds = {
         "aggregate": aggregated - started,
@@ -244,7 +346,7 @@ def _slices(frame: pl.LazyFrame, batch_rows: int | None) -> list[pl.LazyFrame]:
     return [frame.slice(start, batch_rows) for start in range(0, max(records, 1), batch_rows)]
 
 
-def finish(plan: Plan, merged: Partial) -> RunResult:
+def finish(plan: Plan, merged: Partial, max_cells: int | None = None) -> RunResult:
     """Last stage: from the merged sums to complete, labelled tables and the run accounting.
 
     Works on the aggregated cells only (a few thousand rows), never on microdata, so it is
@@ -253,9 +355,15 @@ def finish(plan: Plan, merged: Partial) -> RunResult:
     Args:
         plan: The run's plan.
         merged: The merged sums of every slice or partition.
+        max_cells: The most cells a table may have, or None for no limit: checked before
+            each table is completed, with the categories observed where only the data tell
+            them (see :func:`check_table_sizes`).
 
     Returns:
         The tables, in recipe order, and the run-level accounting.
+
+    Raises:
+        TableTooLargeError: A table would have more than ``max_cells`` cells.
     """
     profile = plan.profile
     tables = tuple(
@@ -264,6 +372,7 @@ def finish(plan: Plan, merged: Partial) -> RunResult:
             merged.aggregates[cells_name(recipe)],
             merged.aggregates[universe_name(recipe)],
             plan,
+            max_cells,
         )
         for recipe in plan.recipes
     )
@@ -322,11 +431,19 @@ def coding(name: str, profile: Profile, recipe: Recipe) -> Coding:
     )
 
 
-def _table(recipe: Recipe, cells: pl.DataFrame, universe: pl.DataFrame, plan: Plan) -> Table:
+def _table(
+    recipe: Recipe,
+    cells: pl.DataFrame,
+    universe: pl.DataFrame,
+    plan: Plan,
+    max_cells: int | None = None,
+) -> Table:
     profile = plan.profile
     codings = [coding(name, profile, recipe) for name in recipe.dimensions]
     inner = [c.inner for c in codings]
     cells = cells.with_columns(pl.col(name).cast(pl.String) for name in inner)
+    if max_cells is not None:
+        _check_observed_size(recipe, codings, cells, max_cells)
     weighted = profile.weight is not None
     # Margins are summed in the measures' integer units (exact), converted back once here.
     full = in_values(complete(cells, codings, plan.measure_names), plan.measures)
@@ -349,6 +466,24 @@ def _table(recipe: Recipe, cells: pl.DataFrame, universe: pl.DataFrame, plan: Pl
         accounting=_accounting(cells, universe, inner),
         percent_of=recipe.percent_of,
     )
+
+
+def _check_observed_size(
+    recipe: Recipe, codings: Sequence[Coding], cells: pl.DataFrame, max_cells: int
+) -> None:
+    """The size check of the categories only the data tell, before the table is completed."""
+    counts = tuple((c.dimension.name, c.most_rows()) for c in codings)
+    if all(count is not None for _, count in counts):
+        return  # checked before the data were read
+    size = TableSize(
+        recipe,
+        tuple(
+            (name, 1 + cells[c.inner].n_unique() + len(TRAILING_ORDER) if count is None else count)
+            for (name, count), c in zip(counts, codings, strict=True)
+        ),
+    )
+    if size.cells > max_cells:
+        raise TableTooLargeError(size, max_cells)
 
 
 def _accounting(cells: pl.DataFrame, universe: pl.DataFrame, inner: Sequence[str]) -> Accounting:
