@@ -459,6 +459,17 @@ def _describe(data: Path, report: dict[str, Any]) -> str:
                 for c in codes
             )
             lines.append(textwrap.fill(shown, 96, initial_indent="    ", subsequent_indent="    "))
+        hidden = column.get("not_codes")
+        if hidden:
+            span = (
+                f"{hidden['shortest']}"
+                if hidden["shortest"] == hidden["longest"]
+                else f"{hidden['shortest']}-{hidden['longest']}"
+            )
+            lines.append(
+                f"    and {hidden['values']:,} value(s) of {span} characters that cannot be "
+                f"codes, not shown ({hidden['records']:,} records)"
+            )
     guesses = report.get("migration_columns") or []
     lines.append("")
     lines.append("Columns that look like census questions:" if guesses else "No column guessed.")

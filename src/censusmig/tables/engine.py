@@ -33,6 +33,7 @@ from censusmig.tables.derive import (
     ColumnRequest,
     concepts_of,
     region_mapping,
+    shown_unknown_codes,
 )
 from censusmig.tables.margins import complete
 from censusmig.tables.plan import (
@@ -304,7 +305,9 @@ def finish(plan: Plan, merged: Partial) -> RunResult:
         for recipe in plan.recipes
     )
     unknown = {
-        concept: dict(zip(found["code"].to_list(), found["records"].to_list(), strict=True))
+        concept: shown_unknown_codes(
+            dict(zip(found["code"].to_list(), found["records"].to_list(), strict=True))
+        )
         for concept, found in merged.unknown_codes.items()
         if found.height
     }
