@@ -23,11 +23,13 @@ SPECIAL_LABELS: dict[str, str] = {
 TRAILING_ORDER: tuple[str, ...] = (OTHER, NOT_APPLICABLE, NOT_STATED, UNKNOWN_CODE)
 
 
-LONGEST_CODE = 12
+LONGEST_CODE = 32
 """Most characters a source code in no code list can have and still be shown as a code.
 
-Codes are short (``999``, ``ARG``, ``1.5``, ``-15``); a longer value in a code column is
-free text that a missing separator or a flipped byte shifted into it, and is not shown.
+Codes are short (``999``, ``ARG``, ``-15``), but some files write names as codes, without
+blanks (``United-States``, ``Outlying-US(Guam-USVI-etc)``: 26 characters); a longer value
+in a code column is free text that a missing separator or a flipped byte shifted into it, and
+is not shown.
 """
 
 
