@@ -1,12 +1,16 @@
 """Exceptions that carry what a user needs to fix a problem, and the exit code they map to.
 
 Exit codes (sqlfluff's convention): 0 ran fine, 1 ran but found problems, 2 could not run.
-Messages never contain microdata values beyond an offending code and its count.
+Messages never contain microdata values beyond an offending code and its count: the text of
+another library's exception (Polars, pyreadstat, zipfile) that a message carries is a
+:class:`Foreign` part, which :meth:`CensusmigError.render`, the one boundary every message
+leaves through, passes through :func:`scrub`.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -102,14 +106,117 @@ class Call:
         return f"censusmig.api.{self.function}()"
 
 
-MessagePart = str | Setting | Call
-"""A piece of an error message: plain text, or a setting or call written for whoever reads it."""
+_DTYPE = re.compile(
+    r"(?:[iu](?:8|16|32|64|128)|f(?:16|32|64)|str|bool|binary|date|time|null|cat|object"
+    r"|(?:datetime|duration|list|array|decimal|enum|struct)(?:\[[^`\]]*\])?)"
+)
+"""A Polars data type as Polars names it between backticks (```str` to `f64```): not a value."""
+
+_POLARS_WORDS = frozenset(
+    {"infer_schema_length", "infer_schema_files", "schema_overrides", "ignore_errors"}
+    | {"null_values", "True", "False"}
+)
+"""Polars' own parameter names, which its hints quote between backticks: not values."""
+
+_QUOTED_ITEM = r"\"(?:[^\"\\]|\\.)*\""
+_VALUE_LIST = re.compile(rf"\[\s*{_QUOTED_ITEM}(?:\s*,\s*(?:{_QUOTED_ITEM}|\.\.\.|…))*\s*\]")
+_POLARS_VALUE = re.compile(
+    r"(?P<before>could not parse |adding )`.*?`(?P<after> as dtype `\w+` at column| to the `)",
+    re.DOTALL,
+)
+"""Polars' CSV parse error, whose value may itself hold a backtick or run over lines."""
+_CONVERTED = re.compile(
+    r"(?P<before>(?:[Cc]ould not convert|[Ff]ailed to parse string:|with base \d+:"
+    r"|to float:|to int:)\s*)'(?:[^'\\]|\\.)*'?"
+)
+"""A value Python (``int('abc')``) or Arrow could not convert, between single quotes."""
+_VALUE_LIST_UNCLOSED = re.compile(r"\[\s*\".*", re.DOTALL)
+_FENCED = re.compile(r"```(.*?)```", re.DOTALL)
+_BACKTICKED = re.compile(r"`([^`]*)`")
+_DOUBLE_QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"")
+_UNCLOSED = re.compile(r"[`\"].*", re.DOTALL)
+
+VALUES_NOT_SHOWN = "[values not shown]"
+"""What a list of data values in a foreign message becomes."""
+VALUE_NOT_SHOWN = "a value"
+"""What a quoted data value in a foreign message becomes."""
+REST_NOT_SHOWN = "a value (rest of the message not shown)"
+"""What a quote that never closes becomes, with everything after it."""
+
+
+def scrub(text: str) -> str:
+    """Take every data value out of another library's message, leaving its words.
+
+    Polars and the other readers quote the values they fail on: a bracketed list of failing
+    values (``failed in column 'w' for 2 out of 3 values: ["abc", "def"]``), a value between
+    backticks (``could not parse `abc` as dtype `i64```) or double quotes, and Python and
+    Arrow a value they could not convert between single quotes (``could not convert string
+    to float: 'abc'``). Each becomes "[values not shown]" or "a value"; Polars' data types
+    (`` `f64` ``) and its own parameter names stay, without their backticks. A quote that
+    does not close (a value that runs past its line, or is cut off) hides everything after
+    it, since where the value ends cannot be told. Column names, which Polars writes between
+    single quotes, stay: they are the file's schema.
+
+    Args:
+        text: The message, whole (several lines are fine; a value may span them).
+
+    Returns:
+        The message without data values.
+    """
+    text = _POLARS_VALUE.sub(rf"\g<before>{VALUE_NOT_SHOWN}\g<after>", text)
+    text = _VALUE_LIST.sub(VALUES_NOT_SHOWN, text)
+    text = _CONVERTED.sub(rf"\g<before>{VALUE_NOT_SHOWN}", text)
+    text = _VALUE_LIST_UNCLOSED.sub(VALUES_NOT_SHOWN, text)
+    text = _FENCED.sub(lambda found: f"({found[1]})", text)
+    text = _BACKTICKED.sub(_backticked, text)
+    text = _DOUBLE_QUOTED.sub(VALUE_NOT_SHOWN, text)
+    return _UNCLOSED.sub(REST_NOT_SHOWN, text)
+
+
+def _backticked(found: re.Match[str]) -> str:
+    inner = found[1]
+    name = inner.split("=", 1)[0]
+    if _DTYPE.fullmatch(inner) or name in _POLARS_WORDS:
+        return inner  # without its backticks, so that a lone one left is a quote never closed
+    return VALUE_NOT_SHOWN
+
+
+@dataclass(frozen=True)
+class Foreign:
+    """The message of another library's exception inside an error message: it may quote data.
+
+    Rendered as its first line, scrubbed of data values (:func:`scrub`); the exception's type
+    when it has no message.
+
+    Attributes:
+        text: The exception's message, as the library wrote it.
+        kind: The exception's type name.
+    """
+
+    text: str
+    kind: str
+
+    @classmethod
+    def of(cls, error: BaseException) -> Foreign:
+        """The message of ``error``, to be scrubbed when shown."""
+        return cls(str(error), type(error).__name__)
+
+    def shown(self) -> str:
+        """The first line of the message, without data values."""
+        lines = [line.strip() for line in scrub(self.text).splitlines() if line.strip()]
+        return lines[0] if lines else self.kind
+
+
+MessagePart = str | Setting | Call | Foreign
+"""A piece of an error message: plain text, a setting or call written for whoever reads it, or
+another library's message, shown scrubbed."""
 
 
 class CensusmigError(Exception):
     """Base class for errors that stop a run; ``exit_code`` is what the CLI exits with.
 
-    The message is given in parts, plain text, :class:`Setting` and :class:`Call` pieces:
+    The message is given in parts, plain text, :class:`Setting`, :class:`Call` and
+    :class:`Foreign` pieces:
     ``CensusmigError(Setting("batch_rows"), " must be at least 1 (got 0)")`` reads
     ``batch_rows must be at least 1 (got 0)`` from Python, and the command line renders the
     same parts with its option names (:meth:`render`).
@@ -134,6 +241,9 @@ class CensusmigError(Exception):
     ) -> str:
         """The message with each setting written by ``write`` and each call by ``call``.
 
+        The boundary every message leaves through, from Python and the command line alike:
+        another library's message (:class:`Foreign`) is shown scrubbed of data values.
+
         Args:
             write: Spells a setting (:meth:`Setting.python` for Python, an option for the CLI).
             call: Spells a call (:meth:`Call.python` for Python, a command for the CLI).
@@ -146,6 +256,8 @@ class CensusmigError(Exception):
             if isinstance(part, str)
             else write(part)
             if isinstance(part, Setting)
+            else part.shown()
+            if isinstance(part, Foreign)
             else call(part)
             for part in self.parts
         )

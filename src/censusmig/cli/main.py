@@ -1,19 +1,23 @@
 """The ``censusmig`` command.
 
 Results go to stdout, status and diagnostics to stderr (``--quiet`` hides status only).
-Exit codes: 0 ok, 1 ran but found problems, 2 could not run.
+Exit codes: 0 ok, 1 ran but found problems, 2 could not run (an internal error too), 130
+interrupted (Ctrl-C), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
+import signal
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
 from inspect import Parameter, signature
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -28,6 +32,9 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="censusmig",
     help="Census and survey microdata to the recommended tables on international migration.",
+    # An exception no command caught is told by run(), never as typer's traceback (whose
+    # frames and message may hold data values).
+    pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
@@ -490,6 +497,17 @@ def _describe(data: Path, report: dict[str, Any]) -> str:
                 for c in codes
             )
             lines.append(textwrap.fill(shown, 96, initial_indent="    ", subsequent_indent="    "))
+        hidden = column.get("not_codes")
+        if hidden:
+            span = (
+                f"{hidden['shortest']}"
+                if hidden["shortest"] == hidden["longest"]
+                else f"{hidden['shortest']}-{hidden['longest']}"
+            )
+            lines.append(
+                f"    and {hidden['values']:,} value(s) of {span} characters that cannot be "
+                f"codes, not shown ({hidden['records']:,} records)"
+            )
     guesses = report.get("migration_columns") or []
     lines.append("")
     lines.append("Columns that look like census questions:" if guesses else "No column guessed.")
@@ -665,9 +683,101 @@ def _explain(recipe: api.Recipe) -> str:
     return "\n".join(lines)
 
 
+DEBUG_VARIABLE = "CENSUSMIG_DEBUG"
+"""Environment variable that, set to 1, prints the traceback of an internal error."""
+
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+"""Exit code of a run stopped by Ctrl-C (SIGINT), as shells report it: 130."""
+EXIT_TERMINATED = 128 + signal.SIGTERM
+"""Exit code of a run stopped by SIGTERM, as shells report it: 143."""
+
+
+class Stopped(SystemExit):
+    """A signal (SIGINT, SIGTERM) asked the run to stop; raised where the program is.
+
+    An exception, so that every ``finally`` block and context manager on the way out runs
+    (temporary folders removed, partial outputs discarded). A :class:`SystemExit`, so that no
+    ``except Exception`` on the way swallows it; its code is 128 + the signal's number.
+
+    Attributes:
+        signal_name: What stopped the run, in words ("interrupted", "terminated").
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signal_name = "interrupted" if signum == signal.SIGINT else "terminated"
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    # A second signal while the first one's cleanups run stops at once.
+    for each in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(each, signal.SIG_DFL)
+    raise Stopped(signum)
+
+
+def _stop_on_signals() -> None:
+    """Make SIGINT and SIGTERM raise :class:`Stopped` in the main thread.
+
+    A signal the parent process ignores (``nohup``, a background job's SIGINT) stays ignored.
+    """
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, _stop)
+
+
+def _command_name(args: list[str]) -> str:
+    """The command a command line runs (``tabulate``, ``profile init``), for messages."""
+    words = [arg for arg in args if not arg.startswith("-")]
+    groups = {"recipes", "profile"}
+    if not words:
+        return "censusmig"
+    return " ".join(words[:2]) if words[0] in groups else words[0]
+
+
+def internal_error(error: BaseException, command: str) -> int:
+    """Tell an exception that is not a :class:`CensusmigError` as a bug; return the exit code.
+
+    One line on stderr with the exception's type and the command, never its message (which
+    may quote data values); the traceback only when ``CENSUSMIG_DEBUG=1`` asks for it.
+
+    Args:
+        error: The exception no command caught.
+        command: The command that was running.
+
+    Returns:
+        The exit code: 2, could not run.
+    """
+    if os.environ.get(DEBUG_VARIABLE, "") not in ("", "0"):
+        import traceback
+
+        traceback.print_exception(error)
+    sys.stderr.write(
+        f"censusmig: internal error ({type(error).__name__}) while running {command}; this is "
+        "a bug: please report it with the command you ran (set CENSUSMIG_DEBUG=1 to see the "
+        "traceback)\n"
+    )
+    return EXIT_CANNOT_RUN
+
+
 def run() -> None:
-    """Run the command line; an error no command caught is printed as the commands print theirs."""
+    """Run the command line: the last resort for whatever no command caught.
+
+    A :class:`CensusmigError` is printed as the commands print theirs. Ctrl-C (SIGINT) and
+    SIGTERM become :class:`Stopped` where the program is, so cleanups run, and exit 130 and
+    143 with one word on stderr. Any other exception, MemoryError and RecursionError included,
+    is an internal error (:func:`internal_error`): exit 2, no traceback, no data values.
+    """
+    command = _command_name(sys.argv[1:])
+    _stop_on_signals()
     try:
         app()
     except CensusmigError as error:  # commands catch their own; this is the safety net
         sys.exit(fail(error).exit_code)
+    except Stopped as stopped:
+        sys.stderr.write(f"censusmig: {stopped.signal_name}\n")
+        sys.exit(stopped.code)
+    except KeyboardInterrupt:
+        sys.stderr.write("censusmig: interrupted\n")
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as error:  # noqa: BLE001 - the last resort: a bug, told without data
+        sys.exit(internal_error(error, command))

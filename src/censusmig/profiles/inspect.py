@@ -47,6 +47,7 @@ from typing import Any
 
 import polars as pl
 
+from censusmig.classifications.codes import could_be_code
 from censusmig.concepts import CONCEPTS
 from censusmig.errors import CensusmigError, Setting
 from censusmig.readers.meta import Metadata, code_text
@@ -117,7 +118,10 @@ class ColumnSummary:
         nulls: Null values.
         kind: One of :data:`KINDS`.
         codes: For ``code`` columns, every code with its count, most frequent first (ties by
-            code); empty for other kinds.
+            code); empty for other kinds. Values that cannot be codes
+            (:func:`~censusmig.classifications.codes.could_be_code`: free text shifted into a
+            code column) are not among them, only counted in ``not_codes``.
+        not_codes: For ``code`` columns, the values that cannot be codes, never shown.
     """
 
     name: str
@@ -128,6 +132,7 @@ class ColumnSummary:
     nulls: int
     kind: str
     codes: tuple[CodeCount, ...] = ()
+    not_codes: NotCodes | None = None
 
     def to_dict(self, max_codes: int | None = None) -> dict[str, Any]:
         """The JSON-able form used by :func:`inspect_data`.
@@ -150,7 +155,45 @@ class ColumnSummary:
         if self.kind == "code":
             shown = self.codes if max_codes is None else self.codes[:max_codes]
             result["codes"] = [{"code": c.code, "count": c.count, "label": c.label} for c in shown]
+            if self.not_codes is not None:
+                result["not_codes"] = self.not_codes.to_dict()
         return result
+
+
+@dataclass(frozen=True)
+class NotCodes:
+    """Values of a code column that cannot be codes: how many and how long, never which.
+
+    Attributes:
+        values: Distinct values.
+        records: Records holding one of them.
+        shortest: Characters of the shortest.
+        longest: Characters of the longest.
+    """
+
+    values: int
+    records: int
+    shortest: int
+    longest: int
+
+    def to_dict(self) -> dict[str, int]:
+        """The JSON-able form (``not_codes`` of a column in ``inspect --json``)."""
+        return {
+            "values": self.values,
+            "records": self.records,
+            "shortest": self.shortest,
+            "longest": self.longest,
+        }
+
+    def describe(self) -> str:
+        """In words: ``3 values of 40-212 characters, not shown (5 records)``."""
+        span = (
+            f"{self.shortest}"
+            if self.shortest == self.longest
+            else f"{self.shortest}-{self.longest}"
+        )
+        values = "1 value" if self.values == 1 else f"{self.values:,} values"
+        return f"{values} of {span} characters, not shown ({self.records:,} records)"
 
 
 @dataclass(frozen=True)
@@ -248,8 +291,24 @@ def summarise(frame: pl.LazyFrame, meta: Metadata) -> Summary:
     columns = []
     for name in names:
         labels = meta.value_labels.get(name, {})
-        codes = tuple(
-            CodeCount(code, count, labels.get(code)) for code, count in counts.get(name, [])
+        # A code the file labels is a code, whatever it looks like.
+        shown: list[tuple[str, int]] = []
+        hidden: list[tuple[int, int]] = []
+        for code, n in counts.get(name, []):
+            if could_be_code(code) or code in labels:
+                shown.append((code, n))
+            else:
+                hidden.append((len(code), n))
+        codes = tuple(CodeCount(code, count, labels.get(code)) for code, count in shown)
+        not_codes = (
+            NotCodes(
+                len(hidden),
+                sum(n for _, n in hidden),
+                min(length for length, _ in hidden),
+                max(length for length, _ in hidden),
+            )
+            if hidden
+            else None
         )
         columns.append(
             ColumnSummary(
@@ -261,6 +320,7 @@ def summarise(frame: pl.LazyFrame, meta: Metadata) -> Summary:
                 nulls=stats[name].nulls,
                 kind=kinds[name],
                 codes=codes,
+                not_codes=not_codes,
             )
         )
     return Summary(records, meta.format, tuple(columns))

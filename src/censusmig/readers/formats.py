@@ -40,7 +40,7 @@ from typing import IO, Any, TypeVar
 
 import polars as pl
 
-from censusmig.errors import CensusmigError, InputError, Setting, nearest
+from censusmig.errors import CensusmigError, Foreign, InputError, Setting, nearest
 from censusmig.readers.fixedwidth import (
     Layout,
     check_layout,
@@ -434,7 +434,7 @@ def _zip_member(path: Path, *, any_name: bool = False) -> zipfile.ZipInfo:
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.infolist() if not m.is_dir()]
     except (zipfile.BadZipFile, OSError) as error:
-        raise InputError(f"{path}: not a readable zip archive ({error})") from None
+        raise InputError(f"{path}: not a readable zip archive (", Foreign.of(error), ")") from None
     data = [m for m in members if any_name or Path(m.filename).suffix.lower() in KINDS]
     if len(data) == 1:
         return data[0]
@@ -471,8 +471,9 @@ def unpack(path: Path, workdir: Path, *, any_name: bool = False) -> Path:
         return target
     except (EOFError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile) as error:
         raise InputError(
-            f"{path}: the compressed file is damaged or truncated ({error}); "
-            "download or copy it again"
+            f"{path}: the compressed file is damaged or truncated (",
+            Foreign.of(error),
+            "); download or copy it again",
         ) from None
 
 
@@ -722,8 +723,9 @@ def polars_message(error: BaseException) -> str:
     """The first line of a reading error, with the data values Polars quotes taken out.
 
     A failed conversion (Polars lists the values it could not convert) is told as the column
-    and the two types; any other quoted value becomes "a value", any list of them "values not
-    shown".
+    and the two types; any other message is scrubbed (:func:`censusmig.errors.scrub`: a
+    quoted value becomes "a value", even one that never closes, a list of them "values not
+    shown").
     """
     text = str(error).strip()
     first = text.splitlines()[0] if text else type(error).__name__
@@ -733,8 +735,7 @@ def polars_message(error: BaseException) -> str:
             f"column {cast['column']!r}: values could not be converted from {cast['source']} to "
             f"{cast['target']} (values not shown)"
         )
-    first = re.sub(r"`[^`]*`", "a value", first)
-    return re.sub(r"\[(?:\"[^\"]*\"(?:, )?|\.\.\.)*\]", "[values not shown]", first)
+    return Foreign.of(error).shown()
 
 
 _SEPARATORS = (",", ";", "\t", "|")
@@ -1025,11 +1026,12 @@ def iter_stat_chunks(
             yield frame, meta
     except pyreadstat.ReadstatError as error:
         raise InputError(
-            f"{name}: cannot read as {'SPSS' if kind == 'sav' else 'Stata'} ({error}); "
-            "the file may be damaged or truncated"
+            f"{name}: cannot read as {'SPSS' if kind == 'sav' else 'Stata'} (",
+            Foreign.of(error),
+            "); the file may be damaged or truncated",
         ) from None
     except (OSError, ValueError) as error:
-        raise InputError(f"{name}: cannot read: {error}") from None
+        raise InputError(f"{name}: cannot read: ", Foreign.of(error)) from None
 
 
 def stat_file_info(path: Path, kind: str, source_name: Path | None = None) -> tuple[int, Metadata]:
@@ -1041,8 +1043,9 @@ def stat_file_info(path: Path, kind: str, source_name: Path | None = None) -> tu
         _, meta = _stat_reader(kind)(path, metadataonly=True, **extra)
     except pyreadstat.ReadstatError as error:
         raise InputError(
-            f"{source_name or path}: cannot read as {'SPSS' if kind == 'sav' else 'Stata'} "
-            f"({error}); the file may be damaged or truncated"
+            f"{source_name or path}: cannot read as {'SPSS' if kind == 'sav' else 'Stata'} (",
+            Foreign.of(error),
+            "); the file may be damaged or truncated",
         ) from None
     return int(meta.number_rows or 0), stat_metadata(meta, kind)
 
@@ -1076,7 +1079,7 @@ def write_stat_file_as_parquet(
             pq.write_table(pa.table({}, schema=empty), target)
     except pa.ArrowInvalid as error:
         raise InputError(
-            f"{source_name or path}: columns change type between chunks: {error}"
+            f"{source_name or path}: columns change type between chunks: ", Foreign.of(error)
         ) from None
     finally:
         if writer is not None:

@@ -12,7 +12,8 @@ increases down the file, no id can repeat and the costly hash of every id is ski
 duplicates, and for persons found in two households).
 
 Nothing of a record leaves this module but its identifier (only when asked for) and, for codes
-in no code list, the offending code with its count.
+in no code list, the offending code with its count (values that cannot be codes only by their
+length and count: :func:`~censusmig.tables.derive.shown_unknown_codes`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from censusmig.tables.derive import (
     code_as_text,
     concept_exprs,
     region_mapping,
+    shown_unknown_codes,
     unknown_code_text,
 )
 
@@ -216,10 +218,11 @@ def run_checks(
 
     detail: dict[str, int] = {}
     for name in unknown:
-        for entry in counts[f"_d_{name}"] or []:
+        codes = {entry["code"]: int(entry["records"]) for entry in counts[f"_d_{name}"] or []}
+        for code, records in shown_unknown_codes(codes).items():
             # A column read by two concepts (CH16 for residence and as the gate of the country
             # five years ago) reports the same records twice: count them once.
-            detail[entry["code"]] = max(detail.get(entry["code"], 0), int(entry["records"]))
+            detail[code] = max(detail.get(code, 0), records)
     results = tuple(
         CheckResult(
             id=rule.id,

@@ -19,7 +19,12 @@ import polars as pl
 
 from censusmig.classifications import countries
 from censusmig.classifications.categories import EARLIEST_YEAR, MAX_VALID_AGE, CategorySet
-from censusmig.classifications.codes import NOT_APPLICABLE, NOT_STATED, UNKNOWN_CODE
+from censusmig.classifications.codes import (
+    NOT_APPLICABLE,
+    NOT_STATED,
+    UNKNOWN_CODE,
+    could_be_code,
+)
 from censusmig.concepts import CONCEPTS, ConceptKind
 from censusmig.dimensions import DIMENSIONS
 from censusmig.dimensions.columns import concept_column, status_column
@@ -85,6 +90,39 @@ def unknown_code_text(mapping: ConceptMapping, keep: pl.Expr | None = None) -> p
             .otherwise(shown(mapping.gate.column))
         )
     return code.alias("code")
+
+
+def shown_unknown_codes(counts: Mapping[str, int]) -> dict[str, int]:
+    """Codes in no code list as every report shows them: a code, or text told by its length.
+
+    The one place that decides which unknown codes a user sees (check's output, run.json,
+    the data-quality summary, report and workbook all read its result). A value that could be
+    a code (:func:`could_be_code`) is shown with its count, as the profile's author needs to
+    map it. Values that cannot be codes are put together per column into one entry that says
+    how many there are and how long, never what they are: ``DISABILITY=(3 values of 40-212
+    characters, not shown)``, with the records of all of them.
+
+    Args:
+        counts: ``"COLUMN=code"`` (:func:`unknown_code_text`) -> records.
+
+    Returns:
+        The codes shown, in their order, then one entry per column of values not shown.
+    """
+    shown: dict[str, int] = {}
+    hidden: dict[str, list[tuple[int, int]]] = {}
+    for text, records in counts.items():
+        column, _, code = text.partition("=")
+        if could_be_code(code):
+            shown[text] = shown.get(text, 0) + records
+        else:
+            hidden.setdefault(column, []).append((len(code), records))
+    for column, found in hidden.items():
+        lengths = sorted(length for length, _ in found)
+        span = f"{lengths[0]}" if lengths[0] == lengths[-1] else f"{lengths[0]}-{lengths[-1]}"
+        values = "1 value" if len(found) == 1 else f"{len(found):,} values"
+        key = f"{column}=({values} of {span} characters, not shown)"
+        shown[key] = sum(records for _, records in found)
+    return shown
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from censusmig.classifications.codes import NOT_STATED, TRAILING_ORDER, UNKNOWN_
 from censusmig.concepts import CONCEPTS, NUMERIC_FIELDS
 from censusmig.dimensions import DIMENSIONS, Coding
 from censusmig.dimensions.columns import concept_column
-from censusmig.errors import CensusmigError, Setting
+from censusmig.errors import CensusmigError, InputError, Setting
 from censusmig.profiles.model import Profile
 from censusmig.recipes.model import Recipe
 from censusmig.tables.backend import POLARS, Backend
@@ -34,6 +34,7 @@ from censusmig.tables.derive import (
     ColumnRequest,
     concepts_of,
     region_mapping,
+    shown_unknown_codes,
 )
 from censusmig.tables.margins import complete
 from censusmig.tables.plan import (
@@ -320,8 +321,10 @@ def compute_tables(
 
     Raises:
         TableTooLargeError: A table would have more than ``max_cells`` cells.
+        InputError: The weight column holds values that are not numbers.
     """
     started = time.perf_counter()
+    check_weight(frame, profile)
     plan = plan_run(profile, recipes, measures)
     partials = [backend.aggregate(part, plan) for part in _slices(frame, batch_rows)]
     aggregated = time.perf_counter()
@@ -335,6 +338,38 @@ def compute_tables(
         "finish": finished - merged_at,
     }
     return replace(result, seconds=seconds)
+
+
+def check_weight(frame: pl.LazyFrame, profile: Profile) -> None:
+    """Stop when the profile's weight column holds values that are not numbers.
+
+    A column stored as numbers needs no look. One stored as text (a text column named as the
+    weight, a CSV weight with a stray word) is looked at in one pass: a value that is not a
+    number would otherwise fail deep in the computation with Polars' list of the values.
+
+    Args:
+        frame: The person file, lazily.
+        profile: Validated profile.
+
+    Raises:
+        InputError: Values of the weight column are not numbers (counted, never shown).
+    """
+    weight = profile.weight
+    if weight is None:
+        return
+    dtype = frame.collect_schema()[weight]
+    if dtype.is_numeric() or dtype == pl.Boolean():
+        return
+    text = pl.col(weight).cast(pl.String)
+    bad = text.is_not_null() & text.cast(pl.Float64, strict=False).is_null()
+    found, records = frame.select(bad.sum(), pl.len()).collect().row(0)
+    if found:
+        raise InputError(
+            f"weight column {weight!r} holds {found:,} "
+            + ("value that is not a number" if found == 1 else "values that are not numbers")
+            + f" (of {records:,} records; values not shown); name a column of numbers as the "
+            f"weight in {profile.path} ([data] weight) or correct the data"
+        )
 
 
 def _slices(frame: pl.LazyFrame, batch_rows: int | None) -> list[pl.LazyFrame]:
@@ -377,7 +412,9 @@ def finish(plan: Plan, merged: Partial, max_cells: int | None = None) -> RunResu
         for recipe in plan.recipes
     )
     unknown = {
-        concept: dict(zip(found["code"].to_list(), found["records"].to_list(), strict=True))
+        concept: shown_unknown_codes(
+            dict(zip(found["code"].to_list(), found["records"].to_list(), strict=True))
+        )
         for concept, found in merged.unknown_codes.items()
         if found.height
     }

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from censusmig.errors import InputError, nearest
+from censusmig.errors import Foreign, InputError, nearest
 from censusmig.readers.fixedwidth.layout import FixedField, Layout, check_fields, first_line
 from censusmig.readers.meta import code_text
 
@@ -100,7 +100,7 @@ def read_cspro(path: Path, record: str | None) -> Layout:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise InputError(f"{path}: cannot read: {error}") from None
+        raise InputError(f"{path}: cannot read: ", Foreign.of(error)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from censusmig.errors import InputError, nearest
+from censusmig.errors import Foreign, InputError, nearest
 from censusmig.readers.meta import Metadata
 
 __all__ = [
@@ -248,7 +248,7 @@ def check_layout(data: Path, layout: Layout, sample_lines: int = 10_000) -> None
             if len(records) >= sample_lines:
                 break
     except OSError as error:
-        raise InputError(f"{data}: cannot read: {error}") from None
+        raise InputError(f"{data}: cannot read: ", Foreign.of(error)) from None
     if read == 0:
         raise InputError(f"{data}: the data file is empty (it has no non-blank line)")
     if not records and layout.record_type is not None:
@@ -391,9 +391,11 @@ def _numeric_problems(layout: Layout, numbers: Sequence[int], records: Sequence[
 
 
 def first_line(error: BaseException) -> str:
-    """The first line of an error's text (its type's name when it has none), for messages."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    """The first line of an error's text (its type's name when it has none), for messages.
+
+    Scrubbed of the data values it may quote (:func:`censusmig.errors.scrub`).
+    """
+    return Foreign.of(error).shown()
 
 
 def check_fields(path: Path, fields: Sequence[FixedField]) -> None:
