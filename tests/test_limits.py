@@ -332,3 +332,44 @@ def test_standard_recipes_stay_under_the_default_limit() -> None:
             largest = max(largest, table_size(profile, recipe).cells)
     assert largest == 205_128  # foreign_born_period_of_arrival_country_of_birth, sample
     assert largest < api.DEFAULT_MAX_CELLS
+
+
+# --- D. universe codes the profile does not have -------------------------------------------
+
+
+def _universe_recipe(folder: Path, where: str) -> Path:
+    path = _recipe(folder, "regional", "")
+    text = path.read_text(encoding="utf-8").replace("where = []", f"where = [{where!r}]")
+    path.write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_universe_region_code_the_profile_lacks_is_refused_not_an_empty_table(
+    data: Path, tmp_path: Path
+) -> None:
+    folder = _universe_recipe(tmp_path / "recipes", "region = 99")
+    code, _, stderr = invoke(
+        "tabulate", str(data), "-p", str(SAMPLE_PROFILE), "-o", str(tmp_path / "o"),
+        "--recipes-dir", str(folder), "--recipe", "regional",
+    )  # fmt: skip
+    assert code == 2
+    assert "'region = 99' names region code(s) '99'" in stderr
+    assert "its codes: 1, 2, 3, 4, 5, 6" in stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_universe_region_code_written_with_a_leading_zero_is_refused(
+    data: Path, tmp_path: Path
+) -> None:
+    """The tables compare area codes as the profile writes them: "01" would select nobody."""
+    folder = _universe_recipe(tmp_path / "recipes", "region in 01, 2")
+    with pytest.raises(CensusmigError, match="names region code\\(s\\) '01'"):
+        api.tabulate(data, SAMPLE_PROFILE, recipes=["regional"], recipes_dirs=[folder])
+
+
+def test_universe_region_codes_the_profile_has_are_accepted(data: Path, tmp_path: Path) -> None:
+    folder = _universe_recipe(tmp_path / "recipes", "region in 1, 2")
+    run = api.tabulate(data, SAMPLE_PROFILE, recipes=["regional"], recipes_dirs=[folder])
+    cells = run.tables[0].cells
+    total = cells.filter((pl.col("age_group") == "_T") & (pl.col("sex") == "_T"))
+    assert total.filter(pl.col("country_of_birth") == "_T")["value"].unique().to_list() == [2]

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from censusmig.concepts import GEOGRAPHY, NUMERIC_FIELDS
+from censusmig.classifications.codes import NOT_APPLICABLE, NOT_STATED, UNKNOWN_CODE
+from censusmig.concepts import CONCEPTS, GEOGRAPHY, NUMERIC_FIELDS, ConceptKind
 from censusmig.dimensions import DIMENSIONS
 from censusmig.dimensions.bands import describe, split_by_condition
 from censusmig.errors import Problem, RecipeNotServedError, SpecError, UnknownRecipeError
@@ -136,6 +137,41 @@ def select_recipes(
     return chosen, skipped
 
 
+def _area_problems(recipe: Recipe, profile: Profile) -> list[str]:
+    """Universe conditions naming an area code the profile does not have.
+
+    An area (the region of usual residence, or a concept such as ``region_5_years_ago``) is
+    coded with the profile's codes: the concept's own code map, else the labels of the first
+    geography level. A condition ``=`` or ``in`` on a code in neither would select nobody and
+    give an empty table; the codes are compared as written, as the tables compare them (``01``
+    is not region ``1``). Areas the profile neither maps nor labels are taken as they come.
+    """
+    labels = profile.geography[0].labels if profile.geography else {}
+    problems = []
+    for condition in recipe.universe:
+        if condition.operator not in ("=", "in"):
+            continue
+        if condition.field == "region":
+            codes = set(labels)
+        elif CONCEPTS.get(condition.field) is not None and (
+            CONCEPTS[condition.field].kind is ConceptKind.AREA
+        ):
+            mapping = profile.concepts.get(condition.field)
+            codes = set(mapping.codes.values()) if mapping and mapping.codes else set(labels)
+        else:
+            continue
+        special = (NOT_STATED, NOT_APPLICABLE, UNKNOWN_CODE)
+        absent = [v for v in condition.values if v not in special and v not in codes]
+        if codes and absent:
+            problems.append(
+                f"universe condition '{condition}' names {condition.field} code(s) "
+                f"{', '.join(repr(code) for code in absent)} that the profile {profile.path} "
+                f"does not have (its codes: {', '.join(sorted(codes)[:12])}"
+                f"{', ...' if len(codes) > 12 else ''}); the table would be empty"
+            )
+    return problems
+
+
 def fit_to_bands(recipe: Recipe, profile: Profile) -> Recipe:
     """The recipe as a profile holding numbers as bands (age bands) can serve it.
 
@@ -154,7 +190,7 @@ def fit_to_bands(recipe: Recipe, profile: Profile) -> Recipe:
         ValueError: The bands cannot give a group or a condition (naming the recipe, the
             dimension or condition, the groups and the bands).
     """
-    problems = []
+    problems = _area_problems(recipe, profile)
     for condition in recipe.universe:
         mapping = profile.concepts.get(condition.field)
         if condition.field not in NUMERIC_FIELDS or mapping is None or not mapping.bands:
