@@ -227,6 +227,24 @@ class Population:
 
 
 @dataclass(frozen=True)
+class Release:
+    """Who publishes the tables and when (the profile's optional ``[publication]``).
+
+    Printed on the report's title page and the workbook's cover sheet; a key left out is not
+    shown.
+
+    Attributes:
+        publisher: The office that publishes the tables.
+        contact: Where readers send questions (an e-mail address, a web page or a phone).
+        release_date: The day the tables are released.
+    """
+
+    publisher: str | None = None
+    contact: str | None = None
+    release_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
 class Profile:
     """A validated profile.
 
@@ -252,6 +270,7 @@ class Profile:
             checks run; tabulating such a profile is refused.
         population: The population every table counts (``[population]``), or None for every
             record of the file.
+        release: Publisher, contact and release date (``[publication]``).
     """
 
     path: Path
@@ -268,6 +287,7 @@ class Profile:
     concepts: Mapping[str, ConceptMapping]
     placeholders: tuple[str, ...] = ()
     population: Population | None = None
+    release: Release = field(default_factory=Release)
 
     def columns(self) -> tuple[str, ...]:
         """Every data column the profile names, in a stable order."""
@@ -319,7 +339,16 @@ class Profile:
         )
 
 
-_TOP_KEYS = ("schema_version", "census", "data", "population", "geography", "concepts")
+_TOP_KEYS = (
+    "schema_version",
+    "census",
+    "publication",
+    "data",
+    "population",
+    "geography",
+    "concepts",
+)
+_PUBLICATION_KEYS = ("publisher", "contact", "release_date")
 _CENSUS_KEYS = ("name", "country", "country_name", "reference_date", "residence_rule_months")
 _DATA_KEYS = ("person_id", "household_id", "weight")
 _CONCEPT_KEYS = (
@@ -395,6 +424,7 @@ def read_profile(path: Path, *, reviewed: bool = False) -> Profile:
             tuple(map(str, RESIDENCE_RULES)),
         )
 
+    release = _read_release(check, document)
     data = check.table(document, "data", "", required=False)
     check.unknown_keys(data, _DATA_KEYS, "data")
     person_id = _read_id(check, data, "person_id", '("ID" or ["HH", "LINE"])')
@@ -425,6 +455,7 @@ def read_profile(path: Path, *, reviewed: bool = False) -> Profile:
         concepts=concepts,
         placeholders=tuple(placeholders),
         population=population,
+        release=release,
     )
 
 
@@ -533,6 +564,31 @@ def _population_condition(check: Checker, key: str, item: object) -> PopulationC
             check.add(key, problem, value)
             return None
     return PopulationCondition(column, operator, tuple(values))
+
+
+def _read_release(check: Checker, document: Mapping[str, Any]) -> Release:
+    """The optional ``[publication]`` table: publisher, contact and release date."""
+    table = check.table(document, "publication", "", required=False)
+    check.unknown_keys(table, _PUBLICATION_KEYS, "publication")
+    publisher = check.string(table, "publisher", "publication", required=False)
+    contact = check.string(table, "contact", "publication", required=False)
+    for key, text in (("publisher", publisher), ("contact", contact)):
+        if text is not None:
+            _check_length(check, f"publication.{key}", text)
+    released = table.get("release_date")
+    if released is not None and (
+        not isinstance(released, dt.date)
+        or isinstance(released, dt.datetime)
+        or not CENSUS_YEARS[0] <= released.year <= CENSUS_YEARS[1]
+    ):
+        check.add(
+            "publication.release_date",
+            f"must be a TOML date such as 2026-06-30, in the years {CENSUS_YEARS[0]} to "
+            f"{CENSUS_YEARS[1]}",
+            released,
+        )
+        released = None
+    return Release(publisher, contact, released)
 
 
 def _check_population_areas(

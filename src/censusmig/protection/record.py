@@ -112,6 +112,9 @@ class CensusFacts:
         reference_date: Census reference date.
         residence_rule_months: Usual-residence rule in months.
         weight: Weight column, or None for a full count.
+        publisher: The office that publishes the tables, when the profile names it.
+        contact: Where readers send questions, when the profile names it.
+        release_date: The day the tables are released, when the profile names it.
     """
 
     name: str
@@ -119,6 +122,9 @@ class CensusFacts:
     reference_date: dt.date
     residence_rule_months: int
     weight: str | None
+    publisher: str | None = None
+    contact: str | None = None
+    release_date: dt.date | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The ``census`` object of ``run.json``."""
@@ -128,6 +134,14 @@ class CensusFacts:
             "reference_date": self.reference_date.isoformat(),
             "residence_rule_months": self.residence_rule_months,
             "weight": self.weight,
+        } | {
+            key: value
+            for key, value in (
+                ("publisher", self.publisher),
+                ("contact", self.contact),
+                ("release_date", self.release_date and self.release_date.isoformat()),
+            )
+            if value is not None
         }
 
 
@@ -377,6 +391,13 @@ class RunRecord:
                 reference_date=dt.date.fromisoformat(census["reference_date"]),
                 residence_rule_months=census["residence_rule_months"],
                 weight=census["weight"],
+                publisher=census.get("publisher"),
+                contact=census.get("contact"),
+                release_date=(
+                    dt.date.fromisoformat(census["release_date"])
+                    if census.get("release_date")
+                    else None
+                ),
             ),
             recipes=tuple(RecipeEntry(**entry) for entry in data["recipes"]),
             skipped=tuple(SkippedEntry(**entry) for entry in data["skipped"]),
