@@ -51,10 +51,15 @@ def main() -> int:
 
     def one(index: int) -> Outcome:
         case = generate_case(args.seed, index)
-        outcome = run_case(case, work, timeout=args.timeout)
+        try:
+            outcome = run_case(case, work, timeout=args.timeout)
+        except Exception as error:  # a bug of the harness must not end the whole run
+            problem = f"harness_error_{type(error).__name__}"
+            folder = work / f"case_{case.case_id:05d}"
+            outcome = Outcome(case, None, 0.0, [problem], b"", repr(error).encode(), folder)
         if not outcome.passed:
             save_failure(outcome, failures)
-        if not args.keep:
+        if not args.keep and outcome.folder.parent == work:
             shutil.rmtree(outcome.folder, ignore_errors=True)
         return outcome
 

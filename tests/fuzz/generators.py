@@ -84,6 +84,26 @@ ODD_TEXT = (
 )
 
 
+_VALID_TEXT = {
+    "text",
+    "clean",
+    "odd_codes",
+    "blank_lines",
+    "line_ends_crlf",
+    "bom",
+    "no_final_newline",
+    "quoted_note",
+    "long_field",
+    "tsv",
+    "semicolon",
+    "odd_text",
+    "padding",
+    "gz",
+    "zip",
+}
+"""Text mutations that leave a valid file (blank lines are skipped, not persons)."""
+
+
 @dataclass
 class Case:
     """One generated case: input files, the command, and what the oracle may expect.
@@ -101,6 +121,7 @@ class Case:
             the number unknowable (a flipped byte).
         must_fail: Why the input is invalid (exit 0 is then a failure), or None.
         target: The output the command writes (relative), checked for partial output.
+        must_pass: The input is valid as documented (exit 2 is then a failure).
     """
 
     case_id: int
@@ -114,6 +135,7 @@ class Case:
     expected_records: int | None = None
     must_fail: str | None = None
     target: str | None = None
+    must_pass: bool = False
 
 
 # ---------------------------------------------------------------------------------- base data
@@ -290,7 +312,7 @@ def _csv_text(
             row[note] = row[note] + "\x00nul"
         elif mutation == "odd_text":
             for row in rng.sample(rows, max(1, len(rows) // 4)):
-                row[note] = row[note] + " " + rng.choice(ODD_TEXT)
+                row[note] = row[note] + " " + rng.choice(ODD_TEXT).replace(delimiter, " ")
         elif mutation == "padding":
             column = header.index(rng.choice(CODE_COLUMNS))
             for row in rows:
@@ -412,6 +434,7 @@ def _data_case(rng: random.Random, case: Case) -> None:
         body, suffix, wrap = _wrap(rng, body, suffix)
         name = f"in/data.{suffix}"
         case.kind = "+".join(["text", *kinds, *([wrap] if wrap else [])])
+        case.must_pass = set(case.kind.split("+")) <= _VALID_TEXT
     elif which < 0.6:
         # Size cases: a long last line, many blank lines, a few thousand rows.
         size = rng.choice(("long_last_line", "many_blank_lines", "many_rows"))
@@ -425,6 +448,7 @@ def _data_case(rng: random.Random, case: Case) -> None:
         body, suffix, wrap = _wrap(rng, body, "csv")
         name = f"in/data.{suffix}"
         case.kind = "+".join(["size", size, *([wrap] if wrap else [])])
+        case.must_pass = True
     elif which < 0.88:
         fmt = rng.choice(("parquet", "sav", "dta", "csv.gz", "zip"))
         n = rng.choice((5, 40, 150))
@@ -439,6 +463,7 @@ def _data_case(rng: random.Random, case: Case) -> None:
             body, expected = _flip(rng, body, rng.choice((1, 4, 16))), None
         name, options = f"in/data.{fmt}", []
         case.kind = f"binary+{fmt}+{damage}"
+        case.must_pass = damage == "intact"
     else:
         lines = list(_ipums_lines()[: rng.choice((1, 5, 50, 300))])
         kinds, must_fail = [], None
@@ -462,6 +487,7 @@ def _data_case(rng: random.Random, case: Case) -> None:
         case.files["in/cps_00160.xml"] = IPUMS_XML.read_bytes()
         options = ["--codebook", "in/cps_00160.xml"]
         case.kind = "fixed_width+" + "+".join(kinds)
+        case.must_pass = mutation in ("clean", "crlf")
         command = rng.choice(("inspect", "convert"))
         case.files[name] = body
         case.expected_records, case.must_fail = expected, must_fail
@@ -750,11 +776,11 @@ _OPTIONS: tuple[tuple[str, str, tuple[Any, ...]], ...] = (
     ("tabulate", "-r", ("nope", "", "nativity_age_sex", "../recipes/nativity_age_sex")),
     ("tabulate", "--recipes-dir", ("in/nope", "in/data.csv", "out", "in")),
     ("tabulate", "-p", ("in/nope.toml", "in", "in/data.csv", "in/empty.toml")),
-    ("check", "--delimiter", ("", "ab", "\\t", "tab", "\x00", ",", ";", "pipe", "\n", '"')),
+    ("check", "--delimiter", ("", "ab", "\\t", "tab", "\x01", ",", ";", "pipe", "\n", '"')),
     ("inspect", "--encoding", ("nope", "utf-16", "rot13", "latin-1", "", "utf-8-sig", "base64")),
     ("inspect", "--data-format", ("", "xlsx", "csv", "parquet", "fixed-width", "sav", "dta")),
     ("inspect", "--codebook", ("in/nope.xml", "in", "in/data.csv", "cspro", "ipums", "cut_ipums")),
-    ("inspect", "--record", ("", "Z", "P", "\x00")),
+    ("inspect", "--record", ("", "Z", "P", "\x01")),
     ("inspect", "--columns", ("", "a", "a,a", ",", "many")),
     ("tabulate", "data", ("in/nope.csv", "in", "in/empty.csv", "/dev/null", "in/data.xlsx")),
     ("convert", "--to", (".", "out/", "out/x.csv", "in/data.csv", "out/no/such/dir/x.parquet")),

@@ -159,6 +159,8 @@ def run_case(case: Case, root: Path, timeout: float = TIMEOUT_SECONDS) -> Outcom
         problems.append("exit2_without_message_on_stderr")
     if case.must_fail and exit_code == 0:
         problems.append(f"accepted_{case.must_fail}")
+    if case.must_pass and exit_code == 2:
+        problems.append("rejected_valid_input")
     problems += _leaks(case, folder, stdout, stderr)
     problems += _leftovers(case, folder, before_in, before_out)
     if exit_code == 2 and case.target and not target_existed:
