@@ -559,7 +559,10 @@ def _profile_case(rng: random.Random, case: Case) -> None:
         elif where == "not_applicable":
             concepts["age"]["not_applicable"] = [code]
         else:
-            concepts["sex"]["codes"][f"3..{code}"] = "F"
+            document["schema_version"] = 2
+            concepts["sex"]["code_groups"] = [
+                {"codes": [{"from": "3", "to": code}], "standard": "F"}
+            ]
         mutation += "_" + where
     elif mutation == "huge_number":
         value = rng.choice((10**19, 2**63 - 1, -(2**63), 10**400))
@@ -572,7 +575,10 @@ def _profile_case(rng: random.Random, case: Case) -> None:
     elif mutation == "contradictory":
         which = rng.choice(("range_overlap", "not_stated_code", "stated_twice"))
         if which == "range_overlap":
-            concepts["sex"]["codes"]["1..2"] = "F"
+            document["schema_version"] = 2
+            concepts["sex"]["code_groups"] = [
+                {"codes": [{"from": "1", "to": "2"}], "standard": "F"}
+            ]
         elif which == "not_stated_code":
             concepts["sex"]["not_stated"] = ["1", "9"]
         else:
@@ -596,7 +602,11 @@ def _profile_case(rng: random.Random, case: Case) -> None:
         concepts["sex"]["column"] = odd
         concepts["sex"]["codes"] = {"1": "M", "2\u200b": "F"}
     elif mutation == "foreign_digits_range":
-        concepts["sex"]["codes"] = {"\u0661..\u0662": "M", "2": "F"}
+        document["schema_version"] = 2
+        concepts["sex"]["codes"] = {"3": "F"}
+        concepts["sex"]["code_groups"] = [
+            {"codes": [{"from": "\u0661", "to": "\u0662"}], "standard": "M"}
+        ]
         must_fail = "non_ascii_range"
     elif mutation == "geography_nan":
         document["geography"]["levels"][0]["labels"]["1"] = rng.choice(("nan", "NaN", "null"))
