@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SAMPLE := sample_microdata/census.parquet
 PROFILE := sample_microdata/census.profile.toml
 
-.PHONY: demo test lint golden sample-data bench clean
+.PHONY: demo test lint golden sample-data bench fuzz clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ golden: $(VENV)/.installed
 # Writes bench/RESULTS.md; `make bench BIG=1` adds the 100M-person streaming run.
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/run_bench.py $(if $(BIG),--big,)
+
+# Generated-input suite: 1,000 seeded odd inputs through the real CLI, 2 at a time; failures kept
+# under out/fuzz/failures/<signature>/ (`make fuzz CASES=200 SEED=7` for another run).
+CASES ?= 1000
+SEED ?= 12
+fuzz: $(VENV)/.dev-installed
+	$(BIN)/python scripts/fuzz.py --cases $(CASES) --seed $(SEED) --workers 2
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache
