@@ -5,11 +5,15 @@ format                 how it is read                              metadata
 =====================  ==========================================  ==========================
 CSV / TSV              ``pl.scan_csv`` (lazy); other encodings     none
                        are transcoded to UTF-8 first, streaming;
-                       blank lines skipped (a copy without them),
-                       blanks around fields and names trimmed
+                       lines checked first (:mod:`.lines`: lone
+                       CRs, field counts, quotes), blank lines
+                       skipped (a copy without them), blanks
+                       around fields and names trimmed
 Parquet                ``pl.scan_parquet`` (lazy)                  what ``convert`` stored
 SPSS ``.sav``          pyreadstat in chunks -> temporary Parquet   value labels, user missing
+                       (dictionary checked first: :mod:`.spss`)
 Stata ``.dta``         pyreadstat in chunks -> temporary Parquet   value labels
+                       (size against header first: :mod:`.stata`)
 fixed-width text       a codebook (IPUMS DDI ``.xml`` or CSPro     the codebook's labels and
                        ``.dcf``), sliced lazily line by line       missing codes
 =====================  ==========================================  ==========================
