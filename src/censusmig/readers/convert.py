@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from censusmig.errors import CensusmigError, InputError, Setting
+from censusmig.readers.cleanup import remove_surely, removed_unless_done
 from censusmig.readers.formats import (
     detect_kind,
     open_microdata,
@@ -114,14 +115,14 @@ def _convert_stat_file(
 ) -> Conversion:
     """SPSS or Stata: pyreadstat's chunks go straight to the target (one copy, not two)."""
     partial = target.with_name(target.name + ".partial")
-    with tempfile.TemporaryDirectory(prefix="censusmig-") as work:
-        try:
+    work = tempfile.TemporaryDirectory(prefix="censusmig-")
+    try:
+        with removed_unless_done(partial):
             meta = write_stat_file_as_parquet(
-                unpack(source, Path(work)), kind, partial, progress, source
+                unpack(source, Path(work.name)), kind, partial, progress, source
             )
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
+    finally:
+        remove_surely(work.cleanup)
     partial.replace(target)
     written = pl.scan_parquet(target)
     records = int(written.select(pl.len()).collect().item())  # from the footer
@@ -150,16 +151,13 @@ def _sink(frame: pl.LazyFrame, target: Path, metadata: bytes, progress: Progress
     partial = target.with_name(target.name + ".partial")
     if progress is not None:
         progress(0, None)
-    try:
+    with removed_unless_done(partial):
         frame.sink_parquet(
             partial,
             compression="zstd",
             row_group_size=ROW_GROUP_ROWS,
             metadata={PARQUET_KEY.decode(): metadata.decode("utf-8")},
         )
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
     partial.replace(target)
     total = int(pl.scan_parquet(target).select(pl.len()).collect().item())  # from the footer
     if progress is not None:

@@ -5,11 +5,15 @@ format                 how it is read                              metadata
 =====================  ==========================================  ==========================
 CSV / TSV              ``pl.scan_csv`` (lazy); other encodings     none
                        are transcoded to UTF-8 first, streaming;
-                       blank lines skipped (a copy without them),
-                       blanks around fields and names trimmed
+                       lines checked first (:mod:`.lines`: lone
+                       CRs, field counts, quotes), blank lines
+                       skipped (a copy without them), blanks
+                       around fields and names trimmed
 Parquet                ``pl.scan_parquet`` (lazy)                  what ``convert`` stored
 SPSS ``.sav``          pyreadstat in chunks -> temporary Parquet   value labels, user missing
+                       (dictionary checked first: :mod:`.spss`)
 Stata ``.dta``         pyreadstat in chunks -> temporary Parquet   value labels
+                       (size against header first: :mod:`.stata`)
 fixed-width text       a codebook (IPUMS DDI ``.xml`` or CSPro     the codebook's labels and
                        ``.dcf``), sliced lazily line by line       missing codes
 =====================  ==========================================  ==========================
@@ -41,6 +45,7 @@ from typing import IO, Any, TypeVar
 import polars as pl
 
 from censusmig.errors import CensusmigError, Foreign, InputError, Setting, nearest
+from censusmig.readers.cleanup import remove_surely
 from censusmig.readers.fixedwidth import (
     Layout,
     check_layout,
@@ -48,8 +53,11 @@ from censusmig.readers.fixedwidth import (
     read_codebook,
     scan_fixed_width,
 )
+from censusmig.readers.lines import check_lines
 from censusmig.readers.meta import PARQUET_KEY, Metadata, code_text
 from censusmig.readers.options import DATA_FORMATS, Progress, ReadOptions
+from censusmig.readers.spss import check_spss_dictionary
+from censusmig.readers.stata import check_stata_file
 
 T = TypeVar("T")
 
@@ -129,6 +137,8 @@ class Source:
             except pl.exceptions.PolarsError as error:
                 if not self._widen(error):
                     raise self.explain(error) from None
+            except pl.exceptions.PanicException as error:
+                raise _damaged(self.path, error) from None
 
     def _widen(self, error: pl.exceptions.PolarsError) -> bool:
         if self._rescan is None:
@@ -216,7 +226,7 @@ class Source:
     def close(self) -> None:
         """Remove temporary files."""
         if self._workdir is not None:
-            self._workdir.cleanup()
+            remove_surely(self._workdir.cleanup)
             self._workdir = None
 
     def __enter__(self) -> Source:
@@ -295,7 +305,7 @@ def open_microdata(
         plain = unpack(path, Path(workdir.name), any_name=options.data_format is not None)
         source = _open_kind(kind, path, plain, options, encoding, Path(workdir.name), progress)
     except BaseException:
-        workdir.cleanup()
+        remove_surely(workdir.cleanup)
         raise
     source._workdir = workdir
     return source
@@ -504,9 +514,16 @@ def _open_text(
     """Open a CSV or TSV file: blank lines skipped, blanks around fields trimmed (by default)."""
     _check_not_binary(path, plain, kind, forced=options.data_format is not None)
     text = _as_utf8(path, plain, encoding, workdir)
-    separator = _separator(options.delimiter, kind, text)
+    separator = _separator(options.delimiter, kind, text, path)
     blanks = _blank_characters(separator)
-    skipped = count_blank_lines(text, blanks)
+    try:
+        skipped = check_lines(path, text, separator, blanks.decode()).blank_lines
+    except pl.exceptions.PolarsError as error:
+        # Only the file's start was checked for UTF-8 (_as_utf8): a bad byte later shows here.
+        found = find_decode_error(text, "utf-8") if "utf8" in str(error).lower() else None
+        if found is not None:
+            raise _decode_error(path, "utf-8", *found) from None
+        raise InputError(f"{path}: cannot read: {polars_message(error)}") from None
     if skipped:
         target = workdir / (text.stem + ".records" + text.suffix)
         write_without_blank_lines(text, target, blanks)
@@ -514,7 +531,8 @@ def _open_text(
         if options.note is not None:
             lines = "line" if skipped == 1 else "lines"
             options.note(f"{path}: skipped {skipped:,} blank {lines} (not records)")
-    _check_last_line(path, text, separator, options.header)
+    if options.header:
+        _check_header(path, text, separator)
     trim = not options.keep_blanks
     numeric: dict[str, pl.DataType] = {}
 
@@ -716,7 +734,17 @@ def _scan(path: Path, scan: Callable[[], pl.LazyFrame]) -> pl.LazyFrame:
         frame.collect_schema()
     except (pl.exceptions.PolarsError, OSError) as error:
         raise InputError(f"{path}: cannot read: {polars_message(error)}") from None
+    except pl.exceptions.PanicException as error:
+        raise _damaged(path, error) from None
     return frame
+
+
+def _damaged(path: Path, error: BaseException) -> InputError:
+    """A file that made Polars panic (a damaged Parquet footer, for one): its reason, no values."""
+    return InputError(
+        f"{path}: cannot read: the file is damaged or truncated ({polars_message(error)}); "
+        "copy or download it again"
+    )
 
 
 def polars_message(error: BaseException) -> str:
@@ -739,6 +767,7 @@ def polars_message(error: BaseException) -> str:
 
 
 _SEPARATORS = (",", ";", "\t", "|")
+_SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
 _MAGIC: tuple[tuple[bytes, str, str | None], ...] = (
@@ -813,18 +842,33 @@ def _first_record_line(text: Path) -> bytes:
     return b""
 
 
-def _separator(delimiter: str | None, kind: str, text: Path) -> str:
-    """The given separator, or the one the header line uses most (comma when none is used).
+def _separator(delimiter: str | None, kind: str, text: Path, path: Path | None = None) -> str:
+    """The given separator; a TSV's tab; else the one the header line uses most (or a comma).
 
     The header line is the first line that is not blank: blank lines before it are skipped
-    like any other.
+    like any other. A file read as TSV (its name or ``data_format`` says so) is split at tabs:
+    when its header line holds no tab but another separator, reading it would give one column
+    of glued fields, so it is refused, naming the separator found.
+
+    Raises:
+        CensusmigError: The delimiter is not one character, or a TSV has no tab (see above).
     """
     if delimiter is None:
         header = _first_record_line(text).decode("utf-8", "replace")
         counts = {sep: header.count(sep) for sep in _SEPARATORS}
         best = max(_SEPARATORS, key=lambda sep: counts[sep])
+        if kind == "tsv":
+            if counts["\t"] == 0 and counts[best] > 0:
+                raise InputError(
+                    f"{path or text} is read as tsv (tab-separated), but its first line holds "
+                    f"no tab and {counts[best]} {_SEPARATOR_NAMES[best]}(s): read it as ",
+                    Setting("data_format", "csv"),
+                    " or give its separator with ",
+                    Setting("delimiter", best),
+                )
+            return "\t"
         if counts[best] == 0:
-            return "\t" if kind == "tsv" else ","
+            return ","
         return best
     named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
     separator = named.get(delimiter.lower(), delimiter)
@@ -837,28 +881,32 @@ def _separator(delimiter: str | None, kind: str, text: Path) -> str:
     return separator
 
 
-def _check_last_line(path: Path, text: Path, separator: str, header: bool) -> None:
-    """A last line with fewer fields than the header means the file was cut short.
+def _check_header(path: Path, text: Path, separator: str) -> None:
+    """Each column of a text file's header line has its own name.
 
-    Args:
-        path: The file the user named (for the message).
-        text: The file read, without its blank lines: its first line is the header.
-        separator: The field separator.
-        header: Whether the file has a header line.
+    Polars would rename a second ``AGE`` to ``AGE_duplicated_0``, and the profile's ``AGE``
+    would then read whichever copy came first, silently.
+
+    Raises:
+        InputError: A name is given more than once (each is named, with its positions).
     """
-    size = text.stat().st_size
-    with text.open("rb") as handle:
-        first = handle.readline(1 << 20).rstrip(b"\r\n")
-        handle.seek(max(0, size - 65_536))
-        tail = [line for line in handle.read().splitlines() if line.strip()]
-    if not header or not tail or b'"' in first or b'"' in tail[-1] or tail[-1] == first:
-        return  # quoted fields may hold separators and line ends: not judged here
-    wanted = first.count(separator.encode()) + 1
-    found = tail[-1].count(separator.encode()) + 1
-    if found < wanted:
+    try:
+        header = pl.read_csv(
+            text, separator=separator, has_header=False, n_rows=1, infer_schema=False
+        ).row(0)
+    except pl.exceptions.PolarsError:
+        return  # reading the records fails later with its own message
+    positions: dict[str, list[int]] = {}
+    for number, name in enumerate(header, start=1):
+        positions.setdefault(str(name if name is not None else ""), []).append(number)
+    twice = {name: where for name, where in positions.items() if len(where) > 1}
+    if twice:
+        named = "; ".join(
+            f"{name!r} in columns {', '.join(map(str, where))}" for name, where in twice.items()
+        )
         raise InputError(
-            f"{path}: the last line has {found} field(s) where the header has {wanted}; the "
-            "file is probably truncated (copy or download it again)"
+            f"{path}: the header line names {len(twice)} column(s) more than once: {named}. "
+            "Each column needs its own name: rename the copies (or drop them) and read it again"
         )
 
 
@@ -1024,13 +1072,12 @@ def iter_stat_chunks(
         for chunk, meta in chunks:
             frame = chunk.with_columns(pl.col(pl.String).replace("", None).str.strip_chars_end())
             yield frame, meta
-    except pyreadstat.ReadstatError as error:
-        raise InputError(
-            f"{name}: cannot read as {'SPSS' if kind == 'sav' else 'Stata'} (",
-            Foreign.of(error),
-            "); the file may be damaged or truncated",
-        ) from None
-    except (OSError, ValueError) as error:
+    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as error:
+        raise _stat_damage(name, kind, error) from None
+    except _STAT_DAMAGE:
+        # A flipped byte in a name, label or type: pyreadstat fails decoding or converting it.
+        raise _stat_damage(name, kind, None) from None
+    except OSError as error:
         raise InputError(f"{name}: cannot read: ", Foreign.of(error)) from None
 
 
@@ -1038,16 +1085,35 @@ def stat_file_info(path: Path, kind: str, source_name: Path | None = None) -> tu
     """Record count and metadata of an SPSS or Stata file, without reading its records."""
     import pyreadstat
 
+    name = source_name or path
+    if kind == "dta":
+        check_stata_file(path, name)
+    else:
+        check_spss_dictionary(path, name)
     try:
         extra = {"user_missing": True} if kind == "sav" else {}
         _, meta = _stat_reader(kind)(path, metadataonly=True, **extra)
-    except pyreadstat.ReadstatError as error:
-        raise InputError(
-            f"{source_name or path}: cannot read as {'SPSS' if kind == 'sav' else 'Stata'} (",
-            Foreign.of(error),
-            "); the file may be damaged or truncated",
-        ) from None
-    return int(meta.number_rows or 0), stat_metadata(meta, kind)
+        return int(meta.number_rows or 0), stat_metadata(meta, kind)
+    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as error:
+        raise _stat_damage(name, kind, error) from None
+    except _STAT_DAMAGE:
+        raise _stat_damage(name, kind, None) from None
+
+
+_STAT_DAMAGE = (ValueError, OverflowError, TypeError, AttributeError, KeyError, IndexError)
+"""What pyreadstat raises on a damaged file besides its own errors (UnicodeDecodeError is a
+ValueError; a column name that does not decode becomes None, which Polars refuses)."""
+
+
+def _stat_damage(name: Path, kind: str, error: Exception | None) -> InputError:
+    """The message for an SPSS or Stata file pyreadstat cannot read (its reason, if clean)."""
+    what = "an SPSS" if kind == "sav" else "a Stata"
+    reason = (" (", Foreign.of(error), ")") if error is not None else ()
+    return InputError(
+        f"{name}: cannot read it as {what} file",
+        *reason,
+        f": the file is damaged, truncated or not {what} file (copy or download it again)",
+    )
 
 
 def write_stat_file_as_parquet(
