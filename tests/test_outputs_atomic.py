@@ -408,3 +408,19 @@ def test_the_workbook_states_fixed_times(previous: tuple[Path, dict[str, bytes]]
         core = archive.read("docProps/core.xml").decode()
     assert '<dcterms:created xsi:type="dcterms:W3CDTF">1980-01-01T00:00:00Z' in core
     assert '<dcterms:modified xsi:type="dcterms:W3CDTF">1980-01-01T00:00:00Z' in core
+
+
+def test_an_interrupted_profile_init_leaves_no_partial_draft(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while the draft is checked: neither the draft nor its ``.partial`` remain."""
+    import censusmig.profiles.model as model
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(model, "read_profile", interrupted)
+    target = tmp_path / "draft.profile.toml"
+    with pytest.raises(KeyboardInterrupt):
+        api.init_profile(SAMPLE_DIR / "census.csv", target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

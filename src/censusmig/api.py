@@ -610,6 +610,7 @@ def init_profile(
     """
     from censusmig.profiles.draft import draft_profile
     from censusmig.profiles.model import read_profile
+    from censusmig.readers.cleanup import removed_unless_done
     from censusmig.readers.formats import open_microdata
 
     path, target = Path(data), Path(out)
@@ -644,15 +645,12 @@ def init_profile(
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         draft = target.with_name(target.name + ".partial")
-        draft.write_text(text, encoding="utf-8")
-        try:
+        with removed_unless_done(draft):  # on any error or interrupt
+            draft.write_text(text, encoding="utf-8")
             read_profile(draft)  # a draft that does not validate is a bug, reported as such
-        except CensusmigError:
-            draft.unlink()
-            raise
-        draft.replace(target)
+            draft.replace(target)
     except OSError as error:
-        raise CensusmigError(f"cannot write {target}: {error.strerror}") from None
+        raise CensusmigError(f"cannot write {target}: {error.strerror or error}") from None
     return target
 
 
