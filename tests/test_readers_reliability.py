@@ -408,3 +408,26 @@ def test_a_comma_file_read_as_tsv_is_refused_naming_both_ways_out(tmp_path: Path
     with_comma.write_bytes(data.read_bytes())
     report = api.inspect(with_comma, read_options=ReadOptions(data_format="tsv", delimiter=","))
     assert report["records"] == RECORDS
+
+
+def test_an_spss_file_that_crashes_its_reader_is_a_clear_error(tmp_path: Path) -> None:
+    """A string width of 255 on a numeric variable makes ReadStat crash (SIGSEGV): the file
+    is read in a child process, so the crash is told as a damaged file, exit 2."""
+    import struct
+
+    body = bytearray((SAMPLE_DIR / "census.sav").read_bytes())
+    first = 176  # the first variable record: rec_type 2, then the type (0 numeric)
+    assert body[first : first + 8] == struct.pack("<ii", 2, 0)
+    body[first + 4 : first + 8] = struct.pack("<i", 255)
+    damaged = tmp_path / "damaged.sav"
+    damaged.write_bytes(bytes(body))
+    for args in (
+        ["inspect", str(damaged)],
+        ["convert", str(damaged), "--to", str(tmp_path / "x.parquet")],
+        ["tabulate", str(damaged), "-p", str(SAMPLE_PROFILE), "-o", str(tmp_path / "o")],
+    ):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "the file is damaged, truncated or not an SPSS file" in result.stderr
+        assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["damaged.sav"]

@@ -21,10 +21,10 @@ from censusmig.readers.formats import (
     detect_kind,
     open_microdata,
     unpack,
-    write_stat_file_as_parquet,
 )
 from censusmig.readers.meta import PARQUET_KEY, Metadata
 from censusmig.readers.options import Progress, ReadOptions
+from censusmig.readers.stat_child import write_stat_file_isolated
 
 ROW_GROUP_ROWS = 500_000
 """Records per Parquet row group: big enough for fast scans, small enough to stream."""
@@ -118,7 +118,7 @@ def _convert_stat_file(
     work = tempfile.TemporaryDirectory(prefix="censusmig-")
     try:
         with removed_unless_done(partial):
-            meta = write_stat_file_as_parquet(
+            meta = write_stat_file_isolated(
                 unpack(source, Path(work.name)), kind, partial, progress, source
             )
     finally:

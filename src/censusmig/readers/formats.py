@@ -57,6 +57,7 @@ from censusmig.readers.lines import check_lines
 from censusmig.readers.meta import PARQUET_KEY, Metadata, code_text
 from censusmig.readers.options import DATA_FORMATS, Progress, ReadOptions
 from censusmig.readers.spss import check_spss_dictionary
+from censusmig.readers.stat_child import write_stat_file_isolated
 from censusmig.readers.stata import check_stata_file
 
 T = TypeVar("T")
@@ -503,7 +504,7 @@ def _open_kind(
         return Source(path, frame, parquet_metadata(plain))
     if kind in ("sav", "dta"):
         parquet = workdir / "data.parquet"
-        meta = write_stat_file_as_parquet(plain, kind, parquet, progress, source_name=path)
+        meta = write_stat_file_isolated(plain, kind, parquet, progress, source_name=path)
         return Source(path, pl.scan_parquet(parquet), meta)
     return _open_fixed_width(kind, path, plain, options, encoding, workdir)
 
