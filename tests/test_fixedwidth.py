@@ -920,3 +920,24 @@ def test_every_data_file_has_its_source_and_checksum_in_the_readme() -> None:
     for path in files:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         assert f"{digest}  {path.parent.name}/{path.name}" in readme, path.name
+
+
+def test_ipums_lines_ending_in_a_lone_cr_are_refused_not_read_as_one_record(
+    tmp_path: Path, cps_dat: Path
+) -> None:
+    """Old Mac line ends glue every record into one line: 50 records must not become 1."""
+    lines = cps_dat.read_text().splitlines()[:50]
+    data = write_lines(tmp_path / "cps_00160.dat", lines, newline="\r")
+    with pytest.raises(InputError) as caught:
+        check_layout(data, read_codebook(CPS_XML))
+    assert "carriage return (CR) without a line feed (first at line 1)" in str(caught.value)
+
+
+def test_ipums_lines_of_blanks_are_skipped_not_records_of_nulls(
+    tmp_path: Path, cps_dat: Path
+) -> None:
+    lines = cps_dat.read_text().splitlines()[:20]
+    data = write_lines(tmp_path / "cps_00160.dat", [*lines[:10], " " * 82, "   ", *lines[10:]])
+    layout = read_codebook(CPS_XML)
+    check_layout(data, layout)
+    assert scan_fixed_width(data, layout).select(pl.len()).collect().item() == 20

@@ -125,7 +125,7 @@ def scan_fixed_width(data: Path, layout: Layout) -> pl.LazyFrame:
     except (pl.exceptions.PolarsError, OSError) as error:
         raise InputError(f"{data}: cannot read as fixed-width text: {first_line(error)}") from None
     line = pl.col("line")
-    every = lines.filter(line.is_not_null() & (line != ""))
+    every = lines.filter(line.is_not_null() & (line.str.strip_chars(" \t\r") != ""))
     lines = every
     if layout.record_type is not None:
         start, width, value = layout.record_type
@@ -230,11 +230,14 @@ def check_layout(data: Path, layout: Layout, sample_lines: int = 10_000) -> None
     records: list[str] = []
     type_counts: Counter[str] = Counter()
     read = 0
+    glued: list[int] = []
     try:
         for number, text in _read_lines(data):
-            if not text:
+            if not text.strip(" \t\r"):
                 continue
             read += 1
+            if "\r" in text:
+                glued.append(number)
             if layout.record_type is not None:
                 start, width, value = layout.record_type
                 found = text[start - 1 : start - 1 + width].strip()
@@ -251,6 +254,13 @@ def check_layout(data: Path, layout: Layout, sample_lines: int = 10_000) -> None
         raise InputError(f"{data}: cannot read: ", Foreign.of(error)) from None
     if read == 0:
         raise InputError(f"{data}: the data file is empty (it has no non-blank line)")
+    if glued:
+        raise InputError(
+            f"{data}: {len(glued):,} line(s) hold a carriage return (CR) without a line feed "
+            f"(first at line {glued[0]:,}), which glues records together: the file uses old Mac "
+            "line ends or is damaged. Convert its line ends to LF or CRLF (mac2unix, or "
+            "dos2unix -c mac) and run again"
+        )
     if not records and layout.record_type is not None:
         raise InputError(_no_record_message(header, fix, layout, type_counts, read))
     problems = _length_problems(layout, numbers, records) + _numeric_problems(
