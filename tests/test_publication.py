@@ -187,6 +187,7 @@ def test_the_run_record_keeps_the_keys_and_order_of_run_json(
     assert list(record["input"]) == ["path", "size_bytes", "sha256", "records", "weighted_records"]
     assert list(record["census"]) == [
         "name", "country", "reference_date", "residence_rule_months", "weight",
+        "publisher", "contact", "release_date",  # the sample profile's [publication]
     ]  # fmt: skip
     assert list(record["tables"][0]) == [
         "id", "universe", "universe_records", "universe_weighted", "inner_cells_records",
