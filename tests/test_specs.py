@@ -166,6 +166,8 @@ def test_a_user_recipe_folder_overrides_and_extends(tmp_path: Path) -> None:
     (tmp_path / "nativity_broad_age_sex.toml").write_text(
         text.replace('id = "nativity_age_sex"', 'id = "nativity_broad_age_sex"').replace(
             'rows = ["age_group"]', 'rows = ["broad_age_group"]'
+        ).replace(
+            'keep_not_stated = ["age_group"]', 'keep_not_stated = ["broad_age_group"]'
         )
     )
     catalog = load_catalog([tmp_path])
