@@ -69,7 +69,7 @@ def present(table: Table) -> Presented:
         if note:
             cells, changed = merged, True
             notes.append(note)
-    if changed and table.percent_of:
+    if changed and table.percent_of and PERCENT in cells.columns:
         cells = with_percent(cells.drop(PERCENT), table.dimensions, table.percent_of)
     for dimension in table.dimensions:
         if dimension.name in table.layout.keep_not_stated:
