@@ -78,7 +78,7 @@ def test_country_names_as_text_codes_are_matched_and_non_matches_listed(tmp_path
     assert '"Outlying-US(Guam-USVI-etc)" (2), "South" (2)' in unmatched
     assert birth.not_stated == ("?",) and "GUESS: not_stated from '?'" in text
     assert read_profile(out).country == "USA"  # the most frequent, marked GUESS
-    assert "# GUESS: United States (USA) is the most frequent country_of_birth" in text
+    assert "# GUESS: United States of America (USA) is the most frequent country_of_birth" in text
 
 
 def test_close_spellings_are_guesses_and_bare_directions_no_country() -> None:

@@ -130,12 +130,18 @@ def test_layout_has_totals_first_and_every_value(
 ) -> None:
     result = compute_tables(people(ROWS).lazy(), profile, [catalog["nativity_age_sex"]])
     layout = grid(result.tables[0])
-    assert layout.rows[0].labels == ("Total, all ages",) and layout.rows[0].total
-    assert layout.rows[-1].labels == ("Unknown code",)
-    assert [c.label for c in layout.header_rows[0]][0] == "Both sexes"
-    assert layout.values[0][0].value == 9
-    # 3 sexes shown (total, M, F) + not stated, each with 5 nativity columns (T, N, F, U, X).
-    assert len(layout.values[0]) == 4 * 5
+    # Sex, a spanner of 4 x 5 columns in the recipe, is laid out as blocks of rows.
+    assert layout.stub_titles == ("Sex", "Age (years)")
+    assert layout.rows[0].labels == ("Both sexes", "Total, all ages") and layout.rows[0].total
+    assert layout.rows[1].repeated == (True, False) and not layout.rows[1].total
+    # "Unknown code" is shown with "Not stated"; its count is in a note.
+    assert layout.rows[-3].labels == ("Female", "Not stated")
+    assert layout.rows[-2].labels == ("Not stated", "Total, all ages")
+    assert layout.rows[-1].labels == ("Not stated", "30-34")  # its empty rows left out
+    assert [c.label for c in layout.header_rows[0]] == ["Nativity"]
+    assert [c.label for c in layout.header_rows[1]][-1] == "Not stated"
+    assert [c.value for c in layout.values[0]] == [9, 2, 5, 2]  # 1 _U + 1 _X
+    assert any(n.startswith("Nativity: Not stated includes 1 coded") for n in layout.notes)
 
 
 def test_layout_cells_carry_the_flag_column_or_a_derived_symbol(
@@ -157,7 +163,10 @@ def test_layout_cells_carry_the_flag_column_or_a_derived_symbol(
     assert format_cell(layout.values[0][0], "value") == "x"
     assert layout.values[0][1:] == plain.values[0][1:]  # cells without a flag keep theirs
     assert format_cell(Cell(None), "percent") == ".."
-    assert format_cell(Cell(0.04), "percent") == "-"
+    assert format_cell(Cell(0.04), "percent") == "0.0"  # rounds to zero: not "-"
+    assert format_cell(Cell(0), "percent") == "-"
+    assert format_cell(Cell(0.3), "value") == "0"
+    assert format_cell(Cell(None, "z"), "value") == "z"
 
 
 def test_text_that_is_not_a_number_is_an_unknown_code(

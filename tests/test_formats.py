@@ -286,7 +286,7 @@ def test_tabulate_writes_the_edit_checks_in_run_json(tmp_path: Path) -> None:
     assert found["arrival_before_birth"] == 6
     assert all(not r["ids"] for r in checks["results"])  # counts only, no ids in run.json
     rows = quality_rows(RunRecord.from_dict(json.loads((out / "run.json").read_text())))
-    assert any(str(row[0]).startswith("Edit check (error)") and row[1] == 6 for row in rows)
+    assert any(row[1] == "error" and row[2] == 6 for row in rows)
 
 
 def test_a_codebook_that_disagrees_with_its_data_fails_cleanly(tmp_path: Path) -> None:

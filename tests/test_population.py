@@ -87,7 +87,7 @@ def test_every_table_counts_the_population_and_the_record_reports_the_rest(
     assert facts["population"] == "usual residents"
     assert facts["records_outside_population"] == len(OUTSIDE)
     assert facts["weighted_outside_population"] == len(OUTSIDE)
-    row = ["Records outside the population (usual residents), in no table", 3, "", "", "", ""]
+    row = ["Records outside the population (usual residents), in no table", "note", 3, ""]
     assert row in quality_rows(run.record)
     assert not [item for item in run.attention if item.kind == "population"]
 

@@ -164,9 +164,9 @@ def test_every_recipe_problem_is_reported(tmp_path: Path) -> None:
 def test_a_user_recipe_folder_overrides_and_extends(tmp_path: Path) -> None:
     text = (load_catalog()["nativity_age_sex"].path).read_text()
     (tmp_path / "nativity_broad_age_sex.toml").write_text(
-        text.replace('id = "nativity_age_sex"', 'id = "nativity_broad_age_sex"').replace(
-            'rows = ["age_group"]', 'rows = ["broad_age_group"]'
-        )
+        text.replace('id = "nativity_age_sex"', 'id = "nativity_broad_age_sex"')
+        .replace('rows = ["age_group"]', 'rows = ["broad_age_group"]')
+        .replace('keep_not_stated = ["age_group"]', 'keep_not_stated = ["broad_age_group"]')
     )
     catalog = load_catalog([tmp_path])
     assert catalog["nativity_broad_age_sex"].rows == ("broad_age_group",)

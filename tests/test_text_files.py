@@ -92,7 +92,7 @@ def test_blank_lines_are_not_records_and_every_command_agrees(
     for mine, theirs in zip([t.cells for t in run.tables], cells(clean, text_profile), strict=True):
         assert mine.equals(theirs)
     assert notes == [f"{blank}: skipped 3 blank lines (not records)"]
-    assert ["Blank lines skipped (not records)", 3, "", "", "", ""] in quality_rows(run.record)
+    assert ["Blank lines skipped (not records)", "note", 3, ""] in quality_rows(run.record)
     assert api.inspect(blank)["records"] == RECORDS
     assert api.check(blank, text_profile).records == RECORDS
     assert api.convert(blank, tmp_path / "blank.parquet").records == RECORDS

@@ -3,6 +3,15 @@
 The M49 table (``data/m49.csv``) places every ISO 3166-1 country and the ISO 3166-3 historic codes
 in their UN M49 region, sub-region and intermediate region. Source: UN Statistics Division,
 Standard country or area codes for statistical use (M49); built by ``scripts/build_m49.py``.
+
+Country names are the M49 English names ("Country or Area"), so that tables name countries as
+the UN does ("Republic of Korea", "State of Palestine", "Bolivia (Plurinational State of)"):
+pycountry's names (ISO 3166 short names, or their common names) are used where they are the
+same, and ``data/m49_names.csv`` lists the M49 names that differ. Source: UN Statistics
+Division, M49 overview, English names, https://unstats.un.org/unsd/methodology/m49/overview/
+(checked 2026-12). Taiwan (158), which M49 does not list, is named as UN DESA's World
+Population Prospects name it ("China, Taiwan Province of China"). Historic ISO 3166-3 codes
+keep pycountry's names.
 """
 
 from __future__ import annotations
@@ -79,18 +88,27 @@ def _m49_regions() -> dict[str, str]:
 
 
 @functools.cache
+def m49_names() -> dict[str, str]:
+    """Alpha-3 code -> M49 English name, for the countries where it differs from pycountry's."""
+    source = importlib.resources.files("censusmig.classifications") / "data" / "m49_names.csv"
+    with source.open(encoding="utf-8") as handle:
+        return {row["alpha3"]: row["name"] for row in csv.DictReader(handle)}
+
+
+@functools.cache
 def countries() -> dict[str, Country]:
-    """Every known country and area by alpha-3 code, historic codes included."""
+    """Every known country and area by alpha-3 code, historic codes included (M49 names)."""
     import pycountry  # loaded on first use: the command line starts without it
 
     regions = _m49_regions()
+    names = m49_names()
     table: dict[str, Country] = {}
     for record in pycountry.historic_countries:
         table[record.alpha_3] = Country(
             record.alpha_3, record.name, regions.get(record.alpha_3, ""), historic=True
         )
     for record in pycountry.countries:
-        name = getattr(record, "common_name", None) or record.name
+        name = names.get(record.alpha_3) or getattr(record, "common_name", None) or record.name
         table[record.alpha_3] = Country(record.alpha_3, name, regions.get(record.alpha_3, ""))
     table[STATELESS] = Country(STATELESS, "Stateless", "")
     return table

@@ -52,6 +52,30 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class TableLayout:
+    """How a recipe asks its table to be laid out in the report and the workbook.
+
+    The tidy CSV keeps every cell in the recipe's ``rows`` and ``columns`` order whatever
+    this says; only the published layout follows it.
+
+    Attributes:
+        stub: Dimensions down the stub, outer first; empty: the automatic rule chooses
+            (:func:`censusmig.renderers.arrangement.arrange`).
+        spanners: Dimensions across, outer first (given with ``stub``: together they hold
+            every dimension of the recipe once).
+        titles: Dimension -> heading used in this table instead of the dimension's title
+            (``region = "Region of usual residence now"`` in an origin-destination table).
+        keep_not_stated: Dimensions whose "Not stated" row or column is shown even when it
+            is zero everywhere (where the standard's table has one).
+    """
+
+    stub: tuple[str, ...] = ()
+    spanners: tuple[str, ...] = ()
+    titles: Mapping[str, str] = field(default_factory=dict)
+    keep_not_stated: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Recipe:
     """A validated recipe.
 
@@ -76,6 +100,7 @@ class Recipe:
         allow_coarser: When the profile holds a number as bands (age bands) that cannot give
             the groups asked for, use the nearest groups they can give (the bands merged
             wherever a group splits them) instead of stopping.
+        layout: How the report and the workbook lay the table out (``[layout]``).
     """
 
     id: str
@@ -94,6 +119,7 @@ class Recipe:
     top: Mapping[str, int] = field(default_factory=dict)
     percent_of: tuple[str, ...] = ()
     allow_coarser: bool = False
+    layout: TableLayout = field(default_factory=TableLayout)
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -125,7 +151,9 @@ _KEYS = (
     "notes",
     "options",
     "categories",
+    "layout",
 )
+_LAYOUT_KEYS = ("stub", "spanners", "titles", "keep_not_stated")
 
 
 def read_recipe(path: Path) -> Recipe:
@@ -193,6 +221,7 @@ def read_recipe(path: Path) -> Recipe:
         check.add("options.allow_coarser", "must be true or false", allow_coarser)
 
     categories, top = _read_categories(check, document, rows + columns)
+    layout = _read_layout(check, document, rows + columns)
     check.raise_if_any(f"invalid recipe {path}")
     return Recipe(
         id=recipe_id,
@@ -211,7 +240,45 @@ def read_recipe(path: Path) -> Recipe:
         categories=categories,
         top=top,
         allow_coarser=allow_coarser is True,
+        layout=layout,
     )
+
+
+def _read_layout(
+    check: Checker, document: dict[str, Any], dimensions: tuple[str, ...]
+) -> TableLayout:
+    """Read ``[layout]``: ``stub`` and ``spanners`` (together), ``titles``, ``keep_not_stated``."""
+    table = check.table(document, "layout", "", required=False)
+    check.unknown_keys(table, _LAYOUT_KEYS, "layout")
+    stub = check.string_list(table, "stub", "layout")
+    spanners = check.string_list(table, "spanners", "layout")
+    keep = check.string_list(table, "keep_not_stated", "layout")
+    for key, names in (("stub", stub), ("spanners", spanners), ("keep_not_stated", keep)):
+        for index, name in enumerate(names):
+            if name not in dimensions:
+                check.add(
+                    f"layout.{key}[{index}]", "not a dimension of this table", name, dimensions
+                )
+    if stub or spanners:
+        given = stub + spanners
+        if not stub or not spanners:
+            check.add("layout", "give both stub and spanners (each at least one dimension)")
+        elif sorted(given) != sorted(dimensions):
+            check.add(
+                "layout",
+                "stub and spanners must hold every dimension of rows and columns once",
+                ", ".join(given),
+                dimensions,
+            )
+    titles: dict[str, str] = {}
+    for name, title in check.table(table, "titles", "layout", required=False).items():
+        if name not in dimensions:
+            check.add(f"layout.titles.{name}", "not a dimension of this table", name, dimensions)
+        elif not isinstance(title, str) or not title.strip():
+            check.add(f"layout.titles.{name}", "must be a non-empty string", title)
+        else:
+            titles[name] = title.strip()
+    return TableLayout(stub, spanners, titles, keep)
 
 
 def _read_categories(

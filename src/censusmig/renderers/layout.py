@@ -1,7 +1,9 @@
 """The published layout of a table: stub rows, column spanners and the body, from tidy cells.
 
-This only arranges numbers the run published; it never adds or changes one. Renderers (Excel,
-HTML) share it so that every output shows the same table.
+This arranges the numbers the run published as :mod:`censusmig.renderers.presentation` shows
+them ("Unknown code" with "Not stated", empty "Not stated" left out, excluded categories not
+applicable), with the stub and spanners :mod:`censusmig.renderers.arrangement` chooses.
+Renderers (Excel, HTML) share it so that every output shows the same table.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from typing import NamedTuple
 
 import polars as pl
 
-from censusmig.classifications.codes import TOTAL, TRAILING_ORDER
+from censusmig.classifications.codes import NOT_STATED, TOTAL, TRAILING_ORDER
 from censusmig.dimensions.coding import Dimension
+from censusmig.renderers.arrangement import arrange
 from censusmig.renderers.formatting import NOT_AVAILABLE
+from censusmig.renderers.presentation import present
 from censusmig.tables.table import Table
 
 FLAG = "flag"
@@ -58,12 +62,20 @@ class StubRow:
     Attributes:
         labels: One label per stub dimension.
         indent: Indentation of the innermost label (1 for a country under its region).
-        total: True for a total or subtotal row (shown in bold).
+        total: True for a total row (shown in bold): the row of "Total" in every stub
+            dimension but the blocks (a block's own total, "Both sexes", is not bold).
+        indents: Indentation of each label (a country under its region is 1 whichever
+            stub column it is in); empty: 0 for all but the last, which is ``indent``.
+        repeated: For each label, True when it repeats the label of the row above in the
+            same block: a presentation layout leaves it blank, an accessible one repeats it.
+            Empty: none repeated.
     """
 
     labels: tuple[str, ...]
     indent: int
     total: bool
+    indents: tuple[int, ...] = ()
+    repeated: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,51 +84,120 @@ class Grid:
 
     Attributes:
         stub_titles: Headings of the stub columns.
-        header_rows: Spanner rows, outer first; the last row heads the body columns.
+        header_rows: Spanner rows, outer first; the last row heads the body columns. A
+            table with one spanner dimension has its title as the first row, spanning
+            every column ("Region of usual residence now" over the regions).
         rows: Stub of each body row.
         values: Body cells, one tuple per row.
+        measure: The measure in the body: ``value`` or ``percent``.
+        notes: Every note to print under the table: the recipe's, then those the
+            presentation adds (what "Not stated" holds, what was left out).
+        spanner_titles: Title of each spanner dimension, outer first.
     """
 
     stub_titles: tuple[str, ...]
     header_rows: tuple[tuple[HeaderCell, ...], ...]
     rows: tuple[StubRow, ...]
     values: tuple[tuple[Cell, ...], ...]
+    measure: str = "value"
+    notes: tuple[str, ...] = ()
+    spanner_titles: tuple[str, ...] = ()
 
 
 Key = tuple[str, ...]
 
 
 def grid(table: Table, measure: str = "value") -> Grid:
-    """Lay out a table: stub dimensions down, column dimensions across, totals first.
+    """Lay out a table: stub dimensions down, spanner dimensions across, totals first.
+
+    The table is shown as :func:`censusmig.renderers.presentation.present` makes it, with
+    the stub and spanners of :func:`censusmig.renderers.arrangement.arrange`.
 
     Args:
         table: The table.
         measure: The column shown in the body: ``value`` or ``percent``.
     """
-    cells = table.cells
-    row_levels = [level for d in table.rows for level in d.levels]
-    col_levels = [level for d in table.columns for level in d.levels]
+    presented = present(table)
+    shown = presented.table
+    arrangement = arrange(shown)
+    stub, spanners = arrangement.stub, arrangement.spanners
+    cells = shown.cells
+    row_levels = [level for d in stub for level in d.levels]
+    col_levels = [level for d in spanners for level in d.levels]
     labels = {
         level: dict(zip(cells[level].to_list(), cells[f"{level}_label"].to_list(), strict=True))
         for level in (*row_levels, *col_levels)
     }
-    all_rows, all_cols = _keys(cells, row_levels), _keys(cells, col_levels)
-    detailed_rows = _detailed(all_rows, table.rows)
-    detailed_cols = _detailed(all_cols, table.columns)
-    row_keys = [k for k in all_rows if _shown(k, table.rows, detailed_rows)]
-    col_keys = [k for k in all_cols if _shown(k, table.columns, detailed_cols)]
+    all_rows, all_cols = _keys(cells, stub), _keys(cells, spanners)
+    detailed_rows = _detailed(all_rows, stub)
+    detailed_cols = _detailed(all_cols, spanners)
+    row_keys = [k for k in all_rows if _shown(k, stub, detailed_rows)]
+    col_keys = [k for k in all_cols if _shown(k, spanners, detailed_cols)]
     flags = pl.col(FLAG) if FLAG in cells.columns else pl.lit(None, dtype=pl.String)
     keys = len(row_levels) + len(col_levels)
     lookup = {
         (tuple(r[: len(row_levels)]), tuple(r[len(row_levels) : keys])): _cell(r[-2], r[-1])
         for r in cells.select(*row_levels, *col_levels, measure, flags.alias(FLAG)).iter_rows()
     }
+    titles = {d.name: table.layout.titles.get(d.name, d.title) for d in table.dimensions}
     header_rows = tuple(
-        _spanners(col_keys, table.columns, index, labels) for index in range(len(table.columns))
+        _spanners(col_keys, spanners, index, labels) for index in range(len(spanners))
     )
-    rows = tuple(_stub(key, table.rows, labels) for key in row_keys)
+    if len(spanners) == 1:
+        header_rows = ((HeaderCell(titles[spanners[0].name], len(col_keys)),), *header_rows)
+    added = list(presented.notes)
+    if arrangement.blocks:
+        counts = lookup
+        if measure != "value":  # the same rows are left out of every measure's grid
+            counts = {
+                (tuple(r[: len(row_levels)]), tuple(r[len(row_levels) : keys])): _cell(r[-2], r[-1])
+                for r in cells.select(
+                    *row_levels, *col_levels, "value", flags.alias(FLAG)
+                ).iter_rows()
+            }
+        row_keys, note = _sparse_not_stated_block(row_keys, col_keys, counts, stub[0], titles)
+        added += [note] if note else []
+    rows = _stubs(row_keys, stub, labels, arrangement.blocks)
     values = tuple(tuple(lookup[(r, c)] for c in col_keys) for r in row_keys)
-    return Grid(tuple(d.title for d in table.rows), header_rows, rows, values)
+    return Grid(
+        tuple(titles[d.name] for d in stub),
+        header_rows,
+        rows,
+        values,
+        measure=measure,
+        notes=(*table.notes, *added),
+        spanner_titles=tuple(titles[d.name] for d in spanners),
+    )
+
+
+def _sparse_not_stated_block(
+    row_keys: list[Key],
+    col_keys: list[Key],
+    lookup: dict[tuple[Key, Key], Cell],
+    block: Dimension,
+    titles: dict[str, str],
+) -> tuple[list[Key], str]:
+    """Leave out the rows of the "Not stated" block that are zero everywhere.
+
+    A block of rows for "Not stated" (sex not stated, with each country of birth under it)
+    holds a handful of persons: its rows of zeros are left out, its total row is kept.
+    """
+    width = len(block.levels)
+
+    def empty(key: Key) -> bool:
+        return all(
+            lookup[(key, c)].symbol is None and lookup[(key, c)].value == 0 for c in col_keys
+        )
+
+    kept = [
+        key
+        for key in row_keys
+        if key[0] != NOT_STATED or all(code == TOTAL for code in key[width:]) or not empty(key)
+    ]
+    if len(kept) == len(row_keys):
+        return row_keys, ""
+    note = f"{titles[block.name]} not stated: the rows that are zero everywhere are left out."
+    return kept, note
 
 
 def _cell(value: float | None, flag: str | None) -> Cell:
@@ -126,10 +207,14 @@ def _cell(value: float | None, flag: str | None) -> Cell:
     return Cell(value, NOT_AVAILABLE if value is None else None)
 
 
-def _keys(cells: pl.DataFrame, levels: list[str]) -> list[Key]:
-    if not levels:
-        return [()]
-    return [tuple(row) for row in cells.select(levels).unique(maintain_order=True).iter_rows()]
+def _keys(cells: pl.DataFrame, dimensions: tuple[Dimension, ...]) -> list[Key]:
+    """Every combination of the dimensions' codes, each dimension in its publication order.
+
+    A dimension's order is the order its codes first appear in the tidy cells (which list
+    them in publication order), so that a dimension moved to the stub keeps its order.
+    """
+    parts = [cells.select(d.levels).unique(maintain_order=True).rows() for d in dimensions]
+    return [tuple(code for part in combo for code in part) for combo in itertools.product(*parts)]
 
 
 def _split(key: Key, dimensions: tuple[Dimension, ...]) -> list[Key]:
@@ -174,13 +259,35 @@ def _display(
     return labels[levels[0]][part[0]], 0
 
 
-def _stub(
-    key: Key, dimensions: tuple[Dimension, ...], labels: dict[str, dict[str, str]]
-) -> StubRow:
-    parts = _split(key, dimensions)
-    shown = [_display(part, d.levels, labels) for part, d in zip(parts, dimensions, strict=True)]
-    total = any(part[-1] == TOTAL for part in parts)
-    return StubRow(tuple(label for label, _ in shown), shown[-1][1], total)
+def _stubs(
+    keys: list[Key],
+    dimensions: tuple[Dimension, ...],
+    labels: dict[str, dict[str, str]],
+    blocks: int,
+) -> tuple[StubRow, ...]:
+    """The stub of every row: labels, indents, bold totals and labels repeated from above."""
+    rows = []
+    previous: list[Key] = []
+    for key in keys:
+        parts = _split(key, dimensions)
+        shown = [
+            _display(part, d.levels, labels) for part, d in zip(parts, dimensions, strict=True)
+        ]
+        total = all(all(code == TOTAL for code in part) for part in parts[blocks:])
+        # A label repeats the one above while every part up to it is the same.
+        same = [bool(previous) and parts[: i + 1] == previous[: i + 1] for i in range(len(parts))]
+        same[-1] = False
+        rows.append(
+            StubRow(
+                tuple(label for label, _ in shown),
+                shown[-1][1],
+                total,
+                indents=tuple(indent for _, indent in shown),
+                repeated=tuple(same),
+            )
+        )
+        previous = parts
+    return tuple(rows)
 
 
 def _spanners(

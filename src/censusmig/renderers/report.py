@@ -11,7 +11,7 @@ import jinja2
 from censusmig.protection import Publication
 from censusmig.renderers.formatting import format_cell, legend, measures
 from censusmig.renderers.layout import grid
-from censusmig.renderers.quality import quality_rows
+from censusmig.renderers.quality import quality_rows, quality_text
 from censusmig.resources import bundled
 from censusmig.tables.table import Table
 
@@ -27,7 +27,7 @@ def render(publication: Publication, out: Path) -> tuple[Path, ...]:
             reference_date=record.census.reference_date,
             residence_rule_months=record.census.residence_rule_months,
             version=record.censusmig_version,
-            quality=quality_rows(record),
+            quality=quality_rows(record, {t.recipe_id: t.title for t in publication.tables}),
         ),
     )
 
@@ -81,7 +81,7 @@ def write_report(
                 "title": table.title,
                 "universe": table.universe_label,
                 "blocks": blocks,
-                "notes": table.notes,
+                "notes": layouts[0].notes,
                 "symbols": legend(layouts),
                 "source": table.source,
                 "standard": table.standard,
@@ -93,7 +93,7 @@ def write_report(
         residence_rule=residence_rule_months,
         version=version,
         tables=views,
-        quality=[[str(value) for value in row] for row in quality],
+        quality=[[quality_text(value) for value in row] for row in quality],
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")

@@ -38,7 +38,11 @@ run's date is in run.json's inputs, not in the workbook)."""
 def render(publication: Publication, out: Path) -> tuple[Path, ...]:
     """Write ``<out>/tables.xlsx``: the published tables and the run record's data quality."""
     return (
-        write_workbook(publication.tables, out / "tables.xlsx", quality_rows(publication.record)),
+        write_workbook(
+            publication.tables,
+            out / "tables.xlsx",
+            quality_rows(publication.record, {t.recipe_id: t.title for t in publication.tables}),
+        ),
     )
 
 
@@ -132,7 +136,7 @@ def _write_table(sheet: Any, number: int, table: Table) -> None:
         )
         first_body_row = first_body_row or body_row
         row = body_row + len(layout.rows) + 1
-    for note in table.notes:
+    for note in layouts["value"].notes:
         sheet.cell(row=row, column=1, value=f"Note: {note}")
         row += 1
     if table.weighted:

@@ -502,6 +502,8 @@ def _table(
         weighted=weighted,
         accounting=_accounting(cells, universe, inner),
         percent_of=recipe.percent_of,
+        universe=recipe.universe,
+        layout=recipe.layout,
     )
 
 

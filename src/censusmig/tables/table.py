@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from censusmig.dimensions.coding import Dimension
+from censusmig.recipes.model import Condition, TableLayout
 
 VALUE = "value"
 """The published estimate of a cell: its count, or the sum of its weights."""
@@ -79,6 +80,9 @@ class Table:
         accounting: Record accounting.
         percent_of: Dimensions whose total is the denominator of the ``percent`` column
             (empty: the table has no ``percent`` column).
+        universe: The recipe's universe conditions (a published layout marks the
+            categories they exclude as not applicable).
+        layout: The recipe's ``[layout]``: how the report and the workbook lay it out.
     """
 
     recipe_id: str
@@ -94,6 +98,8 @@ class Table:
     weighted: bool
     accounting: Accounting
     percent_of: tuple[str, ...] = ()
+    universe: tuple[Condition, ...] = ()
+    layout: TableLayout = field(default_factory=TableLayout)
 
     @property
     def dimensions(self) -> tuple[Dimension, ...]:
