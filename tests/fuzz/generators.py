@@ -261,6 +261,7 @@ def _csv_text(
     elif "semicolon" in mutations:
         delimiter, options = ";", ["--delimiter", "semicolon"]
     raw_bytes: dict[tuple[int, int], bytes] = {}
+    reshaped: set[int] = set()
     for mutation in mutations:
         if mutation in ("tsv", "semicolon", "line_ends", "bom", "no_final_newline", "byte_flip"):
             continue
@@ -274,14 +275,16 @@ def _csv_text(
             for row in rng.sample(rows, max(1, len(rows) // 5)):
                 row[column] = rng.choice(ODD_CODES)
         elif mutation == "ragged":
-            row = rng.choice(rows)
+            row = rng.choice([r for r in rows if id(r) not in reshaped] or rows)
+            reshaped.add(id(row))  # two changes of field count on one row could cancel out
             if rng.random() < 0.5 and len(row) > 2:
                 del row[rng.randrange(len(row))]
             else:
                 row.append(rng.choice(("1", "", marker)))
             must_fail = "ragged_row"
         elif mutation == "missing_separator":
-            row = rng.choice(rows)
+            row = rng.choice([r for r in rows if id(r) not in reshaped] or rows)
+            reshaped.add(id(row))
             at = rng.randrange(len(row) - 1)
             row[at : at + 2] = [row[at] + row[at + 1]]
             must_fail = "ragged_row"
@@ -303,16 +306,17 @@ def _csv_text(
             row[note] = '"' + row[note]
             must_fail = "unbalanced_quote"
         elif mutation == "long_field":
-            rows[-1][note] = rows[-1][note] + " " + "x" * rng.choice((70_000, 140_000))
+            rows[-1][note] = _appended(rows[-1][note], " " + "x" * rng.choice((70_000, 140_000)))
         elif mutation == "latin1_byte":
             index = rows.index(rng.choice(rows))
-            raw_bytes[(index, note)] = f"{rows[index][note]} caf".encode() + b"\xe9"
+            quoted = _appended(rows[index][note], " caf\ue000")  # a stand-in for the byte
+            raw_bytes[(index, note)] = quoted.encode().replace("\ue000".encode(), b"\xe9")
         elif mutation == "nul":
             row = rng.choice(rows)
-            row[note] = row[note] + "\x00nul"
+            row[note] = _appended(row[note], "\x00nul")
         elif mutation == "odd_text":
             for row in rng.sample(rows, max(1, len(rows) // 4)):
-                row[note] = row[note] + " " + rng.choice(ODD_TEXT).replace(delimiter, " ")
+                row[note] = _appended(row[note], " " + rng.choice(ODD_TEXT).replace(delimiter, " "))
         elif mutation == "padding":
             column = header.index(rng.choice(CODE_COLUMNS))
             for row in rows:
@@ -889,3 +893,15 @@ def generate_case(seed: int, index: int) -> Case:
         "options": _options_case,
     }[family](rng, case)
     return case
+
+
+def _appended(field: str, text: str) -> str:
+    """``field`` with ``text`` added as data: inside its quotes when it is a quoted field.
+
+    Text after a closing quote would make the record invalid CSV (and a valid case must stay
+    valid whatever mutations it combines); a quote in the added text is doubled inside quotes
+    and written as an apostrophe outside them.
+    """
+    if len(field) >= 2 and field.startswith('"') and field.endswith('"'):
+        return field[:-1] + text.replace('"', '""') + '"'
+    return field + text.replace('"', "'")
