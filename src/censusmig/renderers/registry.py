@@ -1,8 +1,10 @@
 """The output formats: one renderer per format, registered by name.
 
-Every renderer has one signature, :class:`Renderer`: a publication in, the paths written out.
-Adding a format means adding its module (with a ``render`` function) and one entry in
-:data:`REGISTRY`; the format list, the ``--format`` help and its error message follow.
+Every renderer has one signature, :class:`Renderer`: a publication and the
+:class:`RenderOptions` in, the paths written out. Adding a format means adding its module (with
+a ``render`` function) and one entry in :data:`REGISTRY`; the format list, the ``--format`` help
+and its error message follow. Adding a presentation choice means adding a field to
+:class:`RenderOptions`, read by the renderers it concerns.
 
 This module imports nothing beyond the standard library: a renderer's module (and openpyxl or
 jinja2 with it) is imported only when its format is rendered.
@@ -17,21 +19,56 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol, cast
 
-from censusmig.errors import CensusmigError, nearest
+from censusmig.errors import CensusmigError, Setting, nearest
 
 if TYPE_CHECKING:
     from censusmig.protection import Publication
 
 
+EXCEL_LAYOUTS: tuple[str, ...] = ("accessible", "classic")
+"""The layouts of the workbook's table sheets: ``accessible`` (default: one header row, no
+merged cells, an Excel table object per sheet, as the UK Government Analysis Function asks of
+statistics released in spreadsheets) and ``classic`` (spanners over merged cells, an indented
+stub, counts and percentages on one sheet)."""
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How the outputs present the tables (never what they hold).
+
+    Attributes:
+        excel_layout: Layout of the workbook's table sheets, one of :data:`EXCEL_LAYOUTS`.
+    """
+
+    excel_layout: str = "accessible"
+
+    def __post_init__(self) -> None:
+        """Refuse an unknown layout, naming the nearest valid one."""
+        if self.excel_layout not in EXCEL_LAYOUTS:
+            match = nearest(self.excel_layout, EXCEL_LAYOUTS)
+            hint = f" Did you mean {match!r}?" if match else ""
+            raise CensusmigError(
+                Setting("excel_layout"),
+                f": unknown layout {self.excel_layout!r}.{hint} Valid: {', '.join(EXCEL_LAYOUTS)}.",
+            )
+
+
+DEFAULT_OPTIONS = RenderOptions()
+"""The options of a run that states none."""
+
+
 class Renderer(Protocol):
     """Write one output format of a publication into an output folder."""
 
-    def __call__(self, publication: Publication, out: Path) -> tuple[Path, ...]:
+    def __call__(
+        self, publication: Publication, out: Path, options: RenderOptions = DEFAULT_OPTIONS
+    ) -> tuple[Path, ...]:
         """Render.
 
         Args:
             publication: What the run publishes; a renderer reads nothing else.
             out: The output folder (it exists).
+            options: How to present the tables; a format reads the fields that concern it.
 
         Returns:
             The files written, in order.
@@ -127,13 +164,19 @@ def check_formats(formats: Sequence[str]) -> None:
             raise _unknown(name)
 
 
-def render(publication: Publication, out: Path, formats: Sequence[str]) -> tuple[Path, ...]:
+def render(
+    publication: Publication,
+    out: Path,
+    formats: Sequence[str],
+    options: RenderOptions = DEFAULT_OPTIONS,
+) -> tuple[Path, ...]:
     """Render the chosen formats of a publication, in registry order.
 
     Args:
         publication: What the run publishes.
         out: Output folder, created if needed.
         formats: Names of the formats to render.
+        options: How the outputs present the tables.
 
     Returns:
         The files written.
@@ -147,7 +190,7 @@ def render(publication: Publication, out: Path, formats: Sequence[str]) -> tuple
     written: list[Path] = []
     for name, entry in REGISTRY.items():
         if name in formats:
-            written += entry.renderer()(publication, out)
+            written += entry.renderer()(publication, out, options)
     return tuple(written)
 
 
