@@ -1,10 +1,11 @@
 """The output formats: one renderer per format, registered by name.
 
-Every renderer has one signature, :class:`Renderer`: a publication and the
-:class:`RenderOptions` in, the paths written out. Adding a format means adding its module (with
-a ``render`` function) and one entry in :data:`REGISTRY`; the format list, the ``--format`` help
-and its error message follow. Adding a presentation choice means adding a field to
-:class:`RenderOptions`, read by the renderers it concerns.
+Every renderer has one signature, :class:`Renderer`: a publication in, the paths written out.
+Adding a format means adding its module (with a ``render`` function) and one entry in
+:data:`REGISTRY`; the format list, the ``--format`` help and its error message follow. A format
+with presentation choices (the workbook's layout) says so in its entry (``reads_options``) and
+its ``render`` takes the run's :class:`RenderOptions` as a third argument
+(:class:`OptionsRenderer`); adding a choice means adding a field there.
 
 This module imports nothing beyond the standard library: a renderer's module (and openpyxl or
 jinja2 with it) is imported only when its format is rendered.
@@ -60,15 +61,31 @@ DEFAULT_OPTIONS = RenderOptions()
 class Renderer(Protocol):
     """Write one output format of a publication into an output folder."""
 
+    def __call__(self, publication: Publication, out: Path) -> tuple[Path, ...]:
+        """Render.
+
+        Args:
+            publication: What the run publishes; a renderer reads nothing else.
+            out: The output folder (it exists).
+
+        Returns:
+            The files written, in order.
+        """
+        ...
+
+
+class OptionsRenderer(Protocol):
+    """A :class:`Renderer` that also reads how to present the tables."""
+
     def __call__(
-        self, publication: Publication, out: Path, options: RenderOptions = DEFAULT_OPTIONS
+        self, publication: Publication, out: Path, options: RenderOptions
     ) -> tuple[Path, ...]:
         """Render.
 
         Args:
             publication: What the run publishes; a renderer reads nothing else.
             out: The output folder (it exists).
-            options: How to present the tables; a format reads the fields that concern it.
+            options: How to present the tables; the format reads the fields that concern it.
 
         Returns:
             The files written, in order.
@@ -89,16 +106,31 @@ class OutputFormat:
             censusmig output set, which a later run may replace whole
             (:mod:`censusmig.renderers.output_folder`). A format that names none makes a
             folder holding its files one that later runs refuse to replace.
+        reads_options: True when the module's ``render`` takes the :class:`RenderOptions`
+            (an :class:`OptionsRenderer`); a format without presentation choices leaves it
+            False and its ``render`` keeps two arguments.
     """
 
     name: str
     description: str
     module: str
     outputs: tuple[str, ...] = ()
+    reads_options: bool = False
 
     def renderer(self) -> Renderer:
-        """The format's renderer (imports its module)."""
+        """The format's renderer (imports its module), with the default options."""
+        if self.reads_options:
+            return lambda publication, out: self.render(publication, out, DEFAULT_OPTIONS)
         return cast("Renderer", importlib.import_module(self.module).render)
+
+    def render(
+        self, publication: Publication, out: Path, options: RenderOptions = DEFAULT_OPTIONS
+    ) -> tuple[Path, ...]:
+        """Render this format, passing ``options`` when it reads them (imports its module)."""
+        render = importlib.import_module(self.module).render
+        if self.reads_options:
+            return cast("OptionsRenderer", render)(publication, out, options)
+        return cast("Renderer", render)(publication, out)
 
 
 REGISTRY: Mapping[str, OutputFormat] = MappingProxyType(
@@ -116,6 +148,7 @@ REGISTRY: Mapping[str, OutputFormat] = MappingProxyType(
                 "Excel workbook, a sheet per table (tables.xlsx)",
                 "censusmig.renderers.workbook",
                 ("tables.xlsx",),
+                reads_options=True,
             ),
             OutputFormat(
                 "html",
@@ -190,7 +223,7 @@ def render(
     written: list[Path] = []
     for name, entry in REGISTRY.items():
         if name in formats:
-            written += entry.renderer()(publication, out, options)
+            written += entry.render(publication, out, options)
     return tuple(written)
 
 

@@ -12,18 +12,12 @@ from censusmig.protection import Publication
 from censusmig.renderers.formatting import format_cell, legend, measures
 from censusmig.renderers.layout import grid
 from censusmig.renderers.quality import quality_rows
-from censusmig.renderers.registry import DEFAULT_OPTIONS, RenderOptions
 from censusmig.resources import bundled
 from censusmig.tables.table import Table
 
 
-def render(
-    publication: Publication, out: Path, options: RenderOptions = DEFAULT_OPTIONS
-) -> tuple[Path, ...]:
-    """Write ``<out>/report.html``: the published tables and the run record's data quality.
-
-    The report has one layout: ``options`` (the workbook's) changes nothing here.
-    """
+def render(publication: Publication, out: Path) -> tuple[Path, ...]:
+    """Write ``<out>/report.html``: the published tables and the run record's data quality."""
     record = publication.record
     return (
         write_report(

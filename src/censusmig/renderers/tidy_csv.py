@@ -5,17 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from censusmig.protection import Publication
-from censusmig.renderers.registry import DEFAULT_OPTIONS, RenderOptions
 from censusmig.tables.table import Table
 
 
-def render(
-    publication: Publication, out: Path, options: RenderOptions = DEFAULT_OPTIONS
-) -> tuple[Path, ...]:
-    """Write ``<out>/csv/<recipe-id>.csv`` for every published table, in order.
-
-    A tidy CSV has one presentation: ``options`` changes nothing here.
-    """
+def render(publication: Publication, out: Path) -> tuple[Path, ...]:
+    """Write ``<out>/csv/<recipe-id>.csv`` for every published table, in order."""
     return tuple(write_csv(table, out / "csv") for table in publication.tables)
 
 

@@ -28,7 +28,7 @@ from censusmig.protection.record import RunRecord
 from censusmig.renderers.formatting import SYMBOLS
 from censusmig.renderers.glossary import GLOSSARY
 from censusmig.renderers.quality import quality_rows
-from censusmig.renderers.registry import DEFAULT_OPTIONS, RenderOptions
+from censusmig.renderers.registry import RenderOptions
 from censusmig.renderers.workbook_style import (
     BOLD,
     COUNT_FORMAT,
@@ -64,9 +64,7 @@ PUBLICATION = "tables on international migration"
 """What the workbook is, after the census name (as the report's title says)."""
 
 
-def render(
-    publication: Publication, out: Path, options: RenderOptions = DEFAULT_OPTIONS
-) -> tuple[Path, ...]:
+def render(publication: Publication, out: Path, options: RenderOptions) -> tuple[Path, ...]:
     """Write ``<out>/tables.xlsx``: the published tables and the run record's data quality.
 
     Args:
