@@ -28,7 +28,7 @@ from censusmig.renderers.formatting import SYMBOLS
 from censusmig.renderers.glossary import GLOSSARY
 from censusmig.renderers.quality import quality_rows
 from censusmig.renderers.workbook import write_workbook
-from censusmig.renderers.workbook_style import PAGE_WIDTH, lines, sheet_name
+from censusmig.renderers.workbook_style import PAGE_WIDTH, column_breaks, lines, sheet_name
 from censusmig.renderers.workbook_tables import table_notes
 from helpers import ROOT, SAMPLE_DIR, SAMPLE_PROFILE
 
@@ -199,6 +199,24 @@ def test_every_table_sheet_prints_with_its_headings_on_every_page(book: Any) -> 
             assert 50 <= sheet.page_setup.scale <= 100
         fitted.append(fit)
     assert True in fitted and False in fitted  # the small O-D tables fit, the wide ones do not
+    for name in (*FIRST, LAST):  # text sheets: always one page wide
+        assert book[name].sheet_properties.pageSetUpPr.fitToPage, name
+        assert book[name].oddFooter.center.text == "Page &P of &N"
+
+
+def test_wide_tables_break_between_spanners(book: Any, classic: Any) -> None:
+    for sheet in (book["1 Nativity age sex"], classic[1]["1 Nativity age sex"]):
+        breaks = [brk.id for brk in sheet.col_breaks.brk]
+        # Stub in column A, then five columns per sex: a page starts with a sex's first column.
+        assert breaks and all((column - 1) % 5 == 0 for column in breaks), breaks
+        assert 60 <= sheet.page_setup.scale <= 85
+
+
+def test_column_breaks_keep_groups_whole_where_they_fit() -> None:
+    widths = [20.0] + [10.0] * 9
+    assert column_breaks(widths, 1, [3, 3, 3], 65) == [7]  # two groups of 30, then one
+    assert column_breaks(widths, 1, [3, 3, 3], 25) == [3, 4, 6, 7, 9]  # too narrow: by column
+    assert column_breaks(widths, 1, [9], 1000) == []
 
 
 def test_every_cell_has_a_named_font(book: Any) -> None:

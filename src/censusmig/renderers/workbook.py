@@ -289,7 +289,7 @@ def _write_cover(sheet: Any, record: RunRecord, tables: Sequence[Table]) -> None
     widths = [22.0, 95.0]
     set_widths(sheet, widths)
     _fit_heights(sheet, widths, top)
-    print_setup(sheet, publication_title(record), widths)
+    print_setup(sheet, publication_title(record), widths, text=True)
 
 
 def _country(code: str) -> str:
@@ -330,7 +330,7 @@ def _write_contents(
     widths = [32.0, 18.0, 70.0, 50.0]
     set_widths(sheet, widths)
     _fit_heights(sheet, widths, top + 1)
-    print_setup(sheet, "Contents", widths, (top, top))
+    print_setup(sheet, "Contents", widths, (top, top), text=True)
 
 
 def _write_notes(
@@ -362,7 +362,7 @@ def _write_notes(
     widths = [16.0, 90.0, 40.0]
     set_widths(sheet, widths)
     _fit_heights(sheet, widths, 3)
-    print_setup(sheet, "Notes", widths)
+    print_setup(sheet, "Notes", widths, text=True)
 
 
 def _write_quality(sheet: Any, quality: Sequence[Sequence[object]]) -> None:
@@ -393,7 +393,7 @@ def _write_quality(sheet: Any, quality: Sequence[Sequence[object]]) -> None:
     set_widths(sheet, widths)
     _fit_heights(sheet, widths, top)
     sheet.freeze_panes = sheet.cell(row=top + 1, column=2)
-    print_setup(sheet, "Data quality", widths, (top, top), 1)
+    print_setup(sheet, "Data quality", widths, (top, top), 1, text=True)
 
 
 def _text(value: object) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 
 FONT_NAME = "Arial"
 """A sans-serif font every spreadsheet application has or maps (LibreOffice: Liberation
@@ -41,12 +42,16 @@ STUB_WIDTH = (14, 45)
 """Narrowest and widest stub column (characters); longer labels wrap."""
 VALUE_WIDTH = (9, 16)
 """Narrowest and widest value column; longer headings wrap on whole words."""
-PAGE_WIDTH = 140
-"""Landscape A4 inside the margins, in characters of width at 100%."""
+PAGE_WIDTH = 105
+"""Landscape A4 inside the margins, in units of column width at 100%, on the safe side:
+LibreOffice printed a 10-column stretch of 134 units at 85% on two pages (its padding and
+font metrics are not Excel's)."""
 MIN_FIT_SCALE = 0.7
 """Fit a table to one page wide only when that prints it at 70% or more; a wider table
-prints at :data:`WIDE_SCALE` on several pages across, each with the stub and headings."""
+prints on several pages across, each with the stub and headings, at :data:`WIDE_SCALE` or
+less (down to :data:`MIN_WIDE_SCALE`) so that the columns under one spanner share a page."""
 WIDE_SCALE = 85
+MIN_WIDE_SCALE = 60
 
 SHEET_NAME_LENGTH = 31
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -99,25 +104,45 @@ def print_setup(
     widths: Sequence[float],
     title_rows: tuple[int, int] | None = None,
     title_columns: int = 0,
+    groups: Sequence[int] = (),
+    *,
+    text: bool = False,
 ) -> None:
     """Landscape A4, the title on top and the page number below every page.
 
+    A sheet of ``text`` (cover, contents, notes, data quality: wrapped words, no table to
+    split) is always fitted to one page wide.
+
     A table that fits one page wide at :data:`MIN_FIT_SCALE` or more is fitted to it;
-    a wider one prints at :data:`WIDE_SCALE` across several pages. Either way
-    ``title_rows`` (its headings) and the first ``title_columns`` (its stub) repeat on
-    every page.
+    a wider one prints across several pages, broken between ``groups`` (the value columns
+    under each outer spanner, in order), at the scale (at most :data:`WIDE_SCALE`, at least
+    :data:`MIN_WIDE_SCALE`) that puts the stub and the widest group on one page, so that a
+    spanner is not split across pages. Either way ``title_rows`` (its headings) and the
+    first ``title_columns`` (its stub) repeat on every page.
     """
     setup = sheet.page_setup
     setup.orientation = "landscape"
     setup.paperSize = sheet.PAPERSIZE_A4
-    if sum(widths) <= PAGE_WIDTH / MIN_FIT_SCALE:
+    if text or sum(widths) <= PAGE_WIDTH / MIN_FIT_SCALE:
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
         setup.fitToWidth = 1
         setup.fitToHeight = 0
     else:
         sheet.sheet_properties.pageSetUpPr.fitToPage = False
-        setup.scale = WIDE_SCALE
+        stub = sum(widths[:title_columns])
+        spans = groups or [1] * (len(widths) - title_columns)
+        starts = [title_columns + sum(spans[:index]) for index in range(len(spans))]
+        widest = max(
+            (sum(widths[start : start + span]) for start, span in zip(starts, spans, strict=True)),
+            default=0.0,
+        )
+        # Small enough that the stub and the widest spanner's columns share a page.
+        scale = int(100 * PAGE_WIDTH / (stub + widest)) if stub + widest else WIDE_SCALE
+        setup.scale = max(MIN_WIDE_SCALE, min(WIDE_SCALE, scale))
         setup.pageOrder = "overThenDown"
+        room = PAGE_WIDTH * 100 / setup.scale - stub
+        for column in column_breaks(widths, title_columns, spans, room):
+            sheet.col_breaks.append(Break(id=column))
     if title_rows is not None:
         sheet.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
     if title_columns:
@@ -130,6 +155,33 @@ def print_setup(
     sheet.oddFooter.center.text = "Page &P of &N"
     sheet.oddFooter.center.size = 9
     sheet.oddFooter.center.font = f"{FONT_NAME},Regular"
+
+
+def column_breaks(
+    widths: Sequence[float], stub: int, groups: Sequence[int], room: float
+) -> list[int]:
+    """Where to start a new page across: 0-based indexes of the columns that begin one.
+
+    Whole groups go on a page while they fit in ``room`` (the page's width less the
+    repeated stub); a group wider than a page is broken between its columns.
+    """
+    breaks: list[int] = []
+    used, column = 0.0, stub
+    for span in groups:
+        group = sum(widths[column : column + span])
+        if used and used + group > room:
+            breaks.append(column)
+            used = 0.0
+        if group <= room:
+            used += group
+        else:
+            for index in range(column, column + span):
+                if used and used + widths[index] > room:
+                    breaks.append(index)
+                    used = 0.0
+                used += widths[index]
+        column += span
+    return breaks
 
 
 def sheet_name(prefix: str, words: str, taken: set[str]) -> str:

@@ -171,7 +171,7 @@ def write_accessible(sheet: Any, spec: TableSheet, note_numbers: Sequence[int]) 
     excel_table.tableStyleInfo = TABLE_STYLE
     sheet.add_table(excel_table)
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=stub_width + 1)
-    print_setup(sheet, spec.title, widths, (header_row, header_row), stub_width)
+    print_setup(sheet, spec.title, widths, (header_row, header_row), stub_width, _groups(layout))
 
 
 def write_classic(sheet: Any, spec: TableSheet, note_numbers: Sequence[int]) -> None:
@@ -208,7 +208,14 @@ def write_classic(sheet: Any, spec: TableSheet, note_numbers: Sequence[int]) -> 
     stub_width = len(first.stub_titles)
     assert title_rows is not None
     sheet.freeze_panes = sheet.cell(row=title_rows[1] + 1, column=stub_width + 1)
-    print_setup(sheet, spec.title, widths, title_rows, stub_width)
+    print_setup(sheet, spec.title, widths, title_rows, stub_width, _groups(first))
+
+
+def _groups(layout: Grid) -> tuple[int, ...]:
+    """The body columns under each outer spanner (none when there is one heading row)."""
+    if len(layout.header_rows) < 2:
+        return ()
+    return tuple(cell.span for cell in layout.header_rows[0])
 
 
 def table_notes(table: Table) -> tuple[str, ...]:
