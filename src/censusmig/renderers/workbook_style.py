@@ -42,10 +42,10 @@ STUB_WIDTH = (14, 45)
 """Narrowest and widest stub column (characters); longer labels wrap."""
 VALUE_WIDTH = (9, 16)
 """Narrowest and widest value column; longer headings wrap on whole words."""
-PAGE_WIDTH = 105
+PAGE_WIDTH = 110
 """Landscape A4 inside the margins, in units of column width at 100%, on the safe side:
-LibreOffice printed a 10-column stretch of 134 units at 85% on two pages (its padding and
-font metrics are not Excel's)."""
+LibreOffice printed 134 units at 85% on one page for one sheet and on two for another, so
+about 114 fit; Excel's metrics differ a little."""
 MIN_FIT_SCALE = 0.7
 """Fit a table to one page wide only when that prints it at 70% or more; a wider table
 prints on several pages across, each with the stub and headings, at :data:`WIDE_SCALE` or
