@@ -24,7 +24,9 @@ from censusmig.errors import EXIT_PROBLEMS, CensusmigError, InputError, Setting,
 from censusmig.readers.options import DATA_FORMATS as DATA_FORMATS  # re-exported for the CLI
 from censusmig.readers.options import Progress as Progress
 from censusmig.readers.options import ReadOptions as ReadOptions
+from censusmig.renderers.registry import EXCEL_LAYOUTS as EXCEL_LAYOUTS
 from censusmig.renderers.registry import FORMATS as FORMATS  # standard library only
+from censusmig.renderers.registry import RenderOptions as RenderOptions
 from censusmig.renderers.registry import format_help as format_help
 from censusmig.renderers.registry import parse_formats as parse_formats
 
@@ -181,6 +183,7 @@ def tabulate(
     backend: Backend | None = None,
     strict: bool = False,
     max_cells: int = DEFAULT_MAX_CELLS,
+    excel_layout: str = "accessible",
 ) -> Tabulation:
     """Compute the tables of the chosen recipes (all the profile can serve by default).
 
@@ -212,6 +215,10 @@ def tabulate(
             is estimated from the profile and the recipe before the data are read (the
             product of its dimensions' categories, totals and special codes included) and
             a larger one stops the run, naming the dimensions to drop or recode.
+        excel_layout: Layout of the workbook's table sheets: ``accessible`` (one header row,
+            no merged cells, an Excel table object per sheet) or ``classic`` (spanners over
+            merged cells, an indented stub); see
+            :data:`censusmig.renderers.registry.EXCEL_LAYOUTS`.
 
     Returns:
         The published tables, the skipped recipes, the run record and the files written.
@@ -219,9 +226,9 @@ def tabulate(
     Raises:
         NeedsAttentionError: ``strict`` and the run needs attention (exit code 1); it
             carries the run.
-        CensusmigError: Bad input, profile or recipe, a setting out of its range, or a
-            profile that still holds a draft's placeholder (census country, reference
-            date); the message says what and where.
+        CensusmigError: Bad input, profile or recipe, a setting out of its range or not one
+            of its choices, or a profile that still holds a draft's placeholder (census
+            country, reference date); the message says what and where.
         TableTooLargeError: A table would have more than ``max_cells`` cells.
     """
     import polars as pl
@@ -241,6 +248,7 @@ def tabulate(
     check_range(Setting("max_cells"), max_cells, 1, MAX_CELLS_LIMIT)
     measures = tuple(measures) if measures is not None else CELL_MEASURES
     formats = _chosen_formats(formats)
+    options = RenderOptions(excel_layout=excel_layout)
     data_path, profile_path = Path(data), Path(profile)
     loaded = read_profile(profile_path, reviewed=True)
     catalog = load_catalog(Path(folder) for folder in recipes_dirs)
@@ -282,7 +290,7 @@ def tabulate(
         publication = publish(Computed(result, edits), context, protection or identity)
         outputs: tuple[Path, ...] = ()
         if folder is not None:
-            outputs = _write_outputs(publication, folder, formats)
+            outputs = _write_outputs(publication, folder, formats, options)
             outputs += (_write_record(folder, publication.record),)
     record = replace(
         publication.record,
@@ -447,14 +455,17 @@ def _output_folder(
 
 
 def _write_outputs(
-    publication: Publication, folder: OutputFolder, formats: Sequence[str]
+    publication: Publication,
+    folder: OutputFolder,
+    formats: Sequence[str],
+    options: RenderOptions,
 ) -> tuple[Path, ...]:
     """Render the formats into the staging folder; return where the files will be."""
     from censusmig.renderers.output_folder import reason
     from censusmig.renderers.registry import render
 
     try:
-        written = render(publication, folder.staging, formats)
+        written = render(publication, folder.staging, formats, options)
     except OSError as error:
         raise InputError(
             f"cannot write outputs to {folder.target}: {reason(error)}; nothing was written there"

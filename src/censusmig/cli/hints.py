@@ -20,6 +20,7 @@ OPTIONS: dict[str, str] = {
     "data_format": "--data-format",
     "delimiter": "--delimiter",
     "encoding": "--encoding",
+    "excel_layout": "--excel-layout",
     "force": "--force",
     "header": "--no-header",
     "keep_blanks": "--keep-blanks",

@@ -325,6 +325,15 @@ def tabulate(
             f"a larger table stops the run with exit 2. Up to {api.MAX_CELLS_LIMIT:,}.",
         ),
     ] = api.DEFAULT_MAX_CELLS,
+    excel_layout: Annotated[
+        str,
+        typer.Option(
+            "--excel-layout",
+            help="Layout of the workbook's table sheets: accessible (default: one header row, "
+            "no merged cells, an Excel table per sheet, counts and percentages on separate "
+            "sheets) or classic (spanners over merged cells, indented stub).",
+        ),
+    ] = "accessible",
     *,
     read_options: ReadOptions,
 ) -> None:
@@ -355,6 +364,7 @@ def tabulate(
             edit_checks=not no_checks,
             strict=strict,
             max_cells=max_cells,
+            excel_layout=excel_layout,
         )
     except api.NeedsAttentionError as error:  # the outputs are written: show them, then fail
         run, failure = error.tabulation, error

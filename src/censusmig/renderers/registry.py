@@ -2,7 +2,10 @@
 
 Every renderer has one signature, :class:`Renderer`: a publication in, the paths written out.
 Adding a format means adding its module (with a ``render`` function) and one entry in
-:data:`REGISTRY`; the format list, the ``--format`` help and its error message follow.
+:data:`REGISTRY`; the format list, the ``--format`` help and its error message follow. A format
+with presentation choices (the workbook's layout) says so in its entry (``reads_options``) and
+its ``render`` takes the run's :class:`RenderOptions` as a third argument
+(:class:`OptionsRenderer`); adding a choice means adding a field there.
 
 This module imports nothing beyond the standard library: a renderer's module (and openpyxl or
 jinja2 with it) is imported only when its format is rendered.
@@ -17,10 +20,42 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol, cast
 
-from censusmig.errors import CensusmigError, nearest
+from censusmig.errors import CensusmigError, Setting, nearest
 
 if TYPE_CHECKING:
     from censusmig.protection import Publication
+
+
+EXCEL_LAYOUTS: tuple[str, ...] = ("accessible", "classic")
+"""The layouts of the workbook's table sheets: ``accessible`` (default: one header row, no
+merged cells, an Excel table object per sheet, as the UK Government Analysis Function asks of
+statistics released in spreadsheets) and ``classic`` (spanners over merged cells, an indented
+stub, counts and percentages on one sheet)."""
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How the outputs present the tables (never what they hold).
+
+    Attributes:
+        excel_layout: Layout of the workbook's table sheets, one of :data:`EXCEL_LAYOUTS`.
+    """
+
+    excel_layout: str = "accessible"
+
+    def __post_init__(self) -> None:
+        """Refuse an unknown layout, naming the nearest valid one."""
+        if self.excel_layout not in EXCEL_LAYOUTS:
+            match = nearest(self.excel_layout, EXCEL_LAYOUTS)
+            hint = f" Did you mean {match!r}?" if match else ""
+            raise CensusmigError(
+                Setting("excel_layout"),
+                f": unknown layout {self.excel_layout!r}.{hint} Valid: {', '.join(EXCEL_LAYOUTS)}.",
+            )
+
+
+DEFAULT_OPTIONS = RenderOptions()
+"""The options of a run that states none."""
 
 
 class Renderer(Protocol):
@@ -32,6 +67,25 @@ class Renderer(Protocol):
         Args:
             publication: What the run publishes; a renderer reads nothing else.
             out: The output folder (it exists).
+
+        Returns:
+            The files written, in order.
+        """
+        ...
+
+
+class OptionsRenderer(Protocol):
+    """A :class:`Renderer` that also reads how to present the tables."""
+
+    def __call__(
+        self, publication: Publication, out: Path, options: RenderOptions
+    ) -> tuple[Path, ...]:
+        """Render.
+
+        Args:
+            publication: What the run publishes; a renderer reads nothing else.
+            out: The output folder (it exists).
+            options: How to present the tables; the format reads the fields that concern it.
 
         Returns:
             The files written, in order.
@@ -52,16 +106,31 @@ class OutputFormat:
             censusmig output set, which a later run may replace whole
             (:mod:`censusmig.renderers.output_folder`). A format that names none makes a
             folder holding its files one that later runs refuse to replace.
+        reads_options: True when the module's ``render`` takes the :class:`RenderOptions`
+            (an :class:`OptionsRenderer`); a format without presentation choices leaves it
+            False and its ``render`` keeps two arguments.
     """
 
     name: str
     description: str
     module: str
     outputs: tuple[str, ...] = ()
+    reads_options: bool = False
 
     def renderer(self) -> Renderer:
-        """The format's renderer (imports its module)."""
+        """The format's renderer (imports its module), with the default options."""
+        if self.reads_options:
+            return lambda publication, out: self.render(publication, out, DEFAULT_OPTIONS)
         return cast("Renderer", importlib.import_module(self.module).render)
+
+    def render(
+        self, publication: Publication, out: Path, options: RenderOptions = DEFAULT_OPTIONS
+    ) -> tuple[Path, ...]:
+        """Render this format, passing ``options`` when it reads them (imports its module)."""
+        render = importlib.import_module(self.module).render
+        if self.reads_options:
+            return cast("OptionsRenderer", render)(publication, out, options)
+        return cast("Renderer", render)(publication, out)
 
 
 REGISTRY: Mapping[str, OutputFormat] = MappingProxyType(
@@ -79,6 +148,7 @@ REGISTRY: Mapping[str, OutputFormat] = MappingProxyType(
                 "Excel workbook, a sheet per table (tables.xlsx)",
                 "censusmig.renderers.workbook",
                 ("tables.xlsx",),
+                reads_options=True,
             ),
             OutputFormat(
                 "html",
@@ -127,13 +197,19 @@ def check_formats(formats: Sequence[str]) -> None:
             raise _unknown(name)
 
 
-def render(publication: Publication, out: Path, formats: Sequence[str]) -> tuple[Path, ...]:
+def render(
+    publication: Publication,
+    out: Path,
+    formats: Sequence[str],
+    options: RenderOptions = DEFAULT_OPTIONS,
+) -> tuple[Path, ...]:
     """Render the chosen formats of a publication, in registry order.
 
     Args:
         publication: What the run publishes.
         out: Output folder, created if needed.
         formats: Names of the formats to render.
+        options: How the outputs present the tables.
 
     Returns:
         The files written.
@@ -147,7 +223,7 @@ def render(publication: Publication, out: Path, formats: Sequence[str]) -> tuple
     written: list[Path] = []
     for name, entry in REGISTRY.items():
         if name in formats:
-            written += entry.renderer()(publication, out)
+            written += entry.render(publication, out, options)
     return tuple(written)
 
 

@@ -1,7 +1,11 @@
-"""A first Excel workbook: contents, a sheet per table and a data-quality sheet.
+"""The Excel workbook: cover, contents, notes, a sheet per table and the data quality.
 
-Each table sheet has a title, the universe, column spanners, the stub with totals first,
-notes, symbols and the source line. The same tables give the same bytes: see :func:`save`.
+Sheets in order: **Cover** (what the tables are, their source file and its hash, methods,
+release, publisher and contact), **Contents** (a link to every sheet), **Notes** (every
+table's notes numbered, the symbols, the standards cited), the table sheets (see
+:mod:`censusmig.renderers.workbook_tables` for the accessible and the classic layout) and
+**Data quality** (the run record's accounting, as :mod:`censusmig.renderers.quality` gives
+it). The same tables give the same bytes: see :func:`save`.
 """
 
 from __future__ import annotations
@@ -10,77 +14,123 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.table import Table as ExcelTable
 from openpyxl.writer.excel import ExcelWriter
 
 from censusmig.protection import Publication
-from censusmig.renderers.formatting import legend, measures, symbol
-from censusmig.renderers.layout import Grid, grid
+from censusmig.protection.record import RunRecord
+from censusmig.renderers.formatting import SYMBOLS
+from censusmig.renderers.glossary import GLOSSARY
 from censusmig.renderers.quality import quality_rows
+from censusmig.renderers.registry import RenderOptions
+from censusmig.renderers.workbook_style import (
+    BOLD,
+    COUNT_FORMAT,
+    HEADING,
+    LINK,
+    PLAIN,
+    TITLE,
+    WRAP,
+    WRAP_LEFT,
+    height,
+    lines,
+    print_setup,
+    set_widths,
+    unique_headings,
+)
+from censusmig.renderers.workbook_tables import (
+    TABLE_STYLE,
+    TableSheet,
+    plan_sheets,
+    table_notes,
+    write_accessible,
+    write_classic,
+)
 from censusmig.tables.table import Table
 
-BOLD = Font(bold=True)
-PLAIN = Font(bold=False)
-TITLE = Font(bold=True, size=13)
-NUMBER_FORMAT = '#,##0;-#,##0;"-"'
-PERCENT_FORMAT = '0.0;-0.0;"-"'
 FIXED_TIME = dt.datetime(1980, 1, 1)
 """The workbook's creation and modification time, and every zip entry's: the earliest time a
 zip entry can hold, a constant, so that the same tables give the same bytes on every run (the
 run's date is in run.json's inputs, not in the workbook)."""
 
+COVER, CONTENTS, NOTES, QUALITY = "Cover", "Contents", "Notes", "Data quality"
+PUBLICATION = "tables on international migration"
+"""What the workbook is, after the census name (as the report's title says)."""
 
-def render(publication: Publication, out: Path) -> tuple[Path, ...]:
-    """Write ``<out>/tables.xlsx``: the published tables and the run record's data quality."""
+
+def render(publication: Publication, out: Path, options: RenderOptions) -> tuple[Path, ...]:
+    """Write ``<out>/tables.xlsx``: the published tables and the run record's data quality.
+
+    Args:
+        publication: What the run publishes.
+        out: The output folder.
+        options: ``excel_layout`` chooses the table sheets' layout.
+
+    Returns:
+        The workbook written.
+    """
     return (
         write_workbook(
             publication.tables,
             out / "tables.xlsx",
+            publication.record,
             quality_rows(publication.record, {t.recipe_id: t.title for t in publication.tables}),
+            layout=options.excel_layout,
         ),
     )
 
 
 def write_workbook(
-    tables: Sequence[Table], path: Path, quality: Sequence[Sequence[object]]
+    tables: Sequence[Table],
+    path: Path,
+    record: RunRecord,
+    quality: Sequence[Sequence[object]],
+    *,
+    layout: str = "accessible",
 ) -> Path:
     """Write the workbook.
 
     Args:
-        tables: Published tables, one sheet each.
+        tables: Published tables.
         path: The ``.xlsx`` file to write.
+        record: The run record (census, source file, release, version).
         quality: Rows of the data-quality sheet, header first.
+        layout: ``accessible`` or ``classic`` (see :mod:`censusmig.renderers.workbook_tables`).
 
     Returns:
         The file written.
     """
     book = Workbook()
-    contents = book.active
-    contents.title = "Contents"
-    contents.append(["Table", "Sheet", "Title", "Universe"])
-    for cell in contents[1]:
-        cell.font = BOLD
-    for number, table in enumerate(tables, start=1):
-        sheet_name = f"T{number}"
-        contents.append([number, sheet_name, table.title, table.universe_label])
-        _write_table(book.create_sheet(sheet_name), number, table)
-    sheet = book.create_sheet("Data quality")
-    for row in quality:
-        sheet.append(list(row))
-    for cell in sheet[1]:
-        cell.font = BOLD
-    contents.column_dimensions["C"].width = 70
-    contents.column_dimensions["D"].width = 45
-    for each in book.worksheets:
-        _print_setup(each)
+    taken = {COVER, CONTENTS, NOTES, QUALITY}
+    sheets = plan_sheets(tables, layout, taken)
+    notes, numbers = _number_notes(tables)
+    cover = book.active
+    cover.title = COVER
+    contents = book.create_sheet(CONTENTS)
+    _write_notes(book.create_sheet(NOTES), notes, sheets)
+    for spec in sheets:
+        sheet = book.create_sheet(spec.name)
+        (write_classic if layout == "classic" else write_accessible)(
+            sheet, spec, numbers[spec.number - 1]
+        )
+    _write_quality(book.create_sheet(QUALITY), quality)
+    _write_cover(cover, record, tables)
+    _write_contents(contents, record, tables, sheets)
+    _set_properties(book, record, tables)
     path.parent.mkdir(parents=True, exist_ok=True)
     save(book, path)
     return path
+
+
+def publication_title(record: RunRecord) -> str:
+    """The workbook's title: the census name and what it holds."""
+    return f"{record.census.name}: {PUBLICATION}"
 
 
 def save(book: Workbook, path: Path) -> None:
@@ -112,83 +162,260 @@ def save(book: Workbook, path: Path) -> None:
             fixed.writestr(stamped, written.read(entry))
 
 
-def _print_setup(sheet: Any) -> None:
-    """Print landscape, one page wide, as published tables are."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+def _number_notes(
+    tables: Sequence[Table],
+) -> tuple[list[tuple[str, list[int]]], list[list[int]]]:
+    """Number every distinct note once, in order of first use.
+
+    Returns:
+        The notes (text, numbers of the tables it belongs to) and each table's note numbers.
+    """
+    found: dict[str, list[int]] = {}
+    numbers: list[list[int]] = []
+    for number, table in enumerate(tables, start=1):
+        own = []
+        for note in table_notes(table):
+            found.setdefault(note, []).append(number)
+            own.append(list(found).index(note) + 1)
+        numbers.append(own)
+    return list(found.items()), numbers
 
 
-def _write_table(sheet: Any, number: int, table: Table) -> None:
-    sheet.append([f"Table {number}. {table.title}"])
-    sheet.cell(row=1, column=1).font = TITLE
-    sheet.append([f"Universe: {table.universe_label}"])
-    row = 4
-    first_body_row = 0
-    layouts = {measure: grid(table, measure) for measure in measures(bool(table.percent_of))}
-    for measure, layout in layouts.items():
-        if measure == "percent":
-            sheet.cell(row=row, column=1, value="Percent").font = BOLD
-            row += 1
-        body_row = _write_grid(
-            sheet, layout, row, PERCENT_FORMAT if measure == "percent" else NUMBER_FORMAT
+def _lead(sheet: Any, texts: Sequence[str]) -> int:
+    """Write the title (A1) and lines under it; return the next row."""
+    for row, text in enumerate(texts, start=1):
+        sheet.cell(row=row, column=1, value=text).font = TITLE if row == 1 else PLAIN
+    return len(texts) + 1
+
+
+def _write_block(
+    sheet: Any,
+    top: int,
+    header: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    name: str | None = None,
+) -> int:
+    """Write a header row and its rows from ``top``; return the next free row.
+
+    With ``name``, the block is an Excel table object of that name.
+    """
+    for column, text in enumerate(unique_headings(header), start=1):
+        cell = sheet.cell(row=top, column=column, value=text)
+        cell.font = BOLD
+        cell.alignment = WRAP
+    for offset, values in enumerate(rows, start=1):
+        for column, value in enumerate(values, start=1):
+            if value == "":
+                continue  # an empty cell, not an empty string
+            cell = sheet.cell(row=top + offset, column=column, value=value)
+            cell.font = PLAIN
+            cell.alignment = WRAP
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                cell.number_format = COUNT_FORMAT
+    last = top + len(rows)
+    if name is not None and rows:
+        ref = f"A{top}:{get_column_letter(len(header))}{last}"
+        table = ExcelTable(displayName=name, ref=ref)
+        table.tableStyleInfo = TABLE_STYLE
+        sheet.add_table(table)
+    return last + 1
+
+
+def _fit_heights(sheet: Any, widths: Sequence[float], first_row: int) -> None:
+    """Row heights for wrapped text from ``first_row`` down."""
+    for row in sheet.iter_rows(min_row=first_row):
+        needed = max(
+            (
+                lines(str(cell.value), widths[cell.column - 1])
+                for cell in row
+                if cell.value is not None and cell.column <= len(widths)
+            ),
+            default=1,
         )
-        first_body_row = first_body_row or body_row
-        row = body_row + len(layout.rows) + 1
-    for note in layouts["value"].notes:
-        sheet.cell(row=row, column=1, value=f"Note: {note}")
-        row += 1
-    if table.weighted:
-        sheet.cell(row=row, column=1, value="Note: weighted estimates.")
-        row += 1
-    sheet.cell(row=row, column=1, value=legend(layouts.values()))
-    sheet.cell(row=row + 1, column=1, value=table.source)
-    layout = layouts["value"]
-    stub_width = len(layout.stub_titles)
-    sheet.column_dimensions["A"].width = 34
-    for index in range(
-        stub_width + 1, stub_width + 1 + len(layout.values[0] if layout.values else ())
-    ):
-        sheet.column_dimensions[get_column_letter(index)].width = 11
-    sheet.freeze_panes = sheet.cell(row=first_body_row, column=stub_width + 1)
+        if needed > 1:
+            sheet.row_dimensions[row[0].row].height = height(needed)
 
 
-def _write_grid(sheet: Any, layout: Grid, header_top: int, number_format: str) -> int:
-    """Write spanners, stub and body from ``header_top``; return the first body row."""
-    stub_width = len(layout.stub_titles)
-    for offset, header in enumerate(layout.header_rows):
-        row = header_top + offset
-        column = stub_width + 1
-        for cell in header:
-            target = sheet.cell(row=row, column=column, value=cell.label)
-            target.font = BOLD
-            target.alignment = Alignment(horizontal="center", wrap_text=True)
-            if cell.span > 1:
-                sheet.merge_cells(
-                    start_row=row,
-                    start_column=column,
-                    end_row=row,
-                    end_column=column + cell.span - 1,
-                )
-            column += cell.span
-    last_header = header_top + max(len(layout.header_rows), 1) - 1
-    for index, title in enumerate(layout.stub_titles, start=1):
-        sheet.cell(row=last_header, column=index, value=title).font = BOLD
-    row = last_header + 1
-    for stub, values in zip(layout.rows, layout.values, strict=True):
-        for index, label in enumerate(stub.labels, start=1):
-            target = sheet.cell(row=row, column=index, value=label)
-            target.alignment = Alignment(indent=2 * stub.indent if index == stub_width else 0)
-            target.font = BOLD if stub.total else PLAIN
-        for index, body in enumerate(values, start=stub_width + 1):
-            target = sheet.cell(
-                row=row, column=index, value=symbol(body) if body.value is None else body.value
+def _write_cover(sheet: Any, record: RunRecord, tables: Sequence[Table]) -> None:
+    census = record.census
+    weighting = (
+        f"The values are weighted estimates (weight: {census.weight})."
+        if census.weight is not None
+        else "The values are counts of persons (a full count, not weighted)."
+    )
+    methods = (
+        "Each table counts the usually resident persons of its universe (named under its "
+        "title) by the categories of its dimensions. Every person of a universe is counted in "
+        "exactly one inner cell, and every total and subtotal is the sum of its cells. "
+        f"{weighting} Answers that are not stated, or hold a code in no code list, are "
+        "counted, not dropped: the notes say how each table shows them and the Data quality "
+        "sheet gives their numbers. The tables follow the United Nations Principles and "
+        "Recommendations for Population and Housing Censuses (Revision 3) and the other "
+        "standards listed on the Notes sheet, where the symbols are also explained."
+    )
+    facts: list[tuple[str, object]] = [
+        ("Country", _country(census.country)),
+        ("Reference date", census.reference_date.isoformat()),
+        (
+            "Residence rule",
+            f"Usual residence: persons who have lived in the country for at least "
+            f"{census.residence_rule_months} months, or intend to.",
+        ),
+        ("Tables", len(tables)),
+        ("Source file", PurePath(record.input.path).name),
+        ("Source file SHA-256", record.input.sha256),
+        ("Methods", methods),
+    ]
+    facts += [
+        (label, value)
+        for label, value in (
+            ("Release date", census.release_date and census.release_date.isoformat()),
+            ("Publisher", census.publisher),
+            ("Contact", census.contact),
+        )
+        if value is not None
+    ]
+    facts.append(("Generated by", f"censusmig {record.censusmig_version}"))
+    top = _lead(sheet, [publication_title(record), f"Census: {census.name}"])
+    for offset, (label, value) in enumerate(facts):
+        sheet.cell(row=top + offset, column=1, value=label).font = BOLD
+        cell = sheet.cell(row=top + offset, column=2, value=value)
+        cell.font = PLAIN
+        cell.alignment = WRAP_LEFT
+        sheet.cell(row=top + offset, column=1).alignment = WRAP
+    link_row = top + len(facts)
+    sheet.cell(row=link_row, column=1, value="Contents").font = BOLD
+    _link(sheet.cell(row=link_row, column=2), CONTENTS, "Go to the list of tables")
+    widths = [22.0, 95.0]
+    set_widths(sheet, widths)
+    _fit_heights(sheet, widths, top)
+    print_setup(sheet, publication_title(record), widths, text=True)
+
+
+def _country(code: str) -> str:
+    """The country's name and ISO code, or the code when it is no ISO country."""
+    import pycountry
+
+    found = pycountry.countries.get(alpha_3=code)
+    return f"{found.name} ({code})" if found is not None else code
+
+
+def _link(cell: Any, sheet_name: str, text: str) -> None:
+    """Make ``cell`` a link to A1 of a sheet of this workbook."""
+    quoted = sheet_name.replace("'", "''")
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{quoted}'!A1", display=text)
+    cell.value = text
+    cell.font = LINK
+
+
+def _write_contents(
+    sheet: Any, record: RunRecord, tables: Sequence[Table], sheets: Sequence[TableSheet]
+) -> None:
+    sources = list(dict.fromkeys(table.source for table in tables))
+    lead = ["Contents", publication_title(record), *sources]
+    if record.census.release_date is not None:
+        lead.append(f"Released: {record.census.release_date.isoformat()}")
+    lead.append("Select a sheet name to go to that sheet.")
+    top = _lead(sheet, lead)
+    rows: list[Sequence[object]] = [
+        (COVER, "", "About these tables: source, methods, release and contact", ""),
+        (NOTES, "", "Notes on the tables, the symbols used and the standards cited", ""),
+        *[(s.name, s.caption, s.table.title, s.table.universe_label) for s in sheets],
+        (QUALITY, "", "Record accounting, edit checks and codes in no code list", ""),
+    ]
+    end = _write_block(sheet, top, ["Sheet", "Table", "Title", "Universe"], rows, "Contents_table")
+    for row in range(top + 1, end):
+        cell = sheet.cell(row=row, column=1)
+        _link(cell, str(cell.value), str(cell.value))
+    widths = [32.0, 18.0, 70.0, 50.0]
+    set_widths(sheet, widths)
+    _fit_heights(sheet, widths, top + 1)
+    print_setup(sheet, "Contents", widths, (top, top), text=True)
+
+
+def _write_notes(
+    sheet: Any, notes: Sequence[tuple[str, list[int]]], sheets: Sequence[TableSheet]
+) -> None:
+    top = _lead(
+        sheet,
+        [
+            "Notes",
+            "This sheet has three tables: the notes on the tables, the symbols the tables use "
+            "and the standards they cite.",
+        ],
+    )
+    names: dict[int, list[str]] = {}
+    for spec in sheets:
+        names.setdefault(spec.number, []).append(spec.name)
+    rows: list[list[object]] = [
+        [f"note {number}", text, "; ".join(name for t in used for name in names[t])]
+        for number, (text, used) in enumerate(notes, start=1)
+    ]
+    sheet.cell(row=top, column=1, value="Notes on the tables").font = HEADING
+    top = _write_block(sheet, top + 1, ["Note number", "Note text", "Sheets"], rows, "Notes_table")
+    sheet.cell(row=top, column=1, value="Symbols").font = HEADING
+    symbols = [[mark, meaning] for mark, meaning in SYMBOLS.items()]
+    top = _write_block(sheet, top + 1, ["Symbol", "Meaning"], symbols, "Symbols_table")
+    sheet.cell(row=top, column=1, value="Standards cited").font = HEADING
+    glossary = [[short, title] for short, title in GLOSSARY.items()]
+    _write_block(sheet, top + 1, ["Abbreviation", "Standard"], glossary, "Standards_table")
+    widths = [16.0, 90.0, 40.0]
+    set_widths(sheet, widths)
+    _fit_heights(sheet, widths, 3)
+    print_setup(sheet, "Notes", widths, text=True)
+
+
+def _write_quality(sheet: Any, quality: Sequence[Sequence[object]]) -> None:
+    top = _lead(
+        sheet,
+        [
+            "Data quality",
+            "Where the records of every table went, the edit checks and the codes in no code "
+            "list, as in run.json.",
+        ],
+    )
+    header, *rows = [list(row) for row in quality] or [["Item"]]
+    _write_block(sheet, top, [str(text) for text in header], rows)
+    columns = max(len(row) for row in [header, *rows])
+    widths = [
+        float(
+            max(
+                12,
+                min(
+                    60 if column == 0 else 40,
+                    max(len(_text(row[column])) for row in [header, *rows] if column < len(row))
+                    + 2,
+                ),
             )
-            target.number_format = number_format
-            if stub.total:
-                target.font = BOLD
-            if body.value is None:
-                target.alignment = Alignment(horizontal="right")
-        row += 1
-    return last_header + 1
+        )
+        for column in range(columns)
+    ]
+    set_widths(sheet, widths)
+    _fit_heights(sheet, widths, top)
+    sheet.freeze_panes = sheet.cell(row=top + 1, column=2)
+    print_setup(sheet, "Data quality", widths, (top, top), 1, text=True)
+
+
+def _text(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+def _set_properties(book: Workbook, record: RunRecord, tables: Sequence[Table]) -> None:
+    properties = book.properties
+    generator = f"censusmig {record.censusmig_version}"
+    properties.title = publication_title(record)
+    properties.subject = (
+        f"Census tables on international migration, {record.census.name}, "
+        f"reference date {record.census.reference_date.isoformat()}"
+    )
+    properties.creator = generator
+    properties.lastModifiedBy = generator
+    properties.keywords = "; ".join(
+        ["census", "international migration", record.census.country, *_keywords(tables)]
+    )
+    properties.description = f"{len(tables)} tables; source file sha256 {record.input.sha256}"
+    properties.language = "en"
+
+
+def _keywords(tables: Sequence[Table]) -> list[str]:
+    return list(dict.fromkeys(d.title.lower() for t in tables for d in t.dimensions))

@@ -1,0 +1,345 @@
+"""The workbook's table sheets, in the accessible layout or the classic one.
+
+Accessible (the default), as the UK Government Analysis Function asks of statistics released
+in spreadsheets: the title in A1, a few lines saying what the table is, then the table as an
+Excel table object with one header row (each column's spanners joined into its heading), no
+merged cells and no blank rows; notes are referenced by number and written on the Notes
+sheet; counts and percentages are two tables on two sheets.
+
+Classic: the printed presentation, spanners merged over the columns they head, the stub
+indented, counts and percentages on one sheet, notes under the table.
+
+Both only lay out what :func:`censusmig.renderers.layout.grid` returns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table as ExcelTable
+from openpyxl.worksheet.table import TableStyleInfo
+
+from censusmig.renderers.formatting import legend, measures, symbol
+from censusmig.renderers.layout import Cell, Grid, grid
+from censusmig.renderers.workbook_style import (
+    BOLD,
+    HEADER_ALIGNMENT,
+    NUMBER_FORMAT,
+    PERCENT_FORMAT,
+    PLAIN,
+    STUB_WIDTH,
+    TITLE,
+    VALUE_WIDTH,
+    height,
+    lines,
+    print_setup,
+    set_widths,
+    sheet_name,
+    unique_headings,
+    words_of,
+)
+from censusmig.tables.table import PERCENT, VALUE, Table
+
+RIGHT = Alignment(horizontal="right")
+TABLE_STYLE = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
+
+
+@dataclass(frozen=True)
+class TableSheet:
+    """One sheet that shows a table.
+
+    Attributes:
+        name: Sheet name.
+        number: Table number (1 for the first table).
+        table: The table.
+        measures: What its body shows (``value``, ``percent``), in order.
+        caption: ``Table 1`` or ``Table 1 (percent)``.
+    """
+
+    name: str
+    number: int
+    table: Table
+    measures: tuple[str, ...]
+    caption: str
+
+    @property
+    def title(self) -> str:
+        """The sheet's title, in A1 and in every page header."""
+        return f"{self.caption}: {self.table.title}"
+
+    @property
+    def object_name(self) -> str:
+        """The Excel table object's name: unique, a valid name, no cell reference."""
+        suffix = "_percent" if self.measures == (PERCENT,) else ""
+        return f"Table_{self.number}{suffix}"
+
+
+def plan_sheets(tables: Sequence[Table], layout: str, taken: set[str]) -> list[TableSheet]:
+    """The table sheets, named ``1 Nativity age sex`` (``1 Percent nativity age sex``).
+
+    Accessible: a sheet per measure. Classic: a sheet per table.
+    """
+    sheets = []
+    for number, table in enumerate(tables, start=1):
+        shown = measures(bool(table.percent_of))
+        words = words_of(table.recipe_id)
+        if layout == "classic":
+            name = sheet_name(str(number), words, taken)
+            sheets.append(TableSheet(name, number, table, shown, f"Table {number}"))
+            continue
+        for measure in shown:
+            if measure == PERCENT:
+                name = sheet_name(str(number), f"Percent {words.lower()}", taken)
+                caption = f"Table {number} (percent)"
+            else:
+                name = sheet_name(str(number), words, taken)
+                caption = f"Table {number}"
+            sheets.append(TableSheet(name, number, table, (measure,), caption))
+    return sheets
+
+
+def column_headings(layout: Grid, measure: str) -> list[str]:
+    """One heading per body column: its spanners, outer first, joined by ``": "``."""
+    count = len(layout.values[0]) if layout.values else 0
+    parts: list[list[str]] = [[] for _ in range(count)]
+    for header in layout.header_rows:
+        column = 0
+        for cell in header:
+            for offset in range(cell.span):
+                if column + offset < count:
+                    parts[column + offset].append(cell.label)
+            column += cell.span
+    fallback = "Percent" if measure == PERCENT else "Number"
+    return [": ".join(part) or fallback for part in parts]
+
+
+def write_accessible(sheet: Any, spec: TableSheet, note_numbers: Sequence[int]) -> None:
+    """Write one measure of a table as an accessible sheet with one Excel table object.
+
+    Args:
+        sheet: The empty worksheet.
+        spec: The sheet to write (one measure).
+        note_numbers: Numbers of the table's notes on the Notes sheet.
+    """
+    (measure,) = spec.measures
+    table = spec.table
+    layout = grid(table, measure)
+    lead = [spec.title, f"Universe: {table.universe_label}"]
+    if measure == PERCENT:
+        lead.append(_percent_line(table))
+    if note_numbers:
+        marks = " ".join(f"[note {number}]" for number in note_numbers)
+        lead.append(f"Notes for this table are on the Notes sheet: {marks}")
+    lead += [legend([layout]), table.source]
+    for row, text in enumerate(lead, start=1):
+        sheet.cell(row=row, column=1, value=text).font = TITLE if row == 1 else PLAIN
+    header_row = len(lead) + 1
+    stub_width = len(layout.stub_titles)
+    headings = unique_headings([*layout.stub_titles, *column_headings(layout, measure)])
+    for column, heading in enumerate(headings, start=1):
+        target = sheet.cell(row=header_row, column=column, value=heading)
+        target.font = BOLD
+        target.alignment = (
+            Alignment(vertical="bottom", wrap_text=True)
+            if column <= stub_width
+            else HEADER_ALIGNMENT
+        )
+    number_format = PERCENT_FORMAT if measure == PERCENT else NUMBER_FORMAT
+    row = header_row
+    for stub, values in zip(layout.rows, layout.values, strict=True):
+        row += 1
+        for column, label in enumerate(stub.labels, start=1):
+            target = sheet.cell(row=row, column=column, value=label)
+            target.font = BOLD if stub.total else PLAIN
+            if column == stub_width and stub.indent:
+                target.alignment = Alignment(indent=2 * stub.indent, wrap_text=True)
+            else:
+                target.alignment = Alignment(wrap_text=True)
+        _write_values(sheet, row, stub_width + 1, values, number_format, stub.total)
+    widths = _widths(layout, headings, measure)
+    set_widths(sheet, widths)
+    sheet.row_dimensions[header_row].height = height(
+        max(lines(text, width) for text, width in zip(headings, widths, strict=True))
+    )
+    last = get_column_letter(len(headings))
+    excel_table = ExcelTable(displayName=spec.object_name, ref=f"A{header_row}:{last}{row}")
+    excel_table.tableStyleInfo = TABLE_STYLE
+    sheet.add_table(excel_table)
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=stub_width + 1)
+    print_setup(sheet, spec.title, widths, (header_row, header_row), stub_width, _groups(layout))
+
+
+def write_classic(sheet: Any, spec: TableSheet, note_numbers: Sequence[int]) -> None:
+    """Write a table as printed: spanners over merged cells, indented stub, notes under it.
+
+    Args:
+        sheet: The empty worksheet.
+        spec: The sheet to write (every measure of the table).
+        note_numbers: Numbers of the table's notes on the Notes sheet (cited under it).
+    """
+    table = spec.table
+    layouts = {measure: grid(table, measure) for measure in spec.measures}
+    first = layouts[VALUE]
+    headings = unique_headings([*first.stub_titles, *column_headings(first, VALUE)])
+    widths = _widths(first, headings, VALUE, spanned=True)
+    set_widths(sheet, widths)
+    sheet.cell(row=1, column=1, value=spec.title).font = TITLE
+    sheet.cell(row=2, column=1, value=f"Universe: {table.universe_label}").font = PLAIN
+    row = 4
+    title_rows: tuple[int, int] | None = None
+    for measure, layout in layouts.items():
+        if measure == PERCENT:
+            sheet.cell(row=row, column=1, value="Percent").font = BOLD
+            sheet.cell(row=row + 1, column=1, value=_percent_line(table)).font = PLAIN
+            row += 2
+        body_row = _write_spanned(sheet, layout, row, widths, measure)
+        title_rows = title_rows or (row, body_row - 1)
+        row = body_row + len(layout.rows) + 1
+    texts = [f"Note {n}: {note}" for n, note in zip(note_numbers, table_notes(table), strict=True)]
+    texts += [legend(layouts.values()), table.source]
+    for text in texts:
+        sheet.cell(row=row, column=1, value=text).font = PLAIN
+        row += 1
+    stub_width = len(first.stub_titles)
+    assert title_rows is not None
+    sheet.freeze_panes = sheet.cell(row=title_rows[1] + 1, column=stub_width + 1)
+    print_setup(sheet, spec.title, widths, title_rows, stub_width, _groups(first))
+
+
+def _groups(layout: Grid) -> tuple[int, ...]:
+    """The body columns under each outer spanner (none when there is one heading row)."""
+    if len(layout.header_rows) < 2:
+        return ()
+    return tuple(cell.span for cell in layout.header_rows[0])
+
+
+def table_notes(table: Table) -> tuple[str, ...]:
+    """A table's notes as published, and one for weighted estimates.
+
+    The layout's notes: the recipe's, then what the published layout merged or left out.
+    """
+    weighted = ("Weighted estimates.",) if table.weighted else ()
+    return (*grid(table).notes, *weighted)
+
+
+def _percent_line(table: Table) -> str:
+    titles = [d.title for d in table.dimensions if d.name in table.percent_of]
+    of = " and ".join(titles) if titles else "the total"
+    return f"Percentages: each cell as a share of its total over {of.lower()} (that total = 100)."
+
+
+def _write_values(
+    sheet: Any,
+    row: int,
+    first_column: int,
+    values: Sequence[Cell],
+    number_format: str,
+    total: bool,
+) -> None:
+    for column, body in enumerate(values, start=first_column):
+        shown = symbol(body) if body.value is None else body.value
+        target = sheet.cell(row=row, column=column, value=shown)
+        target.number_format = number_format
+        target.font = BOLD if total else PLAIN
+        if body.value is None:
+            target.alignment = RIGHT
+
+
+def _write_spanned(
+    sheet: Any, layout: Grid, header_top: int, widths: Sequence[float], measure: str
+) -> int:
+    """Write spanners, stub and body from ``header_top``; return the first body row."""
+    stub_width = len(layout.stub_titles)
+    for offset, header in enumerate(layout.header_rows):
+        row = header_top + offset
+        column = stub_width + 1
+        needed = 1
+        for cell in header:
+            target = sheet.cell(row=row, column=column, value=cell.label)
+            target.font = BOLD
+            target.alignment = HEADER_ALIGNMENT
+            room = sum(widths[column - 1 : column - 1 + cell.span])
+            needed = max(needed, lines(cell.label, room))
+            if cell.span > 1:
+                sheet.merge_cells(
+                    start_row=row,
+                    start_column=column,
+                    end_row=row,
+                    end_column=column + cell.span - 1,
+                )
+            column += cell.span
+        sheet.row_dimensions[row].height = height(needed)
+    last_header = header_top + max(len(layout.header_rows), 1) - 1
+    for index, title in enumerate(layout.stub_titles, start=1):
+        target = sheet.cell(row=last_header, column=index, value=title)
+        target.font = BOLD
+        target.alignment = Alignment(vertical="bottom", wrap_text=True)
+    number_format = PERCENT_FORMAT if measure == PERCENT else NUMBER_FORMAT
+    row = last_header + 1
+    previous: tuple[str, ...] = ()
+    for stub, values in zip(layout.rows, layout.values, strict=True):
+        for index, label in enumerate(stub.labels, start=1):
+            outer = index < stub_width
+            # An outer label is shown once, on the first row of its block.
+            if outer and stub.labels[:index] == previous[:index]:
+                continue
+            target = sheet.cell(row=row, column=index, value=label)
+            indent = 2 * stub.indent if index == stub_width else 0
+            target.alignment = Alignment(indent=indent, wrap_text=True)
+            target.font = BOLD if stub.total else PLAIN
+        previous = stub.labels
+        _write_values(sheet, row, stub_width + 1, values, number_format, stub.total)
+        row += 1
+    return last_header + 1
+
+
+def _widths(
+    layout: Grid, headings: Sequence[str], measure: str, *, spanned: bool = False
+) -> list[float]:
+    """Column widths, in characters.
+
+    The stub fits its longest label (up to a cap, then wraps); value columns fit their
+    numbers and their heading's longest word, the heading wrapping on about three lines.
+    """
+    stub_width = len(layout.stub_titles)
+    widths: list[float] = []
+    for index in range(stub_width):
+        labels = [
+            len(row.labels[index]) + (2 * row.indent if index == stub_width - 1 else 0)
+            for row in layout.rows
+        ]
+        widths.append(_bounded(max([*labels, len(headings[index])]) + 2, STUB_WIDTH))
+    for index, heading in enumerate(headings[stub_width:]):
+        column = [row[index] for row in layout.values]
+        numbers = max((len(_shown(cell, measure)) for cell in column), default=1)
+        # Classic: the column's own heading is the last spanner row; the others span wider.
+        text = _last_heading(layout, index) if spanned and layout.header_rows else heading
+        longest_word = max((len(word) for word in text.split()), default=1)
+        widths.append(
+            _bounded(max(numbers + 2, longest_word + 2, math.ceil(len(text) / 3) + 2), VALUE_WIDTH)
+        )
+    return widths
+
+
+def _last_heading(layout: Grid, index: int) -> str:
+    column = 0
+    for cell in layout.header_rows[-1]:
+        if column <= index < column + cell.span:
+            return cell.label
+        column += cell.span
+    return ""
+
+
+def _bounded(width: int, bounds: tuple[int, int]) -> float:
+    return float(max(bounds[0], min(bounds[1], width)))
+
+
+def _shown(cell: Cell, measure: str) -> str:
+    if cell.value is None:
+        return symbol(cell)
+    return f"{cell.value:.1f}" if measure == PERCENT else f"{round(cell.value):,}"
