@@ -290,8 +290,9 @@ def _csv_text(
             must_fail = "ragged_row"
         elif mutation == "dup_header":
             header.append(header[rng.choice([i for i in range(len(header)) if i != note])])
-            for row in rows:
-                row.append(row[header.index(header[-1])])
+            source = header.index(header[-1])
+            for row in rows:  # a row a mutation shortened has no copy to make
+                row.append(row[source] if source < len(row) else "")
             must_fail = "duplicate_column"
         elif mutation == "quoted_note":
             for row in rng.sample(rows, max(1, len(rows) // 3)):
