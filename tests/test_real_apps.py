@@ -97,6 +97,7 @@ def test_report_in_headless_chromium(outputs: Path, tmp_path: Path) -> None:
     requests: list[str] = []
     errors: list[str] = []
     headers: dict[str, list[str]] = {}
+    titles: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -129,6 +130,7 @@ def test_report_in_headless_chromium(outputs: Path, tmp_path: Path) -> None:
                 caption = table.locator("caption").inner_text().strip()
                 assert caption and caption not in page.locator(f"#{entry['id']} h2").inner_text()
                 headers[f"{entry['id']}/{index}"] = table.locator("thead th").all_inner_texts()
+            titles.append(page.locator(f"#{entry['id']} h2").inner_text())
             assert page.locator(f"#{entry['id']} a[href='#contents']").count() == 1
         assert page.locator("#data-quality table").count() >= 1
         for index in range(tables.count()):
@@ -171,14 +173,23 @@ def test_report_in_headless_chromium(outputs: Path, tmp_path: Path) -> None:
         after = stub.bounding_box()
         assert before is not None and after is not None and after["x"] == before["x"]
         assert region.evaluate("element => element.scrollLeft") > 0
-        violations = Axe().run(page).response["violations"]
+        page.screenshot(path=shots / "report-1366.png")
+        page.goto((outputs / "report.html").as_uri() + "#foreign_born_country_of_birth_age_sex")
+        page.screenshot(path=shots / "report-1366-table.png")
+        # axe-core over the whole page, every rule. Rows past the tenth of each table (the
+        # same markup again, by the thousand) are taken out first: on 2 cores the full page
+        # takes axe over five minutes.
+        page.evaluate(
+            "() => document.querySelectorAll('main .scroll table.data tbody tr:nth-child(n+11)')"
+            ".forEach(row => row.remove())"
+        )
+        violations = Axe().run(page, options={"resultTypes": ["violations"]}).response
         serious = [
             f"{v['id']} ({v['impact']}): {len(v['nodes'])}"
-            for v in violations
+            for v in violations["violations"]
             if v["impact"] in ("serious", "critical")
         ]
         assert serious == []
-        page.screenshot(path=shots / "report-1366.png")
         page.set_viewport_size({"width": 390, "height": 844})
         page.goto((outputs / "report.html").as_uri() + "#nativity_age_sex")
         page.screenshot(path=shots / "report-390.png")
@@ -199,12 +210,13 @@ def test_report_in_headless_chromium(outputs: Path, tmp_path: Path) -> None:
     pdf = tmp_path / "report.pdf"
     print_to_pdf(outputs / "report.html", pdf)
     text = pdf_text(pdf)
-    titles = [f"Table {n}. " for n in range(1, len(manifest["tables"]) + 1)]
+    assert len(titles) == len(manifest["tables"])
     for number, entry in enumerate(manifest["tables"], start=1):
-        # This table's printed pages: from its heading to the next one.
-        section = text.split(titles[number - 1] + entry["title"].split(",")[0], 1)[1]
-        if number < len(titles):
-            section = section.split(titles[number], 1)[0]
+        # This table's printed pages: from its heading (the last "Table N. ": the contents and
+        # the chart sources come first) to the next table's heading or the glossary.
+        start = text.rindex(f"Table {number}. ")
+        following = [text.find(f"Table {number + 1}. ", start), text.rindex("Standards cited")]
+        section = text[start : min(i for i in following if i > start)]
         printed_words = Counter(words(section))
         for key in (k for k in headers if k.startswith(entry["id"] + "/")):
             needed = Counter(words(" ".join(headers[key])))

@@ -29,7 +29,7 @@ from censusmig.renderers.quality import quality_rows
 from censusmig.resources import bundled
 from censusmig.tables.table import Table
 
-PRINT_WIDTH_CH = 150.0
+PRINT_WIDTH_CH = 136.0
 """Width of a printed table panel, in characters of the print font (8 pt on landscape A4 with
 10 mm margins holds about 175; the rest is cell padding and borders)."""
 STUB_CH = 30.0
