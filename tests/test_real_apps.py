@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +48,58 @@ def grand_total(out: Path, recipe_id: str) -> int:
     return int(row["value"][0])
 
 
-def test_report_in_headless_chromium(outputs: Path) -> None:
+PDFTOTEXT = shutil.which("pdftotext")
+SHOTS = os.environ.get("CENSUSMIG_SHOTS")
+"""A folder to keep the screenshots in, to look at them (default: the test's temporary folder)."""
+PRINTABLE_PX = 1047
+"""Width of landscape A4 less 10 mm margins (277 mm) in CSS pixels: what a printed table has."""
+
+
+def print_to_pdf(html: Path, pdf: Path) -> None:
+    """Print a page as a reader would, with Chromium's own --print-to-pdf."""
+    completed = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            html.as_uri(),
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert completed.returncode == 0 and pdf.is_file(), completed.stderr
+
+
+def pdf_text(pdf: Path) -> str:
+    assert PDFTOTEXT is not None
+    return subprocess.run(
+        [PDFTOTEXT, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def words(text: str) -> list[str]:
+    """Words as pdftotext may split them: at spaces and after hyphens (a wrapped header)."""
+    return [w for w in text.replace("-", "- ").split() if w]
+
+
+def test_report_in_headless_chromium(outputs: Path, tmp_path: Path) -> None:
     need(Path(CHROMIUM).is_file(), "chromium")
+    need(PDFTOTEXT is not None, "pdftotext (poppler-utils)")
+    from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 
+    shots = Path(SHOTS) if SHOTS else tmp_path
+    shots.mkdir(parents=True, exist_ok=True)
     manifest = json.loads((outputs / "run.json").read_text())
     requests: list[str] = []
     errors: list[str] = []
+    headers: dict[str, list[str]] = {}
+    titles: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -66,7 +112,7 @@ def test_report_in_headless_chromium(outputs: Path) -> None:
                 "--no-first-run",
             ],  # fmt: skip
         )
-        page = browser.new_page()
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
         page.on("request", lambda request: requests.append(request.url))
         page.on(
             "console",
@@ -75,10 +121,20 @@ def test_report_in_headless_chromium(outputs: Path) -> None:
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto((outputs / "report.html").as_uri())
         assert page.title().endswith("tables on international migration")
-        tables = page.locator("main table")
+        assert page.locator("script").count() == 0
+        # The screen tables: one scroll region per block, keyboard-focusable and named.
+        tables = page.locator("main .scroll table")
         for entry in manifest["tables"]:
-            assert page.locator(f"#{entry['id']} table").count() in (1, 2)  # counts (+ percent)
-        assert page.locator("#data-quality table").count() == 1
+            blocks = page.locator(f"#{entry['id']} .scroll table")
+            assert blocks.count() in (1, 2)  # counts (+ percent)
+            for index in range(blocks.count()):
+                table = blocks.nth(index)
+                caption = table.locator("caption").inner_text().strip()
+                assert caption and caption not in page.locator(f"#{entry['id']} h2").inner_text()
+                headers[f"{entry['id']}/{index}"] = table.locator("thead th").all_inner_texts()
+            titles.append(page.locator(f"#{entry['id']} h2").inner_text())
+            assert page.locator(f"#{entry['id']} a[href='#contents']").count() == 1
+        assert page.locator("#data-quality table").count() >= 1
         for index in range(tables.count()):
             table = tables.nth(index)
             assert table.locator("caption").inner_text().strip()
@@ -86,20 +142,89 @@ def test_report_in_headless_chromium(outputs: Path) -> None:
             assert table.locator("th:not([scope])").count() == 0
             rows = table.locator("tbody tr")
             assert rows.count() == table.locator("tbody tr th[scope=row]:first-child").count()
-        first = page.locator("#nativity_age_sex tbody tr").first
+            region = table.locator("xpath=..")
+            assert region.get_attribute("tabindex") == "0"
+            assert region.get_attribute("role") == "region"
+            # scope=colgroup only where a <colgroup> gives the group.
+            if table.locator("th[scope=colgroup]").count():
+                assert table.locator("colgroup").count() > 0
+        first = page.locator("#nativity_age_sex .scroll tbody tr").first
         assert first.locator("th").inner_text() == "Total, all ages"
         expected = f"{grand_total(outputs, 'nativity_age_sex'):,}"
         assert first.locator("td").first.inner_text() == expected
-        percent = page.locator("#nativity_age_sex table").nth(1)
-        assert percent.locator("caption").inner_text().endswith("(percent)")
+        percent = page.locator("#nativity_age_sex .scroll table").nth(1)
+        assert "percent" in percent.locator("caption").inner_text()
         assert percent.locator("tbody tr").first.locator("td").first.inner_text() == "100.0"
         visible = page.locator("#nativity_age_sex table").first.bounding_box()
         assert visible is not None and visible["height"] > 200
-        screenshot = page.screenshot(full_page=False)
+        # The charts are drawn: an SVG of real size, with a text alternative.
+        charts = page.locator("#summary svg[role=img]")
+        assert charts.count() == 3
+        for index in range(charts.count()):
+            chart = charts.nth(index)
+            box = chart.bounding_box()
+            assert box is not None and box["width"] > 200 and box["height"] > 100
+            assert chart.locator("title").text_content() and chart.locator("desc").text_content()
+            assert chart.locator("rect").count() > 0
+        assert page.locator("#summary .headlines li").count() >= 4
+        # The stub stays in view when a wide table scrolls sideways.
+        region = page.locator("#nativity_age_sex .scroll").first
+        stub = region.locator("tbody th").first
+        before = stub.bounding_box()
+        region.evaluate("element => { element.scrollLeft = 400; }")
+        after = stub.bounding_box()
+        assert before is not None and after is not None and after["x"] == before["x"]
+        assert region.evaluate("element => element.scrollLeft") > 0
+        page.screenshot(path=shots / "report-1366.png")
+        page.goto((outputs / "report.html").as_uri() + "#foreign_born_country_of_birth_age_sex")
+        page.screenshot(path=shots / "report-1366-table.png")
+        # axe-core over the whole page, every rule. Rows past the tenth of each table (the
+        # same markup again, by the thousand) are taken out first: on 2 cores the full page
+        # takes axe over five minutes.
+        page.evaluate(
+            "() => document.querySelectorAll('main .scroll table.data tbody tr:nth-child(n+11)')"
+            ".forEach(row => row.remove())"
+        )
+        violations = Axe().run(page, options={"resultTypes": ["violations"]}).response
+        serious = [
+            f"{v['id']} ({v['impact']}): {len(v['nodes'])}"
+            for v in violations["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == []
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto((outputs / "report.html").as_uri() + "#nativity_age_sex")
+        page.reload()  # the page as it opens, not as axe and the scrolling above left it
+        page.screenshot(path=shots / "report-390.png")
+        # Printed (landscape A4), no table is wider than the page: too wide ones print in
+        # column panels, each repeating the stub.
+        page.emulate_media(media="print")
+        page.set_viewport_size({"width": PRINTABLE_PX, "height": 900})
+        printed = page.locator("main section.table-section table")
+        widths = printed.evaluate_all(
+            "tables => tables.filter(t => t.offsetParent !== null).map(t => t.scrollWidth)"
+        )
+        assert widths and max(widths) <= PRINTABLE_PX, max(widths)
         browser.close()
-    assert len(screenshot) > 10_000
+    assert (shots / "report-1366.png").stat().st_size > 10_000
+    assert (shots / "report-390.png").stat().st_size > 10_000
     assert errors == []
     assert all(url.startswith("file://") for url in requests), requests  # offline: no fetches
+    pdf = tmp_path / "report.pdf"
+    print_to_pdf(outputs / "report.html", pdf)
+    text = pdf_text(pdf)
+    assert len(titles) == len(manifest["tables"])
+    for number, entry in enumerate(manifest["tables"], start=1):
+        # This table's printed pages: from its heading (the last "Table N. ": the contents and
+        # the chart sources come first) to the next table's heading or the glossary.
+        start = text.rindex(f"Table {number}. ")
+        following = [text.find(f"Table {number + 1}. ", start), text.rindex("Standards cited")]
+        section = text[start : min(i for i in following if i > start)]
+        printed_words = Counter(words(section))
+        for key in (k for k in headers if k.startswith(entry["id"] + "/")):
+            needed = Counter(words(" ".join(headers[key])))
+            missing = {w: n for w, n in needed.items() if printed_words[w] < n}
+            assert not missing, (key, missing)
 
 
 def soffice(source: Path, target: str, outdir: Path, profile: Path) -> Path:
