@@ -397,3 +397,31 @@ def test_data_quality_has_two_sections_with_titles_and_numbers(run: api.Tabulati
     rows = quality_rows(run.record, titles)
     assert rows[0] == list(ACCOUNTING_HEADER)
     assert rows[len(accounting.rows) + 1] == list(CHECKS_HEADER)
+
+
+def test_a_recipe_without_columns_names_its_value_column(tmp_path: Path) -> None:
+    """Found by the generated-input suite (case 22 of seed 12): every dimension down the stub
+    left the grid without a header row, and the report failed (IndexError)."""
+    recipes = tmp_path / "recipes"
+    recipes.mkdir()
+    text = (Path(__file__).parents[1] / "recipes" / "nativity_age_sex.toml").read_text()
+    text = text.replace('id = "nativity_age_sex"', 'id = "stub_only"')
+    text = text.replace('columns = ["sex", "nativity"]', "columns = []")
+    text = text.replace('rows = ["age_group"]', 'rows = ["sex", "age_group"]')
+    text = text.replace('percent_of = ["nativity"]', 'percent_of = ["age_group"]')
+    (recipes / "stub_only.toml").write_text(text, encoding="utf-8")
+    run = api.tabulate(
+        SAMPLE_DIR / "census.parquet",
+        SAMPLE_PROFILE,
+        out=tmp_path / "out",
+        recipes=["stub_only"],
+        recipes_dirs=[recipes],
+    )
+    layout = grid(run.tables[0])
+    assert [[cell.label for cell in row] for row in layout.header_rows] == [["Number"]]
+    assert len(layout.values[0]) == 1
+    assert [[c.label for c in row] for row in grid(run.tables[0], "percent").header_rows] == [
+        ["Percent"]
+    ]
+    assert '<th scope="col"' in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert (tmp_path / "out" / "tables.xlsx").stat().st_size > 0

@@ -116,6 +116,8 @@ def test_a_byte_flipped_metadata_block_is_a_clear_error(tmp_path: Path, kind: st
     # flipped; test_an_spss_variable_type_out_of_range_is_a_clear_error covers what is caught.
     head = 176 if kind == "sav" else 1500
     offsets = [*range(0, head, 3), *range(len(data) - 1500, len(data), 11)]
+    # Each SPSS/Stata read starts a child process (readers/stat_child.py): 24 flips of them.
+    offsets = sorted(rnd.sample(offsets, min(24, len(offsets))))
     outcomes = {"read": 0, "refused": 0}
     for offset in offsets:
         flipped = bytearray(data)

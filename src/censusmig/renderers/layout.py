@@ -145,6 +145,8 @@ def grid(table: Table, measure: str = "value") -> Grid:
     )
     if len(spanners) == 1:
         header_rows = ((HeaderCell(titles[spanners[0].name], len(col_keys)),), *header_rows)
+    if not spanners:  # every dimension down the stub: the one value column is named by its measure
+        header_rows = ((HeaderCell("Percent" if measure == "percent" else "Number", 1),),)
     added = list(presented.notes)
     if arrangement.blocks:
         counts = lookup
