@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+import polars as pl
+
 from censusmig.classifications.codes import TOTAL
 from censusmig.renderers.formatting import SUPPRESSED, format_count
 from censusmig.renderers.headlines import Cells
@@ -110,19 +112,18 @@ def _slice(table: Table, varying: tuple[str, ...]) -> list[_Point]:
     cells = table.cells
     if not set(varying) <= set(table.level_columns):
         return []
-    flags = cells["flag"].to_list() if "flag" in cells.columns else [None] * cells.height
-    rows = cells.select(*table.level_columns, *(f"{v}_label" for v in varying), VALUE).rows()
-    index = {level: i for i, level in enumerate(table.level_columns)}
-    points = []
-    for row, flag in zip(rows, flags, strict=True):
-        codes = tuple(row[index[level]] for level in varying)
-        if TOTAL in codes:
-            continue
-        if any(row[i] != TOTAL for level, i in index.items() if level not in varying):
-            continue
-        labels = tuple(row[len(index) : len(index) + len(varying)])
-        points.append(_Point(codes, labels, None if flag is not None else row[-1]))
-    return points
+    # Filtered by the frame, in the cells' order: a loop over every cell was most of the time.
+    picked = cells.filter(
+        *(pl.col(level).ne_missing(TOTAL) for level in varying),
+        *(pl.col(level).eq_missing(TOTAL) for level in table.level_columns if level not in varying),
+    )
+    flags = picked["flag"].to_list() if "flag" in picked.columns else [None] * picked.height
+    rows = picked.select(*varying, *(f"{v}_label" for v in varying), VALUE).rows()
+    count = len(varying)
+    return [
+        _Point(row[:count], row[count : 2 * count], None if flag is not None else row[-1])
+        for row, flag in zip(rows, flags, strict=True)
+    ]
 
 
 def _shown(value: float | None) -> str:

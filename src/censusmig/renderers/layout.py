@@ -9,8 +9,9 @@ Renderers (Excel, HTML) share it so that every output shows the same table.
 from __future__ import annotations
 
 import itertools
+import weakref
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import polars as pl
 
@@ -20,6 +21,9 @@ from censusmig.renderers.arrangement import arrange
 from censusmig.renderers.formatting import NOT_AVAILABLE
 from censusmig.renderers.presentation import present
 from censusmig.tables.table import Table
+
+if TYPE_CHECKING:
+    from censusmig.protection import Publication
 
 FLAG = "flag"
 """The tidy column that carries a cell's symbol when a protection step set one ("x")."""
@@ -111,93 +115,228 @@ def grid(table: Table, measure: str = "value") -> Grid:
     """Lay out a table: stub dimensions down, spanner dimensions across, totals first.
 
     The table is shown as :func:`censusmig.renderers.presentation.present` makes it, with
-    the stub and spanners of :func:`censusmig.renderers.arrangement.arrange`.
+    the stub and spanners of :func:`censusmig.renderers.arrangement.arrange`. Renderers of a
+    publication ask :func:`grids_of` instead, which lays each table out once.
 
     Args:
         table: The table.
         measure: The column shown in the body: ``value`` or ``percent``.
     """
-    presented = present(table)
-    shown = presented.table
-    arrangement = arrange(shown)
-    stub, spanners = arrangement.stub, arrangement.spanners
-    cells = shown.cells
-    row_levels = [level for d in stub for level in d.levels]
-    col_levels = [level for d in spanners for level in d.levels]
-    labels = {
-        level: dict(zip(cells[level].to_list(), cells[f"{level}_label"].to_list(), strict=True))
-        for level in (*row_levels, *col_levels)
-    }
-    all_rows, all_cols = _keys(cells, stub), _keys(cells, spanners)
-    detailed_rows = _detailed(all_rows, stub)
-    detailed_cols = _detailed(all_cols, spanners)
-    row_keys = [k for k in all_rows if _shown(k, stub, detailed_rows)]
-    col_keys = [k for k in all_cols if _shown(k, spanners, detailed_cols)]
-    flags = pl.col(FLAG) if FLAG in cells.columns else pl.lit(None, dtype=pl.String)
-    keys = len(row_levels) + len(col_levels)
-    lookup = {
-        (tuple(r[: len(row_levels)]), tuple(r[len(row_levels) : keys])): _cell(r[-2], r[-1])
-        for r in cells.select(*row_levels, *col_levels, measure, flags.alias(FLAG)).iter_rows()
-    }
-    titles = {d.name: table.layout.titles.get(d.name, d.title) for d in table.dimensions}
-    header_rows = tuple(
-        _spanners(col_keys, spanners, index, labels) for index in range(len(spanners))
-    )
-    if len(spanners) == 1:
-        header_rows = ((HeaderCell(titles[spanners[0].name], len(col_keys)),), *header_rows)
-    if not spanners:  # every dimension down the stub: the one value column is named by its measure
-        header_rows = ((HeaderCell("Percent" if measure == "percent" else "Number", 1),),)
-    added = list(presented.notes)
-    if arrangement.blocks:
-        counts = lookup
-        if measure != "value":  # the same rows are left out of every measure's grid
-            counts = {
-                (tuple(r[: len(row_levels)]), tuple(r[len(row_levels) : keys])): _cell(r[-2], r[-1])
-                for r in cells.select(
-                    *row_levels, *col_levels, "value", flags.alias(FLAG)
-                ).iter_rows()
-            }
-        row_keys, note = _sparse_not_stated_block(row_keys, col_keys, counts, stub[0], titles)
-        added += [note] if note else []
-    rows = _stubs(row_keys, stub, labels, arrangement.blocks)
-    values = tuple(tuple(lookup[(r, c)] for c in col_keys) for r in row_keys)
-    return Grid(
-        tuple(titles[d.name] for d in stub),
-        header_rows,
-        rows,
-        values,
-        measure=measure,
-        notes=(*table.notes, *added),
-        spanner_titles=tuple(titles[d.name] for d in spanners),
-    )
+    return _Prepared(table).grid(measure)
+
+
+class Grids:
+    """The grids of some tables, each laid out once per measure and then reused.
+
+    A grid is an immutable value that depends only on its table and its measure, so the
+    workbook's sheets, its notes and the report can share one. The presentation and the
+    arrangement, which do not depend on the measure, are computed once per table. Tables are
+    keyed by identity (a table holds a frame and has no hash); the memo keeps a reference to
+    each, so an identity is never reused while it lives.
+    """
+
+    def __init__(self) -> None:
+        """An empty memo."""
+        self._prepared: dict[int, _Prepared] = {}
+        self._grids: dict[tuple[int, str], Grid] = {}
+
+    def grid(self, table: Table, measure: str = "value") -> Grid:
+        """The table's grid for ``measure``, as :func:`grid` lays it out.
+
+        Args:
+            table: The table.
+            measure: The column shown in the body: ``value`` or ``percent``.
+        """
+        key = (id(table), measure)
+        found = self._grids.get(key)
+        if found is None:
+            prepared = self._prepared.get(id(table))
+            if prepared is None:
+                prepared = self._prepared[id(table)] = _Prepared(table)
+            found = self._grids[key] = prepared.grid(measure)
+        return found
+
+
+_BY_PUBLICATION: dict[int, Grids] = {}
+"""The memo of each live publication (by identity); an entry goes with its publication."""
+
+
+def grids_of(publication: Publication) -> Grids:
+    """The grids of one publication, shared by every renderer that renders it.
+
+    The memo lives as long as the publication does and is dropped with it, so nothing is
+    kept from one run to the next.
+
+    Args:
+        publication: What a run publishes.
+    """
+    key = id(publication)
+    found = _BY_PUBLICATION.get(key)
+    if found is None:
+        found = _BY_PUBLICATION[key] = Grids()
+        weakref.finalize(publication, _BY_PUBLICATION.pop, key, None)
+    return found
+
+
+class _Prepared:
+    """What a table's grids share whatever the measure: presentation, stub, spanners, keys."""
+
+    def __init__(self, table: Table) -> None:
+        presented = present(table)
+        shown = presented.table
+        arrangement = arrange(shown)
+        stub, spanners = arrangement.stub, arrangement.spanners
+        cells = shown.cells
+        self.cells = cells
+        self.row_levels = [level for d in stub for level in d.levels]
+        self.col_levels = [level for d in spanners for level in d.levels]
+        labels = {level: _labels(cells, level) for level in (*self.row_levels, *self.col_levels)}
+        all_rows, all_cols = _keys(cells, stub), _keys(cells, spanners)
+        detailed_rows = _detailed(all_rows, stub)
+        detailed_cols = _detailed(all_cols, spanners)
+        self.row_keys = [k for k in all_rows if _shown(k, stub, detailed_rows)]
+        self.col_keys = [k for k in all_cols if _shown(k, spanners, detailed_cols)]
+        self._bodies: dict[str, list[tuple[Cell, ...]]] = {}
+        titles = {d.name: table.layout.titles.get(d.name, d.title) for d in table.dimensions}
+        header_rows = tuple(
+            _spanners(self.col_keys, spanners, index, labels) for index in range(len(spanners))
+        )
+        if len(spanners) == 1:
+            header_rows = (
+                (HeaderCell(titles[spanners[0].name], len(self.col_keys)),),
+                *header_rows,
+            )
+        self.header_rows = header_rows
+        added = list(presented.notes)
+        self.kept = list(range(len(self.row_keys)))
+        if arrangement.blocks:
+            # The same rows are left out of every measure's grid: those zero in the counts.
+            self.kept, note = _sparse_not_stated_block(
+                self.row_keys, self.body("value"), stub[0], titles
+            )
+            added += [note] if note else []
+        self.rows = _stubs([self.row_keys[i] for i in self.kept], stub, labels, arrangement.blocks)
+        self.notes = (*table.notes, *added)
+        self.stub_titles = tuple(titles[d.name] for d in stub)
+        self.spanner_titles = tuple(titles[d.name] for d in spanners)
+
+    def body(self, measure: str) -> list[tuple[Cell, ...]]:
+        """The cells of ``measure``: a tuple per shown row key, one cell per column key.
+
+        The tidy cells are placed by joining them to the row and column keys' positions, so
+        that no cell is looked up one by one.
+        """
+        found = self._bodies.get(measure)
+        if found is not None:
+            return found
+        cells = self.cells
+        flag = pl.col(FLAG) if FLAG in cells.columns else pl.lit(None, dtype=pl.String)
+        placed = _positions(
+            _positions(
+                cells.select(
+                    *self.row_levels,
+                    *self.col_levels,
+                    pl.col(measure).alias(_VALUE),
+                    pl.when(flag.is_not_null())
+                    .then(flag)
+                    .when(pl.col(measure).is_null())
+                    .then(pl.lit(NOT_AVAILABLE))
+                    .alias(_SYMBOL),
+                ),
+                self.row_levels,
+                self.row_keys,
+                _ROW,
+            ),
+            self.col_levels,
+            self.col_keys,
+            _COLUMN,
+        )
+        # A combination listed twice keeps its last cell, as a lookup by key would.
+        placed = placed.unique([_ROW, _COLUMN], keep="last").sort(_ROW, _COLUMN)
+        width = len(self.col_keys)
+        if placed.height != len(self.row_keys) * width:
+            raise ValueError("the table's cells do not cover every row and column of its layout")
+        if not width:  # a table without cells: rows without columns
+            found = self._bodies[measure] = [() for _ in self.row_keys]
+            return found
+        values, symbols = placed[_VALUE].to_list(), placed[_SYMBOL].to_list()
+        flat = list(map(Cell._make, zip(values, symbols, strict=True)))
+        found = self._bodies[measure] = [
+            tuple(flat[start : start + width]) for start in range(0, len(flat), width)
+        ]
+        return found
+
+    def grid(self, measure: str) -> Grid:
+        """The grid of ``measure``."""
+        body = self.body(measure)
+        values = tuple(body[index] for index in self.kept)
+        header_rows = self.header_rows
+        if not self.col_levels:  # every dimension down the stub: the one value column is named
+            header_rows = ((HeaderCell("Percent" if measure == "percent" else "Number", 1),),)
+        return Grid(
+            self.stub_titles,
+            header_rows,
+            self.rows,
+            values,
+            measure=measure,
+            notes=self.notes,
+            spanner_titles=self.spanner_titles,
+        )
+
+
+_ROW, _COLUMN, _VALUE, _SYMBOL = "_row", "_column", "_value", "_symbol"
+"""Working columns of :meth:`_Prepared.body`."""
+
+
+def _positions(frame: pl.DataFrame, levels: list[str], keys: list[Key], name: str) -> pl.DataFrame:
+    """The rows of ``frame`` whose ``levels`` are one of ``keys``, with its position as ``name``.
+
+    The codes of ``levels`` are dropped: only the position is kept.
+    """
+    if not levels:  # no dimension this way: every cell is in the one row (or column)
+        return frame.with_columns(pl.lit(0, dtype=pl.UInt32).alias(name))
+    index = pl.DataFrame(
+        keys, schema={level: frame.schema[level] for level in levels}, orient="row"
+    ).with_row_index(name)
+    return frame.join(index, on=levels, how="inner", maintain_order="left").drop(levels)
+
+
+def _labels(cells: pl.DataFrame, level: str) -> dict[str, str]:
+    """Code -> label of one level (a code's last label, should it have several)."""
+    pairs = cells.select(level, f"{level}_label").unique(level, keep="last", maintain_order=True)
+    return dict(zip(pairs[level].to_list(), pairs[f"{level}_label"].to_list(), strict=True))
 
 
 def _sparse_not_stated_block(
     row_keys: list[Key],
-    col_keys: list[Key],
-    lookup: dict[tuple[Key, Key], Cell],
+    body: list[tuple[Cell, ...]],
     block: Dimension,
     titles: dict[str, str],
-) -> tuple[list[Key], str]:
+) -> tuple[list[int], str]:
     """Leave out the rows of the "Not stated" block that are zero everywhere.
 
     A block of rows for "Not stated" (sex not stated, with each country of birth under it)
     holds a handful of persons: its rows of zeros are left out, its total row is kept.
+
+    Args:
+        row_keys: The row keys shown.
+        body: The counts of each row (see :meth:`_Prepared.body`).
+        block: The stub's outer dimension, whose blocks these are.
+        titles: Dimension name -> title.
+
+    Returns:
+        The positions of the rows kept, and the note saying rows were left out (or "").
     """
     width = len(block.levels)
-
-    def empty(key: Key) -> bool:
-        return all(
-            lookup[(key, c)].symbol is None and lookup[(key, c)].value == 0 for c in col_keys
-        )
-
     kept = [
-        key
-        for key in row_keys
-        if key[0] != NOT_STATED or all(code == TOTAL for code in key[width:]) or not empty(key)
+        index
+        for index, key in enumerate(row_keys)
+        if key[0] != NOT_STATED
+        or all(code == TOTAL for code in key[width:])
+        or not all(cell.symbol is None and cell.value == 0 for cell in body[index])
     ]
     if len(kept) == len(row_keys):
-        return row_keys, ""
+        return kept, ""
     note = f"{titles[block.name]} not stated: the rows that are zero everywhere are left out."
     return kept, note
 

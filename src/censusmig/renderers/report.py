@@ -23,8 +23,7 @@ from censusmig.renderers.charts import charts
 from censusmig.renderers.formatting import format_cell, legend, measures
 from censusmig.renderers.glossary import cited, short_name
 from censusmig.renderers.headlines import headlines
-from censusmig.renderers.layout import Grid, HeaderCell, StubRow
-from censusmig.renderers.layout import grid as lay_out
+from censusmig.renderers.layout import Grid, Grids, HeaderCell, StubRow, grids_of
 from censusmig.renderers.quality import QualitySection, quality_sections
 from censusmig.resources import bundled
 from censusmig.tables.table import Table
@@ -88,6 +87,7 @@ def render(publication: Publication, out: Path) -> tuple[Path, ...]:
             publisher=census.publisher,
             contact=census.contact,
             release_date=census.release_date,
+            grids=grids_of(publication),
         ),
     )
 
@@ -104,6 +104,7 @@ def write_report(
     publisher: str | None = None,
     contact: str | None = None,
     release_date: dt.date | None = None,
+    grids: Grids | None = None,
 ) -> Path:
     """Render ``report.html`` from ``templates/report.html.j2``.
 
@@ -118,6 +119,8 @@ def write_report(
         publisher: The office that publishes the tables (None: the line is left out).
         contact: Where readers send questions (None: left out).
         release_date: Release date (None: left out).
+        grids: Where each table's grid is laid out once, shared with the other renderers of
+            the publication (None: laid out for this report).
 
     Returns:
         The file written.
@@ -129,7 +132,8 @@ def write_report(
         keep_trailing_newline=True,
     )
     environment.filters["slug"] = slug
-    views = [_table_view(table, number) for number, table in enumerate(tables, start=1)]
+    grids = grids or Grids()
+    views = [_table_view(table, number, grids) for number, table in enumerate(tables, start=1)]
     citations = [line for table in tables for line in table.standard]
     html = environment.get_template("report.html.j2").render(
         census_name=census_name,
@@ -170,11 +174,11 @@ def _is_email(text: str) -> bool:
     return bool(at) and bool(local) and "." in domain and " " not in text
 
 
-def _table_view(table: Table, number: int) -> dict[str, object]:
+def _table_view(table: Table, number: int, grids: Grids) -> dict[str, object]:
     blocks = []
     layouts = []
     for measure in measures(bool(table.percent_of)):
-        layout = lay_out(table, measure)
+        layout = grids.grid(table, measure)
         layouts.append(layout)
         body = tuple(
             (stub, tuple(format_cell(cell, measure) for cell in values))

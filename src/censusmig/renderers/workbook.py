@@ -20,13 +20,12 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.table import Table as ExcelTable
-from openpyxl.writer.excel import ExcelWriter
 
 from censusmig.protection import Publication
 from censusmig.protection.record import RunRecord
 from censusmig.renderers.formatting import SYMBOLS
 from censusmig.renderers.glossary import GLOSSARY
+from censusmig.renderers.layout import Grids, grids_of
 from censusmig.renderers.quality import quality_rows
 from censusmig.renderers.registry import RenderOptions
 from censusmig.renderers.workbook_style import (
@@ -38,6 +37,7 @@ from censusmig.renderers.workbook_style import (
     TITLE,
     WRAP,
     WRAP_LEFT,
+    CellStyles,
     height,
     lines,
     print_setup,
@@ -45,13 +45,14 @@ from censusmig.renderers.workbook_style import (
     unique_headings,
 )
 from censusmig.renderers.workbook_tables import (
-    TABLE_STYLE,
     TableSheet,
+    add_excel_table,
     plan_sheets,
     table_notes,
     write_accessible,
     write_classic,
 )
+from censusmig.renderers.workbook_writer import ExcelWriter
 from censusmig.tables.table import Table
 
 FIXED_TIME = dt.datetime(1980, 1, 1)
@@ -82,6 +83,7 @@ def render(publication: Publication, out: Path, options: RenderOptions) -> tuple
             publication.record,
             quality_rows(publication.record, {t.recipe_id: t.title for t in publication.tables}),
             layout=options.excel_layout,
+            grids=grids_of(publication),
         ),
     )
 
@@ -93,6 +95,7 @@ def write_workbook(
     quality: Sequence[Sequence[object]],
     *,
     layout: str = "accessible",
+    grids: Grids | None = None,
 ) -> Path:
     """Write the workbook.
 
@@ -102,26 +105,30 @@ def write_workbook(
         record: The run record (census, source file, release, version).
         quality: Rows of the data-quality sheet, header first.
         layout: ``accessible`` or ``classic`` (see :mod:`censusmig.renderers.workbook_tables`).
+        grids: Where each table's grid is laid out once, shared with the other renderers of
+            the publication (None: laid out for this workbook).
 
     Returns:
         The file written.
     """
+    grids = grids or Grids()
+    styles = CellStyles()
     book = Workbook()
     taken = {COVER, CONTENTS, NOTES, QUALITY}
     sheets = plan_sheets(tables, layout, taken)
-    notes, numbers = _number_notes(tables)
+    notes, numbers = _number_notes(tables, grids)
     cover = book.active
     cover.title = COVER
     contents = book.create_sheet(CONTENTS)
-    _write_notes(book.create_sheet(NOTES), notes, sheets)
+    _write_notes(book.create_sheet(NOTES), notes, sheets, styles)
     for spec in sheets:
         sheet = book.create_sheet(spec.name)
         (write_classic if layout == "classic" else write_accessible)(
-            sheet, spec, numbers[spec.number - 1]
+            sheet, spec, numbers[spec.number - 1], grids, styles
         )
-    _write_quality(book.create_sheet(QUALITY), quality)
+    _write_quality(book.create_sheet(QUALITY), quality, styles)
     _write_cover(cover, record, tables)
-    _write_contents(contents, record, tables, sheets)
+    _write_contents(contents, record, tables, sheets, styles)
     _set_properties(book, record, tables)
     path.parent.mkdir(parents=True, exist_ok=True)
     save(book, path)
@@ -139,7 +146,8 @@ def save(book: Workbook, path: Path) -> None:
     openpyxl stamps the save time into ``docProps/core.xml`` and every zip entry: the
     properties' times are set to :data:`FIXED_TIME`, and the archive openpyxl writes is
     copied entry by entry, in its order, with that time, fixed permissions and the same
-    compression (deflate).
+    compression (deflate). The sheets are written by
+    :class:`censusmig.renderers.workbook_writer.ExcelWriter` (openpyxl's, faster on cells).
 
     Args:
         book: The workbook.
@@ -163,7 +171,7 @@ def save(book: Workbook, path: Path) -> None:
 
 
 def _number_notes(
-    tables: Sequence[Table],
+    tables: Sequence[Table], grids: Grids
 ) -> tuple[list[tuple[str, list[int]]], list[list[int]]]:
     """Number every distinct note once, in order of first use.
 
@@ -174,7 +182,7 @@ def _number_notes(
     numbers: list[list[int]] = []
     for number, table in enumerate(tables, start=1):
         own = []
-        for note in table_notes(table):
+        for note in table_notes(table, grids):
             found.setdefault(note, []).append(number)
             own.append(list(found).index(note) + 1)
         numbers.append(own)
@@ -193,31 +201,31 @@ def _write_block(
     top: int,
     header: Sequence[str],
     rows: Sequence[Sequence[object]],
+    styles: CellStyles,
     name: str | None = None,
 ) -> int:
     """Write a header row and its rows from ``top``; return the next free row.
 
     With ``name``, the block is an Excel table object of that name.
     """
-    for column, text in enumerate(unique_headings(header), start=1):
-        cell = sheet.cell(row=top, column=column, value=text)
-        cell.font = BOLD
-        cell.alignment = WRAP
+    headings = unique_headings(header)
+    for column, text in enumerate(headings, start=1):
+        styles.apply(sheet.cell(row=top, column=column, value=text), BOLD, WRAP)
     for offset, values in enumerate(rows, start=1):
         for column, value in enumerate(values, start=1):
             if value == "":
                 continue  # an empty cell, not an empty string
-            cell = sheet.cell(row=top + offset, column=column, value=value)
-            cell.font = PLAIN
-            cell.alignment = WRAP
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                cell.number_format = COUNT_FORMAT
+            count = isinstance(value, int | float) and not isinstance(value, bool)
+            styles.apply(
+                sheet.cell(row=top + offset, column=column, value=value),
+                PLAIN,
+                WRAP,
+                COUNT_FORMAT if count else None,
+            )
     last = top + len(rows)
     if name is not None and rows:
         ref = f"A{top}:{get_column_letter(len(header))}{last}"
-        table = ExcelTable(displayName=name, ref=ref)
-        table.tableStyleInfo = TABLE_STYLE
-        sheet.add_table(table)
+        add_excel_table(sheet, name, ref, headings)
     return last + 1
 
 
@@ -309,7 +317,11 @@ def _link(cell: Any, sheet_name: str, text: str) -> None:
 
 
 def _write_contents(
-    sheet: Any, record: RunRecord, tables: Sequence[Table], sheets: Sequence[TableSheet]
+    sheet: Any,
+    record: RunRecord,
+    tables: Sequence[Table],
+    sheets: Sequence[TableSheet],
+    styles: CellStyles,
 ) -> None:
     sources = list(dict.fromkeys(table.source for table in tables))
     lead = ["Contents", publication_title(record), *sources]
@@ -323,7 +335,9 @@ def _write_contents(
         *[(s.name, s.caption, s.table.title, s.table.universe_label) for s in sheets],
         (QUALITY, "", "Record accounting, edit checks and codes in no code list", ""),
     ]
-    end = _write_block(sheet, top, ["Sheet", "Table", "Title", "Universe"], rows, "Contents_table")
+    end = _write_block(
+        sheet, top, ["Sheet", "Table", "Title", "Universe"], rows, styles, "Contents_table"
+    )
     for row in range(top + 1, end):
         cell = sheet.cell(row=row, column=1)
         _link(cell, str(cell.value), str(cell.value))
@@ -334,7 +348,10 @@ def _write_contents(
 
 
 def _write_notes(
-    sheet: Any, notes: Sequence[tuple[str, list[int]]], sheets: Sequence[TableSheet]
+    sheet: Any,
+    notes: Sequence[tuple[str, list[int]]],
+    sheets: Sequence[TableSheet],
+    styles: CellStyles,
 ) -> None:
     top = _lead(
         sheet,
@@ -352,20 +369,22 @@ def _write_notes(
         for number, (text, used) in enumerate(notes, start=1)
     ]
     sheet.cell(row=top, column=1, value="Notes on the tables").font = HEADING
-    top = _write_block(sheet, top + 1, ["Note number", "Note text", "Sheets"], rows, "Notes_table")
+    top = _write_block(
+        sheet, top + 1, ["Note number", "Note text", "Sheets"], rows, styles, "Notes_table"
+    )
     sheet.cell(row=top, column=1, value="Symbols").font = HEADING
     symbols = [[mark, meaning] for mark, meaning in SYMBOLS.items()]
-    top = _write_block(sheet, top + 1, ["Symbol", "Meaning"], symbols, "Symbols_table")
+    top = _write_block(sheet, top + 1, ["Symbol", "Meaning"], symbols, styles, "Symbols_table")
     sheet.cell(row=top, column=1, value="Standards cited").font = HEADING
     glossary = [[short, title] for short, title in GLOSSARY.items()]
-    _write_block(sheet, top + 1, ["Abbreviation", "Standard"], glossary, "Standards_table")
+    _write_block(sheet, top + 1, ["Abbreviation", "Standard"], glossary, styles, "Standards_table")
     widths = [16.0, 90.0, 40.0]
     set_widths(sheet, widths)
     _fit_heights(sheet, widths, 3)
     print_setup(sheet, "Notes", widths, text=True)
 
 
-def _write_quality(sheet: Any, quality: Sequence[Sequence[object]]) -> None:
+def _write_quality(sheet: Any, quality: Sequence[Sequence[object]], styles: CellStyles) -> None:
     top = _lead(
         sheet,
         [
@@ -375,7 +394,7 @@ def _write_quality(sheet: Any, quality: Sequence[Sequence[object]]) -> None:
         ],
     )
     header, *rows = [list(row) for row in quality] or [["Item"]]
-    _write_block(sheet, top, [str(text) for text in header], rows)
+    _write_block(sheet, top, [str(text) for text in header], rows, styles)
     columns = max(len(row) for row in [header, *rows])
     widths = [
         float(

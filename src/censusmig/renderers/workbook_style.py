@@ -7,12 +7,14 @@ default font, which is what Excel's column width counts.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from openpyxl.styles import Alignment, Font
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
@@ -27,6 +29,13 @@ LINK = Font(name=FONT_NAME, size=10, color="0563C1", underline="single")
 WRAP = Alignment(wrap_text=True, vertical="top")
 WRAP_LEFT = Alignment(horizontal="left", wrap_text=True, vertical="top")
 HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="bottom", wrap_text=True)
+
+
+@functools.cache
+def wrapped(indent: int = 0, vertical: str | None = None) -> Alignment:
+    """Wrapped text, indented by ``indent`` (one object per indent, so styles can share it)."""
+    return Alignment(indent=indent, vertical=vertical, wrap_text=True)
+
 
 NUMBER_FORMAT = '#,##0;-#,##0;"-"'
 PERCENT_FORMAT = '0.0;-0.0;"-"'
@@ -55,6 +64,56 @@ MIN_WIDE_SCALE = 60
 
 SHEET_NAME_LENGTH = 31
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+class CellStyles:
+    """Each distinct cell style of one workbook computed once, then copied to the cells.
+
+    Setting a cell's font, alignment or number format in openpyxl hashes the style object to
+    find its index in the workbook's list, for every cell (tens of thousands on the table
+    sheets). Here the first cell with a combination of font, alignment and format is styled
+    the ordinary way and its indexes (openpyxl's ``StyleArray``) are copied to every later
+    cell of that combination. The workbook's lists of fonts, alignments and formats fill in
+    the same order either way, so the file written is the same, byte for byte.
+
+    Combinations are told apart by the identity of their font and alignment objects (cheap,
+    where equality hashes every attribute): the memo keeps a reference to each, so an
+    identity is never reused while it lives. Pass shared objects (the module's constants,
+    :func:`wrapped`); a fresh but equal object only costs one more ordinary styling.
+    """
+
+    def __init__(self) -> None:
+        """An empty memo, for one workbook."""
+        self._arrays: dict[
+            tuple[int, int, str | None], tuple[StyleArray, Font, Alignment | None]
+        ] = {}
+
+    def apply(
+        self,
+        cell: Any,
+        font: Font,
+        alignment: Alignment | None = None,
+        number_format: str | None = None,
+    ) -> None:
+        """Style a cell that has no style yet: its font, and its alignment and format if given.
+
+        Args:
+            cell: A cell of the workbook this memo belongs to, not styled before.
+            font: Its font.
+            alignment: Its alignment (None: the default).
+            number_format: Its number format (None: General).
+        """
+        key = (id(font), id(alignment), number_format)
+        found = self._arrays.get(key)
+        if found is not None:
+            cell._style = StyleArray(found[0])
+            return
+        if number_format is not None:
+            cell.number_format = number_format
+        cell.font = font
+        if alignment is not None:
+            cell.alignment = alignment
+        self._arrays[key] = (StyleArray(cell._style), font, alignment)
 
 
 def lines(text: str, width: float) -> int:

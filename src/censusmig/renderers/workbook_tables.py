@@ -19,13 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl.styles import Alignment
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table as ExcelTable
 from openpyxl.worksheet.table import TableStyleInfo
 
 from censusmig.renderers.formatting import legend, measures, symbol
-from censusmig.renderers.layout import Cell, Grid, grid
+from censusmig.renderers.layout import Cell, Grid, Grids
 from censusmig.renderers.workbook_style import (
     BOLD,
     HEADER_ALIGNMENT,
@@ -35,6 +35,7 @@ from censusmig.renderers.workbook_style import (
     STUB_WIDTH,
     TITLE,
     VALUE_WIDTH,
+    CellStyles,
     height,
     lines,
     print_setup,
@@ -42,11 +43,26 @@ from censusmig.renderers.workbook_style import (
     sheet_name,
     unique_headings,
     words_of,
+    wrapped,
 )
 from censusmig.tables.table import PERCENT, VALUE, Table
 
 RIGHT = Alignment(horizontal="right")
 TABLE_STYLE = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
+
+
+def add_excel_table(sheet: Any, name: str, ref: str, headings: Sequence[str]) -> None:
+    """Make the cells ``ref`` of ``sheet`` an Excel table object, headed by ``headings``.
+
+    The columns are named here, from the headings written in the first row of ``ref``:
+    openpyxl would otherwise read them back on saving, through every cell of the range.
+    """
+    table = ExcelTable(displayName=name, ref=ref)
+    table.tableStyleInfo = TABLE_STYLE
+    table._initialise_columns()
+    for column, heading in zip(table.tableColumns, headings, strict=True):
+        column.name = heading
+    sheet.add_table(table)
 
 
 @dataclass(frozen=True)
@@ -118,17 +134,26 @@ def column_headings(layout: Grid, measure: str) -> list[str]:
     return [": ".join(part) or fallback for part in parts]
 
 
-def write_accessible(sheet: Any, spec: TableSheet, note_numbers: Sequence[int]) -> None:
+def write_accessible(
+    sheet: Any,
+    spec: TableSheet,
+    note_numbers: Sequence[int],
+    grids: Grids | None = None,
+    styles: CellStyles | None = None,
+) -> None:
     """Write one measure of a table as an accessible sheet with one Excel table object.
 
     Args:
         sheet: The empty worksheet.
         spec: The sheet to write (one measure).
         note_numbers: Numbers of the table's notes on the Notes sheet.
+        grids: Where the table's grid is laid out once (None: laid out here).
+        styles: The workbook's memo of cell styles (None: one for this sheet).
     """
     (measure,) = spec.measures
     table = spec.table
-    layout = grid(table, measure)
+    layout = (grids or Grids()).grid(table, measure)
+    styles = styles or CellStyles()
     lead = [spec.title, f"Universe: {table.universe_label}"]
     if measure == PERCENT:
         lead.append(_percent_line(table))
@@ -142,48 +167,51 @@ def write_accessible(sheet: Any, spec: TableSheet, note_numbers: Sequence[int]) 
     stub_width = len(layout.stub_titles)
     headings = unique_headings([*layout.stub_titles, *column_headings(layout, measure)])
     for column, heading in enumerate(headings, start=1):
-        target = sheet.cell(row=header_row, column=column, value=heading)
-        target.font = BOLD
-        target.alignment = (
-            Alignment(vertical="bottom", wrap_text=True)
-            if column <= stub_width
-            else HEADER_ALIGNMENT
+        styles.apply(
+            sheet.cell(row=header_row, column=column, value=heading),
+            BOLD,
+            wrapped(vertical="bottom") if column <= stub_width else HEADER_ALIGNMENT,
         )
     number_format = PERCENT_FORMAT if measure == PERCENT else NUMBER_FORMAT
     row = header_row
     for stub, values in zip(layout.rows, layout.values, strict=True):
         row += 1
+        font = BOLD if stub.total else PLAIN
         for column, label in enumerate(stub.labels, start=1):
-            target = sheet.cell(row=row, column=column, value=label)
-            target.font = BOLD if stub.total else PLAIN
-            if column == stub_width and stub.indent:
-                target.alignment = Alignment(indent=2 * stub.indent, wrap_text=True)
-            else:
-                target.alignment = Alignment(wrap_text=True)
-        _write_values(sheet, row, stub_width + 1, values, number_format, stub.total)
+            indent = 2 * stub.indent if column == stub_width else 0
+            styles.apply(sheet.cell(row=row, column=column, value=label), font, wrapped(indent))
+        _write_values(sheet, row, stub_width + 1, values, number_format, font, styles)
     widths = _widths(layout, headings, measure)
     set_widths(sheet, widths)
     sheet.row_dimensions[header_row].height = height(
         max(lines(text, width) for text, width in zip(headings, widths, strict=True))
     )
     last = get_column_letter(len(headings))
-    excel_table = ExcelTable(displayName=spec.object_name, ref=f"A{header_row}:{last}{row}")
-    excel_table.tableStyleInfo = TABLE_STYLE
-    sheet.add_table(excel_table)
+    add_excel_table(sheet, spec.object_name, f"A{header_row}:{last}{row}", headings)
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=stub_width + 1)
     print_setup(sheet, spec.title, widths, (header_row, header_row), stub_width, _groups(layout))
 
 
-def write_classic(sheet: Any, spec: TableSheet, note_numbers: Sequence[int]) -> None:
+def write_classic(
+    sheet: Any,
+    spec: TableSheet,
+    note_numbers: Sequence[int],
+    grids: Grids | None = None,
+    styles: CellStyles | None = None,
+) -> None:
     """Write a table as printed: spanners over merged cells, indented stub, notes under it.
 
     Args:
         sheet: The empty worksheet.
         spec: The sheet to write (every measure of the table).
         note_numbers: Numbers of the table's notes on the Notes sheet (cited under it).
+        grids: Where the table's grids are laid out once (None: laid out here).
+        styles: The workbook's memo of cell styles (None: one for this sheet).
     """
     table = spec.table
-    layouts = {measure: grid(table, measure) for measure in spec.measures}
+    grids = grids or Grids()
+    styles = styles or CellStyles()
+    layouts = {measure: grids.grid(table, measure) for measure in spec.measures}
     first = layouts[VALUE]
     headings = unique_headings([*first.stub_titles, *column_headings(first, VALUE)])
     widths = _widths(first, headings, VALUE, spanned=True)
@@ -197,10 +225,11 @@ def write_classic(sheet: Any, spec: TableSheet, note_numbers: Sequence[int]) -> 
             sheet.cell(row=row, column=1, value="Percent").font = BOLD
             sheet.cell(row=row + 1, column=1, value=_percent_line(table)).font = PLAIN
             row += 2
-        body_row = _write_spanned(sheet, layout, row, widths, measure)
+        body_row = _write_spanned(sheet, layout, row, widths, measure, styles)
         title_rows = title_rows or (row, body_row - 1)
         row = body_row + len(layout.rows) + 1
-    texts = [f"Note {n}: {note}" for n, note in zip(note_numbers, table_notes(table), strict=True)]
+    notes = table_notes(table, grids)
+    texts = [f"Note {n}: {note}" for n, note in zip(note_numbers, notes, strict=True)]
     texts += [legend(layouts.values()), table.source]
     for text in texts:
         sheet.cell(row=row, column=1, value=text).font = PLAIN
@@ -218,13 +247,17 @@ def _groups(layout: Grid) -> tuple[int, ...]:
     return tuple(cell.span for cell in layout.header_rows[0])
 
 
-def table_notes(table: Table) -> tuple[str, ...]:
+def table_notes(table: Table, grids: Grids | None = None) -> tuple[str, ...]:
     """A table's notes as published, and one for weighted estimates.
 
     The layout's notes: the recipe's, then what the published layout merged or left out.
+
+    Args:
+        table: The table.
+        grids: Where the table's grid is laid out once (None: laid out here).
     """
     weighted = ("Weighted estimates.",) if table.weighted else ()
-    return (*grid(table).notes, *weighted)
+    return (*(grids or Grids()).grid(table).notes, *weighted)
 
 
 def _percent_line(table: Table) -> str:
@@ -239,19 +272,25 @@ def _write_values(
     first_column: int,
     values: Sequence[Cell],
     number_format: str,
-    total: bool,
+    font: Font,
+    styles: CellStyles,
 ) -> None:
     for column, body in enumerate(values, start=first_column):
-        shown = symbol(body) if body.value is None else body.value
-        target = sheet.cell(row=row, column=column, value=shown)
-        target.number_format = number_format
-        target.font = BOLD if total else PLAIN
         if body.value is None:
-            target.alignment = RIGHT
+            target = sheet.cell(row=row, column=column, value=symbol(body))
+            styles.apply(target, font, RIGHT, number_format)
+        else:
+            target = sheet.cell(row=row, column=column, value=body.value)
+            styles.apply(target, font, None, number_format)
 
 
 def _write_spanned(
-    sheet: Any, layout: Grid, header_top: int, widths: Sequence[float], measure: str
+    sheet: Any,
+    layout: Grid,
+    header_top: int,
+    widths: Sequence[float],
+    measure: str,
+    styles: CellStyles,
 ) -> int:
     """Write spanners, stub and body from ``header_top``; return the first body row."""
     stub_width = len(layout.stub_titles)
@@ -260,9 +299,9 @@ def _write_spanned(
         column = stub_width + 1
         needed = 1
         for cell in header:
-            target = sheet.cell(row=row, column=column, value=cell.label)
-            target.font = BOLD
-            target.alignment = HEADER_ALIGNMENT
+            styles.apply(
+                sheet.cell(row=row, column=column, value=cell.label), BOLD, HEADER_ALIGNMENT
+            )
             room = sum(widths[column - 1 : column - 1 + cell.span])
             needed = max(needed, lines(cell.label, room))
             if cell.span > 1:
@@ -276,24 +315,23 @@ def _write_spanned(
         sheet.row_dimensions[row].height = height(needed)
     last_header = header_top + max(len(layout.header_rows), 1) - 1
     for index, title in enumerate(layout.stub_titles, start=1):
-        target = sheet.cell(row=last_header, column=index, value=title)
-        target.font = BOLD
-        target.alignment = Alignment(vertical="bottom", wrap_text=True)
+        styles.apply(
+            sheet.cell(row=last_header, column=index, value=title), BOLD, wrapped(vertical="bottom")
+        )
     number_format = PERCENT_FORMAT if measure == PERCENT else NUMBER_FORMAT
     row = last_header + 1
     previous: tuple[str, ...] = ()
     for stub, values in zip(layout.rows, layout.values, strict=True):
+        font = BOLD if stub.total else PLAIN
         for index, label in enumerate(stub.labels, start=1):
             outer = index < stub_width
             # An outer label is shown once, on the first row of its block.
             if outer and stub.labels[:index] == previous[:index]:
                 continue
-            target = sheet.cell(row=row, column=index, value=label)
             indent = 2 * stub.indent if index == stub_width else 0
-            target.alignment = Alignment(indent=indent, wrap_text=True)
-            target.font = BOLD if stub.total else PLAIN
+            styles.apply(sheet.cell(row=row, column=index, value=label), font, wrapped(indent))
         previous = stub.labels
-        _write_values(sheet, row, stub_width + 1, values, number_format, stub.total)
+        _write_values(sheet, row, stub_width + 1, values, number_format, font, styles)
         row += 1
     return last_header + 1
 

@@ -22,6 +22,11 @@ def complete(
 ) -> pl.DataFrame:
     """Turn aggregated inner cells into the full tidy table.
 
+    The work is a few frame operations, not one small eager step per margin: the outer
+    levels, top-N, every margin (one group-by) and the zero cells are one lazy plan; the
+    observed orders of the open levels are collected together; then the cells are sorted
+    and labelled.
+
     Args:
         cells: One row per observed combination of inner codes (String columns named by
             each coding's inner level) with the additive ``measures``.
@@ -35,72 +40,118 @@ def complete(
         publication, with a ``<level>_label`` column beside each level, then the measures in
         the order given.
     """
-    cells = cells.with_columns(
+    outer = cells.lazy().with_columns(
         pl.col(coding.inner).replace_strict(mapping, default=OTHER).alias(level)
         for coding in codings
         for level, mapping in coding.parents.items()
     )
-    cells = _top(cells, codings, measures)
-    full = _with_margins(cells, codings, measures)
-    full = _zero_filled(full, codings, measures)
-    full = _ordered(full, codings)
-    levels = [level for coding in codings for level in coding.dimension.levels]
-    labelled = full.with_columns(
-        pl.col(level)
-        .replace_strict(dict(coding.labels.get(level, {})), default=pl.col(level))
-        .alias(f"{level}_label")
-        for coding in codings
-        for level in coding.dimension.levels
-    )
-    return labelled.select(
-        *itertools.chain.from_iterable((level, f"{level}_label") for level in levels), *measures
-    )
+    topped = _top(outer, codings, measures)
+    margins = _with_margins(topped, codings, measures, cells.height)
+    full = _zero_filled(margins, codings, measures).collect()
+    # Small and in memory: eager sorting and labelling cost less than another plan.
+    columns: list[str | pl.Expr] = []
+    for coding in codings:
+        for level in coding.dimension.levels:
+            labels = dict(coding.labels.get(level, {}))
+            label = pl.col(level).replace_strict(labels, default=pl.col(level))
+            columns += [level, label.alias(f"{level}_label")]
+    return full.sort(_order_keys(full, codings)).select(*columns, *measures)
 
 
-def _top(cells: pl.DataFrame, codings: Sequence[Coding], measures: Sequence[str]) -> pl.DataFrame:
-    """Recode all but the largest inner categories to ``_O``, then sum the cells again."""
+def _top(cells: pl.LazyFrame, codings: Sequence[Coding], measures: Sequence[str]) -> pl.LazyFrame:
+    """Recode all but the largest inner categories to ``_O``, then sum the cells again.
+
+    The largest are ranked by value, then by code, leaving out the special codes (which are
+    always kept).
+    """
     for coding in codings:
         if coding.top is None:
             continue
-        sizes = (
-            cells.filter(~pl.col(coding.inner).is_in(TRAILING_ORDER))
+        inner = pl.col(coding.inner)
+        kept = (
+            cells.filter(~inner.is_in(TRAILING_ORDER))
             .group_by(coding.inner)
             .agg(pl.col(VALUE).sum())
             .sort([VALUE, coding.inner], descending=[True, False])
+            .head(coding.top)
+            .select(coding.inner, pl.lit(True).alias(_KEPT))
         )
-        kept = sizes[coding.inner].head(coding.top).to_list()
-        keep = pl.col(coding.inner).is_in(kept) | pl.col(coding.inner).is_in(TRAILING_ORDER)
-        cells = cells.with_columns(
-            pl.when(keep).then(pl.col(coding.inner)).otherwise(pl.lit(OTHER))
+        keep = pl.col(_KEPT).fill_null(False) | inner.is_in(TRAILING_ORDER)
+        cells = (
+            cells.join(kept, on=coding.inner, how="left")
+            .with_columns(pl.when(keep).then(inner).otherwise(pl.lit(OTHER)).alias(coding.inner))
+            .drop(_KEPT)
         )
-        keys = [c for c in cells.columns if c not in measures]
+        keys = [c for c in cells.collect_schema().names() if c not in measures]
         cells = cells.group_by(keys).agg(pl.col(name).sum() for name in measures)
     return cells
 
 
+_KEPT = "_kept"
+"""A working column of :func:`_top`: the inner category is among the largest."""
+
+
+EXPLODED_ROWS = 2_000_000
+"""The most rows the cells repeated once per margin may have (:func:`_with_margins`): a
+larger table sums each margin apart, so that memory stays within a few times the table's."""
+
+
 def _with_margins(
-    cells: pl.DataFrame, codings: Sequence[Coding], measures: Sequence[str]
-) -> pl.DataFrame:
-    # Each dimension is kept to a depth: all its levels, an outer prefix, or none (its total).
+    cells: pl.LazyFrame, codings: Sequence[Coding], measures: Sequence[str], rows: int
+) -> pl.LazyFrame:
+    """The cells with every margin.
+
+    Each dimension is kept to a depth: all its levels, an outer prefix, or none (its total).
+    Every combination of depths is a part: the cells summed by the levels kept, the others
+    set to ``_T``. A table whose ``rows`` cells repeated once per part fit in
+    :data:`EXPLODED_ROWS` is summed in one group-by of those repeated cells (by part and
+    level); a larger one by a group-by per part. The grand total is summed apart, so that a
+    table without cells still has it (zero).
+    """
     depths = [range(len(coding.dimension.levels), -1, -1) for coding in codings]
-    parts = []
-    for combination in itertools.product(*depths):
-        kept: list[str] = []
-        totalled: list[str] = []
-        for coding, depth in zip(codings, combination, strict=True):
-            kept += coding.dimension.levels[:depth]
-            totalled += coding.dimension.levels[depth:]
-        sums = [pl.col(name).sum() for name in measures]
-        part = cells.group_by(kept).agg(sums) if kept else cells.select(sums)
-        parts.append(part.with_columns(pl.lit(TOTAL).alias(name) for name in totalled))
+    parts = [combination for combination in itertools.product(*depths) if any(combination)]
     order = [level for coding in codings for level in coding.dimension.levels]
-    return pl.concat([part.select(*order, *measures) for part in parts], how="vertical_relaxed")
+    sums = [pl.col(name).sum() for name in measures]
+    grand = cells.select(sums).with_columns(pl.lit(TOTAL).alias(level) for level in order)
+    if rows * len(parts) > EXPLODED_ROWS:
+        summed = []
+        for combination in parts:
+            kept = [
+                level
+                for coding, depth in zip(codings, combination, strict=True)
+                for level in coding.dimension.levels[:depth]
+            ]
+            summed.append(
+                cells.group_by(kept)
+                .agg(sums)
+                .with_columns(pl.lit(TOTAL).alias(level) for level in order if level not in kept)
+                .select(*order, *measures)
+            )
+        return pl.concat([*summed, grand.select(*order, *measures)], how="vertical_relaxed")
+    depth_columns = [f"_depth_{index}" for index in range(len(codings))]
+    frame = pl.LazyFrame(
+        {name: [part[index] for part in parts] for index, name in enumerate(depth_columns)},
+        schema=dict.fromkeys(depth_columns, pl.Int32),
+    )
+    kept_or_total = [
+        pl.when(pl.col(depth) > position).then(pl.col(level)).otherwise(pl.lit(TOTAL)).alias(level)
+        for depth, coding in zip(depth_columns, codings, strict=True)
+        for position, level in enumerate(coding.dimension.levels)
+    ]
+    margins = (
+        cells.join(frame, how="cross")
+        .select(*depth_columns, *kept_or_total, *measures)
+        .group_by(*depth_columns, *order)
+        .agg(sums)
+        .select(*order, *measures)
+    )
+    return pl.concat([margins, grand.select(*order, *measures)], how="vertical_relaxed")
 
 
 def _zero_filled(
-    full: pl.DataFrame, codings: Sequence[Coding], measures: Sequence[str]
-) -> pl.DataFrame:
-    domain: pl.DataFrame | None = None
+    full: pl.LazyFrame, codings: Sequence[Coding], measures: Sequence[str]
+) -> pl.LazyFrame:
+    domain: pl.LazyFrame | None = None
     for coding in codings:
         levels = list(coding.dimension.levels)
         observed = full.select(levels).unique()
@@ -108,7 +159,9 @@ def _zero_filled(
             # Fixed sets always show every category and "not stated", even when empty (a
             # set of labels the data need not use shows only the codes observed).
             shown = () if coding.observed_only else coding.fixed
-            wanted = pl.DataFrame({levels[0]: [TOTAL, *shown, NOT_STATED]})
+            wanted = pl.LazyFrame(
+                {levels[0]: [TOTAL, *shown, NOT_STATED]}, schema={levels[0]: pl.String}
+            )
             observed = pl.concat([wanted, observed]).unique()
         domain = observed if domain is None else domain.join(observed, how="cross")
     assert domain is not None
@@ -118,7 +171,24 @@ def _zero_filled(
     )
 
 
-def _ordered(full: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFrame:
+def _order_keys(full: pl.DataFrame, codings: Sequence[Coding]) -> list[pl.Expr]:
+    """The sort keys of publication order: each level's rank, outer dimensions first."""
+    open_levels = [
+        (coding, depth)
+        for coding in codings
+        for depth, level in enumerate(coding.dimension.levels)
+        if coding.order.get(level) is None
+        and not (coding.fixed is not None and level == coding.inner)
+    ]
+    observed = dict(
+        zip(
+            [(id(coding), depth) for coding, depth in open_levels],
+            pl.collect_all(
+                [_observed_order(full, codings, coding, depth) for coding, depth in open_levels]
+            ),
+            strict=True,
+        )
+    )
     keys: list[pl.Expr] = []
     for coding in codings:
         levels = coding.dimension.levels
@@ -127,24 +197,28 @@ def _ordered(full: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFrame:
             if order is None and coding.fixed is not None and level == coding.inner:
                 order = coding.fixed
             if order is None:
-                order = _observed_order(full, codings, coding, depth)
+                order = tuple(dict.fromkeys(observed[(id(coding), depth)][level].to_list()))
             keys.append(_rank(level, order))
-    return full.sort(keys)
+    return keys
 
 
 def _observed_order(
     full: pl.DataFrame, codings: Sequence[Coding], coding: Coding, depth: int
-) -> tuple[str, ...]:
-    """An open level's codes: by size at the table's overall margin, or by code."""
+) -> pl.LazyFrame:
+    """An open level's codes: by size at the table's overall margin, or by code.
+
+    Returns:
+        The codes in that order (a code may repeat: its first place counts).
+    """
     level = coding.dimension.levels[depth]
     others = [name for other in codings if other is not coding for name in other.dimension.levels]
-    at_margin = full.filter(*(pl.col(name) == TOTAL for name in others))
+    at_margin = full.lazy().filter(*(pl.col(name) == TOTAL for name in others))
     sizes = at_margin.select(*coding.dimension.levels[:depth], level, VALUE).unique()
     if coding.by_size:
-        ranked = sizes.sort([VALUE, level], descending=[True, False])[level].to_list()
-    else:
-        ranked = sorted(sizes[level].unique().to_list(), key=lambda code: (len(code), code))
-    return tuple(dict.fromkeys(ranked))
+        return sizes.sort([VALUE, level], descending=[True, False]).select(level)
+    # By code: shorter codes first, then in code order (as Python sorts str).
+    codes = sizes.select(level).unique()
+    return codes.sort([pl.col(level).str.len_chars(), pl.col(level)]).select(level)
 
 
 def _rank(level: str, order: Sequence[str]) -> pl.Expr:
