@@ -17,15 +17,26 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from censusmig.classifications.categories import RESIDENCE, RESIDENCE_DETAILED
+from censusmig.classifications.categories import (
+    AGE_5Y,
+    PERIOD_OF_ARRIVAL,
+    RESIDENCE,
+    RESIDENCE_DETAILED,
+    CategorySet,
+)
+from censusmig.classifications.codes import UNKNOWN_CODE
 from censusmig.classifications.countries import ABROAD_NOT_STATED
 from censusmig.dimensions.columns import concept_column, status_column
 from censusmig.dimensions.expressions import (
+    SPECIAL,
+    VALID,
     array_lookup,
     category_codes,
     category_level,
     enum,
     hash_lookup,
+    interval_codes,
+    lookup,
     residence_area,
     table_lookup,
 )
@@ -277,3 +288,30 @@ def test_residence_detail_in_one_lookup_equals_the_two_step_one() -> None:
         result = frame.select(two=two_steps, one=one)
         assert result["one"].to_list() == result["two"].to_list()
         assert "abroad_U" in result["one"].cast(pl.String).to_list()
+
+
+@pytest.mark.parametrize("categories", [AGE_5Y, PERIOD_OF_ARRIVAL], ids=lambda c: c.name)
+def test_interval_groups_in_one_lookup_equal_the_two_step_ones(categories: CategorySet) -> None:
+    states = [VALID, *SPECIAL]
+    values = [None, -5, -1, *range(0, 205), 10**6]
+    frame = pl.DataFrame({"status": pl.Series(states, dtype=pl.Enum(states))}).join(
+        pl.DataFrame({"value": pl.Series(values, dtype=pl.Int32)}), how="cross"
+    )
+    table = {
+        number: category.code
+        for category in categories.categories
+        for number in range(
+            category.low or 0, (200 if category.high is None else category.high) + 1
+        )
+    }
+    dtype = enum(categories.codes)
+    grouped = hash_lookup(pl.col("value"), table, UNKNOWN_CODE, UNKNOWN_CODE, dtype)
+    two_steps = lookup(
+        [(pl.col("status"), states), (grouped, dtype.categories.to_list())],
+        lambda state, group: group if state == VALID else state,
+        categories.codes,
+    )
+    one = interval_codes(pl.col("value"), pl.col("status"), categories, 200)
+    result = frame.select(one=one, two=two_steps)
+    assert result["one"].to_list() == result["two"].to_list()
+    assert {"_U", "_X", categories.codes[0], categories.codes[-1]} <= set(result["one"])

@@ -117,14 +117,28 @@ def array_lookup(
     values = [default] * (high - low + 1) + [default, null]
     for code, result in table.items():
         values[code - low] = result
-    index = (
+    return pl.lit(pl.Series(values, dtype=dtype)).gather(array_offset(source, low, high))
+
+
+def array_offset(source: pl.Expr, low: int, high: int) -> pl.Expr:
+    """Where :func:`array_lookup` reads each code in its array of the codes ``low``-``high``.
+
+    Args:
+        source: Integer expression.
+        low: The array's first code.
+        high: The array's last code.
+
+    Returns:
+        The code's offset from ``low`` inside the span, ``high - low + 1`` (the default's
+        entry) outside it, ``high - low + 2`` (the null's entry) for a null.
+    """
+    return (
         pl.when(source.is_null())
         .then(pl.lit(high - low + 2))
         .when(source.is_between(low, high))
         .then(source - low)
         .otherwise(pl.lit(high - low + 1))
     )
-    return pl.lit(pl.Series(values, dtype=dtype)).gather(index)
 
 
 def hash_lookup(
@@ -170,7 +184,9 @@ def lookup(
     the resulting table on the Enums' integer codes, never on strings.
 
     Args:
-        inputs: (Enum expression, its categories in Enum order) for each argument of ``rule``.
+        inputs: (Enum expression, its categories in Enum order) for each argument of ``rule``;
+            an input may also be an offset into a list (:func:`array_offset`), with the code
+            each offset stands for.
         rule: Function of one code per input returning the result code.
         codes: Regular result categories (special codes are added).
 
@@ -201,10 +217,16 @@ def interval_codes(value: pl.Expr, status: pl.Expr, categories: CategorySet, hig
         low = category.low or 0
         top = high if category.high is None else category.high
         table.update({number: category.code for number in range(low, top + 1)})
-    dtype = enum(categories.codes)
-    grouped = table_lookup(value, table, UNKNOWN_CODE, UNKNOWN_CODE, dtype)
+    low = min(table, default=0)
+    top = max(table, default=low - 1)
+    # One lookup of the status and the value's offset in an array of the values (each the
+    # code of its group; out of range or null, _X), rather than a lookup of the groups first.
+    groups = [table.get(number, UNKNOWN_CODE) for number in range(low, top + 1)]
     return lookup(
-        [(status, [VALID, *SPECIAL]), (grouped, dtype.categories.to_list())],
+        [
+            (status, [VALID, *SPECIAL]),
+            (array_offset(value, low, top), [*groups, UNKNOWN_CODE, UNKNOWN_CODE]),
+        ],
         lambda state, group: group if state == VALID else state,
         categories.codes,
     )

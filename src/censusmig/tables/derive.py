@@ -270,16 +270,14 @@ def _number(
         table.update(
             {code: VALID if low <= to <= high else UNKNOWN_CODE for code, to in numbers.items()}
         )
-    value = source
-    if numbers:
-        # Codes read as numbers through one lookup; only values whose status is ok are kept
-        # below, so a code with no number may read as null.
-        values: dict[int, Result] = {} if mapping.bands else {n: n for n in range(low, high + 1)}
-        values.update(numbers)
-        value = table_lookup(source, values, None, None, pl.Int64())
     table.update(specials)
     status = table_lookup(source, table, UNKNOWN_CODE, NOT_STATED, pl.Enum([VALID, *SPECIAL]))
-    return pl.when(status == VALID).then(value).cast(pl.Int32), status
+    # The value has a lookup of its own, holding a number for the codes whose status is ok
+    # only, rather than a test of the status record by record.
+    values: dict[int, Result] = {
+        code: numbers.get(code, code) for code, state in table.items() if state == VALID
+    }
+    return table_lookup(source, values, None, None, pl.Int32()), status
 
 
 def _whole_keys(table: Mapping[str, str]) -> dict[int, str]:
