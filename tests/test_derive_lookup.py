@@ -315,3 +315,39 @@ def test_interval_groups_in_one_lookup_equal_the_two_step_ones(categories: Categ
     result = frame.select(one=one, two=two_steps)
     assert result["one"].to_list() == result["two"].to_list()
     assert {"_U", "_X", categories.codes[0], categories.codes[-1]} <= set(result["one"])
+
+
+NUMBERS = """
+schema_version = 1
+[census]
+name = "Numbers"
+country = "QUE"
+reference_date = 2025-03-15
+[concepts]
+age = { column = "AGE", not_stated = ["999", "-1"], not_applicable = ["-2"] }
+year_of_arrival = { column = "YOA", not_stated = ["1999"], not_applicable = ["0"] }
+"""
+
+
+@pytest.mark.parametrize("dtype", [pl.Int16(), pl.Int64(), pl.Float64(), pl.String()], ids=str)
+def test_numbers_keep_their_value_only_when_valid(tmp_path: Path, dtype: pl.DataType) -> None:
+    # Ages valid from 0 to 120 with no gap (a range test); years with a not-stated code
+    # inside their range (the status decides).
+    profile = _profile(tmp_path, NUMBERS)
+    ages = [0, 120, 121, 999, -1, -2, 55, None]
+    years = [1850, 2025, 1999, 0, 1849, 2026, 1998, None]
+    frame = pl.DataFrame({"AGE": pl.Series(ages), "YOA": pl.Series(years)})
+    frame = frame.cast(dtype)
+    coded = frame.select(
+        concept_exprs(profile, pl.Schema(frame.schema), ["age", "year_of_arrival"])
+    )
+    assert coded[concept_column("age")].to_list() == [0, 120, None, None, None, None, 55, None]
+    assert coded[status_column("age")].cast(pl.String).to_list() == [
+        "ok", "ok", "_X", "_U", "_U", "_Z", "ok", "_U",
+    ]  # fmt: skip
+    assert coded[concept_column("year_of_arrival")].to_list() == [
+        1850, 2025, None, None, None, None, 1998, None,
+    ]  # fmt: skip
+    assert coded[status_column("year_of_arrival")].cast(pl.String).to_list() == [
+        "ok", "ok", "_U", "_Z", "_X", "_X", "ok", "_U",
+    ]  # fmt: skip

@@ -272,12 +272,18 @@ def _number(
         )
     table.update(specials)
     status = table_lookup(source, table, UNKNOWN_CODE, NOT_STATED, pl.Enum([VALID, *SPECIAL]))
-    # The value has a lookup of its own, holding a number for the codes whose status is ok
-    # only, rather than a test of the status record by record.
-    values: dict[int, Result] = {
-        code: numbers.get(code, code) for code, state in table.items() if state == VALID
-    }
-    return table_lookup(source, values, None, None, pl.Int32()), status
+    valid = sorted(code for code, state in table.items() if state == VALID)
+    if not numbers and valid and len(valid) == valid[-1] - valid[0] + 1:
+        # Every code from the lowest valid one to the highest is valid: a range test is
+        # cheaper than reading the status again (Polars does not share the status's lookup).
+        return pl.when(source.is_between(valid[0], valid[-1])).then(source).cast(pl.Int32), status
+    value = source
+    if numbers:
+        # Each valid code read as its number through one lookup; any other code reads 0 and
+        # is dropped by its status (an array without nulls is read faster).
+        values: dict[int, Result] = {code: numbers.get(code, code) for code in valid}
+        value = table_lookup(source, values, 0, 0, pl.Int64())
+    return pl.when(status == VALID).then(value).cast(pl.Int32), status
 
 
 def _whole_keys(table: Mapping[str, str]) -> dict[int, str]:
