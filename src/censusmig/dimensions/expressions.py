@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import polars as pl
 
@@ -65,38 +66,110 @@ def country_codes(profile: Profile) -> tuple[str, ...]:
 _DENSE_SPAN = 1 << 20
 """Largest span of integer codes looked up through an array rather than a hash map."""
 
+Result = str | int | bool | None
+"""What a lookup table maps a code to: a code of an Enum, a number, a flag, or null."""
+
 
 def table_lookup(
-    source: pl.Expr, table: Mapping[int, str], default: str, null: str, dtype: pl.Enum
+    source: pl.Expr,
+    table: Mapping[int, Result],
+    default: Result,
+    null: Result,
+    dtype: pl.DataType,
 ) -> pl.Expr:
-    """Map integer codes through a table: an array lookup (gather) when the codes are dense.
+    """Map integer codes through a table: an array lookup when the codes are dense.
 
     This is what makes recoding cheap: each record costs one bounds check and one array
-    read, the way a hand-written expert script does it, instead of a hash-map probe.
+    read, the way a hand-written expert script does it, instead of a hash-map probe
+    (:func:`hash_lookup`, kept for codes spread over more than a million values). Both give
+    the same result for every record.
 
     Args:
         source: Integer expression.
-        table: Code -> result code.
+        table: Code -> result.
         default: Result for codes not in the table.
         null: Result for nulls.
-        dtype: Enum of every result code.
+        dtype: Type of the results (an Enum of every result code, a number, a Boolean).
 
     Returns:
-        An expression of ``dtype`` with no nulls.
+        An expression of ``dtype``; null only where a result is None.
     """
-    if not table or max(table) - min(table) > _DENSE_SPAN:
-        mapped = source.replace_strict(dict(table), default=default, return_dtype=dtype)
-        return pl.when(source.is_null()).then(pl.lit(null, dtype)).otherwise(mapped)
-    low, high = min(table), max(table)
-    values = [table.get(code, default) for code in range(low, high + 1)] + [default, null]
-    index = (
+    if table and max(table) - min(table) > _DENSE_SPAN:
+        return hash_lookup(source, table, default, null, dtype)
+    return array_lookup(source, table, default, null, dtype)
+
+
+def array_lookup(
+    source: pl.Expr,
+    table: Mapping[int, Result],
+    default: Result,
+    null: Result,
+    dtype: pl.DataType,
+) -> pl.Expr:
+    """Map integer codes through an array spanning the table's codes (see :func:`table_lookup`).
+
+    The array holds one entry per code from the smallest to the largest in the table, then
+    ``default`` (for any code outside that span) and ``null``; each record is read at its
+    code's offset. Its size is the span of the codes, so use it for dense codes only.
+    """
+    low = min(table, default=0)
+    high = max(table, default=low - 1)
+    values = [default] * (high - low + 1) + [default, null]
+    for code, result in table.items():
+        values[code - low] = result
+    return pl.lit(pl.Series(values, dtype=dtype)).gather(array_offset(source, low, high))
+
+
+def array_offset(source: pl.Expr, low: int, high: int) -> pl.Expr:
+    """Where :func:`array_lookup` reads each code in its array of the codes ``low``-``high``.
+
+    Args:
+        source: Integer expression.
+        low: The array's first code.
+        high: The array's last code.
+
+    Returns:
+        The code's offset from ``low`` inside the span, ``high - low + 1`` (the default's
+        entry) outside it, ``high - low + 2`` (the null's entry) for a null.
+    """
+    return (
         pl.when(source.is_null())
         .then(pl.lit(high - low + 2))
         .when(source.is_between(low, high))
         .then(source - low)
         .otherwise(pl.lit(high - low + 1))
     )
-    return pl.lit(pl.Series(values, dtype=dtype)).gather(index)
+
+
+def hash_lookup(
+    source: pl.Expr,
+    table: Mapping[Any, Result],
+    default: Result,
+    null: Result,
+    dtype: pl.DataType,
+) -> pl.Expr:
+    """Map codes through a hash map: for text codes, and integer codes too spread for an array.
+
+    Args:
+        source: Expression of the codes (integers or text, as the table's keys).
+        table: Code -> result.
+        default: Result for codes not in the table.
+        null: Result for nulls.
+        dtype: Type of the results.
+
+    Returns:
+        An expression of ``dtype``; null only where a result is None.
+    """
+    codes = source
+    if table and all(isinstance(code, int) for code in table):
+        # Compared as Int64 whatever the column's width: a table code that does not fit the
+        # column (999 for a byte column) must match no record, not stop the run; a value
+        # that fits no Int64 (a huge unsigned one) is in no table either.
+        codes = source.cast(pl.Int64, strict=False)
+    mapped = codes.replace_strict(dict(table), default=default, return_dtype=dtype)
+    if default is not None:
+        mapped = mapped.fill_null(pl.lit(default, dtype))
+    return pl.when(source.is_null()).then(pl.lit(null, dtype)).otherwise(mapped)
 
 
 def lookup(
@@ -111,23 +184,30 @@ def lookup(
     the resulting table on the Enums' integer codes, never on strings.
 
     Args:
-        inputs: (Enum expression, its categories in Enum order) for each argument of ``rule``.
+        inputs: (Enum expression, its categories in Enum order) for each argument of ``rule``;
+            an input may also be an offset into a list (:func:`array_offset`), with the code
+            each offset stands for.
         rule: Function of one code per input returning the result code.
         codes: Regular result categories (special codes are added).
 
     Returns:
         An Enum expression of the rule's result.
     """
-    key: pl.Expr = pl.lit(0, pl.Int64)
+    # Enums' physical codes may be as small as UInt8, so they are widened to UInt32 first:
+    # every key fits, as the table of results has one entry per key and is built in Python.
+    key: pl.Expr | None = None
     for expr, categories in inputs:
-        key = key * len(categories) + expr.to_physical().cast(pl.Int64)
+        code = expr.to_physical().cast(pl.UInt32)
+        key = code if key is None else key * len(categories) + code
     results = [
         rule(*(cats[i] for i, (_, cats) in zip(combination, inputs, strict=True)))
         for combination in itertools.product(*(range(len(cats)) for _, cats in inputs))
     ]
     # itertools.product enumerates combinations in the same order as the key, so the rule's
     # results form a dense array indexed by the key.
-    return pl.lit(pl.Series(results, dtype=enum(codes))).gather(key)
+    return pl.lit(pl.Series(results, dtype=enum(codes))).gather(
+        pl.lit(0, pl.UInt32) if key is None else key
+    )
 
 
 def interval_codes(value: pl.Expr, status: pl.Expr, categories: CategorySet, high: int) -> pl.Expr:
@@ -137,10 +217,16 @@ def interval_codes(value: pl.Expr, status: pl.Expr, categories: CategorySet, hig
         low = category.low or 0
         top = high if category.high is None else category.high
         table.update({number: category.code for number in range(low, top + 1)})
-    dtype = enum(categories.codes)
-    grouped = table_lookup(value, table, UNKNOWN_CODE, UNKNOWN_CODE, dtype)
+    low = min(table, default=0)
+    top = max(table, default=low - 1)
+    # One lookup of the status and the value's offset in an array of the values (each the
+    # code of its group; out of range or null, _X), rather than a lookup of the groups first.
+    groups = [table.get(number, UNKNOWN_CODE) for number in range(low, top + 1)]
     return lookup(
-        [(status, [VALID, *SPECIAL]), (grouped, dtype.categories.to_list())],
+        [
+            (status, [VALID, *SPECIAL]),
+            (array_offset(value, low, top), [*groups, UNKNOWN_CODE, UNKNOWN_CODE]),
+        ],
         lambda state, group: group if state == VALID else state,
         categories.codes,
     )
@@ -179,6 +265,13 @@ def category_level(concept: str, column: pl.Expr, categories: CategorySet) -> pl
     Returns:
         An Enum expression of ``categories``.
     """
+    return lookup(
+        [(column, category_codes(concept))], level_rule(concept, categories), categories.codes
+    )
+
+
+def level_rule(concept: str, categories: CategorySet) -> Callable[[str], str]:
+    """The rule of :func:`category_level`: a code of the concept -> its code in ``categories``."""
     detail = CONCEPTS[concept].detail
     parent = {c.code: c.parent for c in detail.categories} if detail else {}
     wanted = set(categories.codes)
@@ -189,7 +282,7 @@ def category_level(concept: str, column: pl.Expr, categories: CategorySet) -> pl
         roll_up = parent.get(code)
         return roll_up if roll_up in wanted else UNKNOWN_CODE
 
-    return lookup([(column, category_codes(concept))], rule, categories.codes)
+    return rule
 
 
 def residence_area(
@@ -197,6 +290,7 @@ def residence_area(
     country: pl.Expr | None,
     country_enum: pl.Enum,
     kinds: CategorySet = RESIDENCE,
+    concept: str | None = None,
 ) -> pl.Expr:
     """Detail of residence at a past date: abroad by M49 region of the country, else the type.
 
@@ -205,27 +299,35 @@ def residence_area(
     plain ``abroad``.
 
     Args:
-        residence: The residence type, an Enum of ``kinds``.
+        residence: The residence type, an Enum of ``kinds``; with ``concept``, that
+            concept's coded column instead, whose codes are put at the level of ``kinds``
+            (:func:`category_level`) in the same lookup rather than in one of their own.
         country: The coded country of residence, or None when the profile has none.
         country_enum: The Enum of the country column.
         kinds: The residence types of the table (roll-up or detailed level).
+        concept: The residence concept, when ``residence`` is its coded column.
     """
     codes = list(residence_area_parents(kinds))
-    kind_codes = list(enum(kinds.codes).categories)
+    residence_codes = list(enum(kinds.codes).categories)
+    kind_of: Callable[[str], str] = str  # already a type: each code is its own
+    if concept is not None:
+        residence_codes = category_codes(concept)
+        kind_of = level_rule(concept, kinds)
     if country is None:
-        return lookup([(residence, kind_codes)], lambda kind: kind, codes)
+        return lookup([(residence, residence_codes)], kind_of, codes)
     regions = {code: c.region or OTHER for code, c in countries.countries().items()}
     regions.update({NOT_STATED: NOT_STATED, NOT_APPLICABLE: NOT_STATED, UNKNOWN_CODE: UNKNOWN_CODE})
     regions[countries.ABROAD_NOT_STATED] = NOT_STATED
 
-    def rule(kind: str, country_code: str) -> str:
+    def rule(code: str, country_code: str) -> str:
+        kind = kind_of(code)
         if kind != "abroad":
             return kind
         region = regions.get(country_code, OTHER)
         return f"abroad{region}" if region in TRAILING_ORDER else region
 
     return lookup(
-        [(residence, kind_codes), (country, country_enum.categories.to_list())], rule, codes
+        [(residence, residence_codes), (country, country_enum.categories.to_list())], rule, codes
     )
 
 

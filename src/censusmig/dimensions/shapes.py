@@ -377,7 +377,11 @@ class Residence(Levelled):
     def columns(
         self, profile: Profile, column: str, categories: CategorySet | None = None
     ) -> list[pl.Expr]:
-        """The residence type, and its detail with the country's region when abroad."""
+        """The residence type, and its detail with the country's region when abroad.
+
+        The detail is one lookup of the coded residence concept and country, not a second
+        lookup over the residence type.
+        """
         import polars as pl
 
         from censusmig.dimensions import expressions as ex
@@ -386,7 +390,9 @@ class Residence(Levelled):
         assert kinds is not None
         country = pl.col(concept_column(self.country)) if self.country in profile.concepts else None
         kind = self.expression(profile, kinds)
-        detail = ex.residence_area(kind, country, ex.enum(ex.country_codes(profile)), kinds)
+        country_enum = ex.enum(ex.country_codes(profile))
+        residence = pl.col(self.column)
+        detail = ex.residence_area(residence, country, country_enum, kinds, concept=self.concept)
         return [kind.alias(column), detail.alias(f"{column}_area")]
 
     def inner_column(self, column: str) -> str:

@@ -31,8 +31,10 @@ from censusmig.dimensions.columns import concept_column, status_column
 from censusmig.dimensions.expressions import (
     SPECIAL,
     VALID,
+    Result,
     country_codes,
     enum,
+    hash_lookup,
     nativity_exprs,
     table_lookup,
 )
@@ -54,6 +56,9 @@ IN_POPULATION = "_in_population"
 
 _ALPHA_SYSTEMS = ("iso3166-alpha2", "iso3166-alpha3")
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+
+_DETAIL = "detail"
+"""What a gate's detail codes are keyed to while its code table is read."""
 
 NOT_A_CODE = -(2**62)
 """Stands for a source value that cannot be a code at all (2.7, "abc"); coded ``_X``."""
@@ -186,6 +191,25 @@ def _with_missing(mapping: ConceptMapping, table: Mapping[str, str]) -> dict[str
     return full
 
 
+def _lookup(
+    source: pl.Expr,
+    as_int: bool,
+    keyed: Mapping[object, Result],
+    default: Result,
+    null: Result,
+    dtype: pl.DataType,
+) -> pl.Expr:
+    """Source codes (:func:`_source`) mapped through a table keyed by :func:`_keyed`.
+
+    Integer codes go through an array where they are dense (:func:`table_lookup`), text
+    through a hash map.
+    """
+    if as_int:
+        table = {code: result for code, result in keyed.items() if isinstance(code, int)}
+        return table_lookup(source, table, default, null, dtype)
+    return hash_lookup(source, keyed, default, null, dtype)
+
+
 def map_codes(
     mapping: ConceptMapping, schema: pl.Schema, base: Mapping[str, str], dtype: pl.Enum
 ) -> pl.Expr:
@@ -203,25 +227,19 @@ def map_codes(
     source, as_int = _source(mapping, mapping.column, schema)
     table = _with_missing(mapping, {**base, **mapping.codes})
     keyed = _keyed(mapping, table, as_int)
-    unlisted = mapping.other or UNKNOWN_CODE
-    if as_int:
-        coded = table_lookup(source, keyed, unlisted, NOT_STATED, dtype)  # type: ignore[arg-type]
-    else:
-        mapped = source.replace_strict(keyed, default=unlisted, return_dtype=dtype)
-        coded = pl.when(source.is_null()).then(pl.lit(NOT_STATED, dtype)).otherwise(mapped)
+    coded = _lookup(source, as_int, keyed, mapping.other or UNKNOWN_CODE, NOT_STATED, dtype)
     if mapping.gate is None:
         return coded
     gate, gate_as_int = _source(mapping, mapping.gate.column, schema)
-    gate_table = {**mapping.gate.codes, **{code: "detail" for code in mapping.gate.detail}}
+    gate_table = {**mapping.gate.codes, **{code: _DETAIL for code in mapping.gate.detail}}
     keyed = _keyed(mapping, gate_table, gate_as_int)
-    answer = gate.replace_strict(keyed, default=UNKNOWN_CODE, return_dtype=pl.String)
-    return (
-        pl.when(gate.is_null())
-        .then(pl.lit(NOT_STATED, dtype))
-        .when(answer == "detail")
-        .then(coded)
-        .otherwise(answer.cast(dtype))
-    )
+    # The gate's own answers and whether it sends the reader to the detail column, as two
+    # lookups of the gate's code (a null gate is not stated, and reads no detail).
+    answers = {code: answer for code, answer in keyed.items() if answer != _DETAIL}
+    detail = {code: True for code, answer in keyed.items() if answer == _DETAIL}
+    answer = _lookup(gate, gate_as_int, answers, UNKNOWN_CODE, NOT_STATED, dtype)
+    read_detail = _lookup(gate, gate_as_int, detail, False, False, pl.Boolean())
+    return pl.when(read_detail).then(coded).otherwise(answer)
 
 
 def _number(
@@ -252,9 +270,19 @@ def _number(
         table.update(
             {code: VALID if low <= to <= high else UNKNOWN_CODE for code, to in numbers.items()}
         )
-    value = source.replace(numbers) if numbers else source
     table.update(specials)
     status = table_lookup(source, table, UNKNOWN_CODE, NOT_STATED, pl.Enum([VALID, *SPECIAL]))
+    valid = sorted(code for code, state in table.items() if state == VALID)
+    if not numbers and valid and len(valid) == valid[-1] - valid[0] + 1:
+        # Every code from the lowest valid one to the highest is valid: a range test is
+        # cheaper than reading the status again (Polars does not share the status's lookup).
+        return pl.when(source.is_between(valid[0], valid[-1])).then(source).cast(pl.Int32), status
+    value = source
+    if numbers:
+        # Each valid code read as its number through one lookup; any other code reads 0 and
+        # is dropped by its status (an array without nulls is read faster).
+        values: dict[int, Result] = {code: numbers.get(code, code) for code in valid}
+        value = table_lookup(source, values, 0, 0, pl.Int64())
     return pl.when(status == VALID).then(value).cast(pl.Int32), status
 
 
@@ -272,14 +300,11 @@ def _area(mapping: ConceptMapping, schema: pl.Schema, profile: Profile) -> pl.Ex
     if not table or (not mapping.codes and not labels):
         # No code list: every code is taken as it is, except the declared missing values.
         keyed = _keyed(mapping, _with_missing(mapping, {}), as_int)
-        text = source.cast(pl.String)
-        coded = source.replace_strict(keyed, default=None, return_dtype=pl.String)
-        return pl.when(source.is_null()).then(pl.lit(NOT_STATED)).otherwise(coded.fill_null(text))
+        coded = _lookup(source, as_int, keyed, None, NOT_STATED, pl.String())
+        return coded.fill_null(source.cast(pl.String))
     dtype = enum([*known, *([mapping.other] if mapping.other else [])])
-    mapped = source.replace_strict(
-        _keyed(mapping, table, as_int), default=mapping.other or UNKNOWN_CODE, return_dtype=dtype
-    )
-    return pl.when(source.is_null()).then(pl.lit(NOT_STATED, dtype)).otherwise(mapped)
+    keyed = _keyed(mapping, table, as_int)
+    return _lookup(source, as_int, keyed, mapping.other or UNKNOWN_CODE, NOT_STATED, dtype)
 
 
 def region_mapping(profile: Profile) -> ConceptMapping:
