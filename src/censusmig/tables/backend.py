@@ -2,9 +2,11 @@
 
 A backend takes a :class:`~censusmig.tables.plan.Plan` and a slice or partition of the person
 file and returns a :class:`~censusmig.tables.plan.Partial`: every aggregation of the plan, as
-small Polars frames. Everything before (planning) and after (merge, margins, labels,
-protection, rendering) is the same whatever the backend, so another engine (a cluster) only
-implements :class:`Backend`.
+small Polars frames, and, when the plan has edit checks, what they found in the same read.
+Everything before (planning) and after (merge, margins, labels, protection, rendering, the
+checks' report) is the same whatever the backend, so another engine (a cluster) only
+implements :class:`Backend`; one that does not run the checks still gives the tables (the
+engine then runs the checks in a read of their own).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from censusmig.dimensions import DIMENSIONS
 from censusmig.dimensions.columns import concept_column, status_column
 from censusmig.profiles.model import ConceptMapping
 from censusmig.recipes.model import Condition
+from censusmig.tables.checks import check_frames, read_checks
 from censusmig.tables.derive import IN_POPULATION, derive, unknown_code_text
 from censusmig.tables.plan import Aggregate, Measure, Partial, Plan, in_units
 
@@ -33,13 +36,19 @@ class Backend(Protocol):
     def aggregate(self, frame: pl.LazyFrame, plan: Plan) -> Partial:
         """Run every aggregation of ``plan`` over one slice or partition of the data.
 
+        When ``plan.checks`` is set, the backend may also count the edit checks in the same
+        read: :func:`censusmig.tables.checks.check_frames` over its derived records (which
+        code every concept of ``plan.concepts``), read back with
+        :func:`~censusmig.tables.checks.read_checks` into :attr:`Partial.checks`. Leaving
+        it None is allowed: the checks then cost a read of their own.
+
         Args:
             frame: The person records (the source columns the profile names), lazily.
             plan: The run's plan.
 
         Returns:
             The partial sums; partials of several slices are merged by
-            :func:`censusmig.tables.plan.merge`.
+            :func:`censusmig.tables.plan.merge`, in file order.
         """
         ...
 
@@ -48,8 +57,9 @@ class PolarsBackend:
     """The embedded engine: Polars, in one process, one scan per slice.
 
     The derived columns every table needs (compact Enum codes) are computed once per slice
-    and collected together with the unknown-code and weight counts from the same cached
-    derivation; then every aggregation runs on that in-memory frame with ``collect_all``.
+    and collected together with the unknown-code and weight counts and the edit checks from
+    the same cached derivation; then every aggregation runs on that in-memory frame with
+    ``collect_all``.
     """
 
     name = "polars"
@@ -68,6 +78,7 @@ class PolarsBackend:
                 if measure.column is not None and measure.decimals is not None
             }
         )
+        checks = check_frames(derived, plan.checks) if plan.checks is not None else []
         batch, weights, *found = pl.collect_all(
             [
                 derived.select(
@@ -76,14 +87,19 @@ class PolarsBackend:
                 ),
                 _weight_problems(derived, plan.profile.weight),
                 *(_unknown_codes(derived, mapping) for _, mapping in reported),
+                *checks,
             ]
         )
+        unknown, checked = found[: len(reported)], found[len(reported) :]
         source = batch.lazy()
         sums = pl.collect_all([_aggregation(source, aggregate) for aggregate in plan.aggregates])
         return Partial(
             aggregates={a.name: result for a, result in zip(plan.aggregates, sums, strict=True)},
-            unknown_codes={name: result for (name, _), result in zip(reported, found, strict=True)},
+            unknown_codes={
+                name: result for (name, _), result in zip(reported, unknown, strict=True)
+            },
             weight_problems=weights,
+            checks=read_checks(plan.checks, checked) if plan.checks is not None else None,
         )
 
 

@@ -2,20 +2,22 @@
 
 1. **plan** (:func:`plan_run`): recipes and profile compiled into a :class:`Plan`: the derived
    columns, and per recipe a filter (its universe) and a plain "group by cell keys, sum the
-   additive measures".
+   additive measures"; with the edit checks' plan (:mod:`censusmig.tables.checks`).
 2. **aggregate** (a :class:`~censusmig.tables.backend.Backend`): each slice or partition of the
    data read once, every aggregation run together (Polars' ``collect_all`` shares the scan),
-   giving a :class:`~censusmig.tables.plan.Partial` of small keyed sums.
+   the edit checks counted in the same read, giving a
+   :class:`~censusmig.tables.plan.Partial` of small keyed sums.
 3. **merge** (:func:`~censusmig.tables.plan.merge`): partials summed, exact whatever the cut.
 4. **finish** (:func:`finish`): margins, zero cells, top-N, order, labels and percentages,
-   built from the small aggregated cells only.
+   built from the small aggregated cells only; the checks' report
+   (:func:`~censusmig.tables.checks.finish_checks`).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import polars as pl
@@ -28,11 +30,19 @@ from censusmig.errors import CensusmigError, InputError, Setting
 from censusmig.profiles.model import Profile
 from censusmig.recipes.model import Recipe
 from censusmig.tables.backend import POLARS, Backend
+from censusmig.tables.checks import (
+    RECORD_NUMBER,
+    CheckPlan,
+    CheckReport,
+    finish_checks,
+    scan_checks,
+)
 from censusmig.tables.derive import (
     IN_POPULATION,
     WEIGHT,
     ColumnRequest,
     concepts_of,
+    dimension_exprs,
     region_mapping,
     shown_unknown_codes,
 )
@@ -56,6 +66,7 @@ from censusmig.tables.plan import (
     merge,
     universe_name,
 )
+from censusmig.tables.slicing import slices
 from censusmig.tables.table import MEASURES, N_UNWEIGHTED, VALUE, Accounting, Table
 
 
@@ -88,6 +99,7 @@ class RunResult:
         seconds: Wall time of the run's stages (aggregate, merge, finish).
         outside_population: The records outside the profile's population, or None when the
             profile defines none (every record is then in it).
+        checks: The edit checks' report, when the run was asked for them (else None).
     """
 
     tables: tuple[Table, ...]
@@ -97,6 +109,7 @@ class RunResult:
     seconds: Mapping[str, float] = field(default_factory=dict)
     weight_problems: Mapping[str, int] = field(default_factory=dict)
     outside_population: OutsidePopulation | None = None
+    checks: CheckReport | None = None
 
 
 def _requests(recipes: Sequence[Recipe]) -> dict[tuple[str, str], ColumnRequest]:
@@ -215,7 +228,10 @@ def _inner_source(request: ColumnRequest) -> str:
 
 
 def plan_run(
-    profile: Profile, recipes: Sequence[Recipe], measures: Sequence[Measure] = CELL_MEASURES
+    profile: Profile,
+    recipes: Sequence[Recipe],
+    measures: Sequence[Measure] = CELL_MEASURES,
+    checks: CheckPlan | None = None,
 ) -> Plan:
     """Stage 1: compile the recipes and the profile into the run's plan.
 
@@ -225,6 +241,10 @@ def plan_run(
         measures: The additive measures of every table cell; they must include
             :data:`~censusmig.tables.plan.COUNT` (the record accounting) and
             :data:`~censusmig.tables.plan.ESTIMATE` (the published value).
+        checks: The edit checks to count in the tables' read, or None. Their concepts are
+            coded with the tables' own. They stay out of the plan (and run in a read of
+            their own) only when a column they read is replaced by a derived column of the
+            same name (a data column called ``sex`` beside the ``sex`` dimension).
 
     Returns:
         What to derive and what to sum.
@@ -255,11 +275,13 @@ def plan_run(
             Aggregate(universe_name(recipe), (), recipe.universe, (RECORDS, WEIGHTED), counted)
         )
     summed = [m.column for m in measures if m.column is not None]
+    if checks is not None and checks.source_columns() & _written(requests.values(), profile):
+        checks = None
     return Plan(
         profile=profile,
         recipes=tuple(recipes),
         requests=tuple(requests.values()),
-        concepts=frozenset(concepts),
+        concepts=frozenset(concepts | (checks.concepts if checks is not None else set())),
         reported={name: profile.concepts.get(name) or region_mapping(profile) for name in checked},
         columns=tuple(
             dict.fromkeys(
@@ -268,7 +290,20 @@ def plan_run(
         ),
         aggregates=tuple(aggregates),
         measures=tuple(measures),
+        checks=checks,
     )
+
+
+def _written(requests: Iterable[ColumnRequest], profile: Profile) -> set[str]:
+    """Columns the derivation writes besides the coded concepts: dimensions, weight, population."""
+    written = {WEIGHT, IN_POPULATION}
+    for request in requests:
+        written |= {
+            name
+            for expr in dimension_exprs(request, profile)
+            if (name := expr.meta.output_name(raise_if_undetermined=False)) is not None
+        }
+    return written
 
 
 def _check_measures(measures: Sequence[Measure], recipes: Sequence[Recipe]) -> None:
@@ -297,14 +332,18 @@ def compute_tables(
     measures: Sequence[Measure] = CELL_MEASURES,
     backend: Backend = POLARS,
     max_cells: int | None = None,
+    checks: CheckPlan | None = None,
 ) -> RunResult:
-    """Compute every recipe's table in one pass over the data.
+    """Compute every recipe's table, and the edit checks, in one pass over the data.
 
     The stages: plan (:func:`plan_run`), aggregate each slice (the backend), merge the
     partial sums (:func:`~censusmig.tables.plan.merge`), finish (:func:`finish`: margins,
     zero cells, top-N, order, labels, percentages). With ``batch_rows``, the file is read in
     slices of that many records, each aggregated the same way: memory then stays bounded by
-    the slice, and the merged sums are those of the whole file.
+    the slice, and the merged sums are those of the whole file. The edit checks are counted
+    in the same read; only repeated person ids may cost one more read, of the id columns,
+    when the ids do not increase down the file (see
+    :func:`~censusmig.tables.checks.finish_checks`).
 
     Args:
         frame: The person file, lazily; it must have every column the profile names.
@@ -315,9 +354,11 @@ def compute_tables(
         backend: The engine that aggregates records.
         max_cells: The most cells a table may have (see :func:`finish`), or None for no
             limit.
+        checks: The edit checks to run (:func:`~censusmig.tables.checks.plan_checks`, on
+            this frame's schema), or None for none.
 
     Returns:
-        The tables and the run-level record accounting.
+        The tables, the run-level record accounting, and the checks' report when asked.
 
     Raises:
         TableTooLargeError: A table would have more than ``max_cells`` cells.
@@ -325,19 +366,29 @@ def compute_tables(
     """
     started = time.perf_counter()
     check_weight(frame, profile)
-    plan = plan_run(profile, recipes, measures)
-    partials = [backend.aggregate(part, plan) for part in _slices(frame, batch_rows)]
+    plan = plan_run(profile, recipes, measures, checks)
+    read = frame
+    if plan.checks is not None and plan.checks.numbers_records:
+        read = frame.with_row_index(RECORD_NUMBER, offset=1)  # numbered before it is sliced
+    partials = [backend.aggregate(part, plan) for part in slices(read, batch_rows)]
     aggregated = time.perf_counter()
     merged = merge(partials, plan)
     merged_at = time.perf_counter()
     result = finish(plan, merged, max_cells)
     finished = time.perf_counter()
+    report = None
+    if checks is not None:
+        if merged.checks is not None:
+            report = finish_checks(checks, merged.checks, frame)
+        else:  # the backend does not run checks, or they read a column the tables replace
+            report = scan_checks(frame, checks, batch_rows)
     seconds = {
         "aggregate": aggregated - started,
         "merge": merged_at - aggregated,
         "finish": finished - merged_at,
+        "checks": time.perf_counter() - finished,
     }
-    return replace(result, seconds=seconds)
+    return replace(result, seconds=seconds, checks=report)
 
 
 def check_weight(frame: pl.LazyFrame, profile: Profile) -> None:
@@ -370,15 +421,6 @@ def check_weight(frame: pl.LazyFrame, profile: Profile) -> None:
             + f" (of {records:,} records; values not shown); name a column of numbers as the "
             f"weight in {profile.path} ([data] weight) or correct the data"
         )
-
-
-def _slices(frame: pl.LazyFrame, batch_rows: int | None) -> list[pl.LazyFrame]:
-    """The file whole, or in slices of ``batch_rows`` records."""
-    if batch_rows is None:
-        return [frame]
-    # Slicing the scan itself lets the reader skip to the slice's rows.
-    records = int(frame.select(pl.len()).collect().item())
-    return [frame.slice(start, batch_rows) for start in range(0, max(records, 1), batch_rows)]
 
 
 def finish(plan: Plan, merged: Partial, max_cells: int | None = None) -> RunResult:

@@ -18,6 +18,7 @@ import polars as pl
 
 from censusmig.profiles.model import ConceptMapping, Profile
 from censusmig.recipes.model import Condition, Recipe
+from censusmig.tables.checks import CheckPartial, CheckPlan, merge_checks
 from censusmig.tables.derive import WEIGHT, ColumnRequest
 from censusmig.tables.table import N_UNWEIGHTED, VALUE
 
@@ -123,11 +124,14 @@ class Plan:
         recipes: The recipes, in output order.
         requests: The derived dimension columns.
         concepts: Concepts coded besides those the dimensions need (universe conditions,
-            the unknown-code report).
+            the unknown-code report, the edit checks).
         reported: Concepts whose source codes in no code list are reported, by name.
         columns: Derived columns the aggregations read.
         aggregates: Every aggregation of the run.
         measures: The additive measures of every table cell.
+        checks: The edit checks to count in the same read, or None. A backend that runs
+            them returns :attr:`Partial.checks`; one that does not leaves it None, and the
+            engine then runs them in a read of their own.
     """
 
     profile: Profile
@@ -138,6 +142,7 @@ class Plan:
     columns: tuple[str, ...]
     aggregates: tuple[Aggregate, ...]
     measures: tuple[Measure, ...]
+    checks: CheckPlan | None = None
 
     @property
     def measure_names(self) -> tuple[str, ...]:
@@ -159,11 +164,14 @@ class Partial:
         unknown_codes: Concept -> ``code`` (as ``COLUMN=code``) and ``records``, for the
             source codes in no code list.
         weight_problems: One row of :data:`WEIGHT_PROBLEMS` counts.
+        checks: What the edit checks of :attr:`Plan.checks` found, or None when the plan has
+            none or the backend does not run them.
     """
 
     aggregates: Mapping[str, pl.DataFrame]
     unknown_codes: Mapping[str, pl.DataFrame]
     weight_problems: pl.DataFrame
+    checks: CheckPartial | None = None
 
 
 def in_units(column: str, dtype: pl.DataType, decimals: int) -> pl.Expr:
@@ -274,10 +282,12 @@ def merge(partials: Sequence[Partial], plan: Plan) -> Partial:
     """Sum the partial results of slices or partitions into the result of the whole file.
 
     Every quantity is a sum of integers (counts, or weights in units: :attr:`Measure.decimals`),
-    so the merge is exact whatever the cut.
+    so the merge is exact whatever the cut. The edit checks' partials are merged too
+    (:func:`~censusmig.tables.checks.merge_checks`), when every partial has them.
 
     Args:
-        partials: One per slice or partition (at least one).
+        partials: One per slice or partition (at least one), in file order (the checks
+            list the first failing records and look at the ids' order across slices).
         plan: The plan they were aggregated from (it says which columns are keys).
 
     Returns:
@@ -298,7 +308,11 @@ def merge(partials: Sequence[Partial], plan: Plan) -> Partial:
         for concept in plan.reported
     }
     weights = _summed([part.weight_problems for part in partials], [], list(WEIGHT_PROBLEMS))
-    return Partial(aggregates, unknown, weights)
+    checks = None
+    found = [part.checks for part in partials if part.checks is not None]
+    if plan.checks is not None and len(found) == len(partials):
+        checks = merge_checks(found, plan.checks)
+    return Partial(aggregates, unknown, weights, checks)
 
 
 def _summed(parts: list[pl.DataFrame], keys: list[str], sums: list[str]) -> pl.DataFrame:
