@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from censusmig.protection.record import RunContext, RunRecord
     from censusmig.readers.convert import Conversion
     from censusmig.readers.formats import Source
+    from censusmig.readers.scan import FileFacts
     from censusmig.recipes.catalog import Skipped
     from censusmig.recipes.model import Recipe as Recipe
     from censusmig.renderers.output_folder import OutputFolder
@@ -236,6 +237,7 @@ def tabulate(
     from censusmig.profiles.model import read_profile
     from censusmig.protection import Computed, identity, publish
     from censusmig.readers.formats import open_microdata
+    from censusmig.readers.scan import hashing
     from censusmig.recipes.catalog import load_catalog, select_recipes
     from censusmig.tables.backend import POLARS
     from censusmig.tables.checks import run_checks
@@ -256,6 +258,7 @@ def tabulate(
     check_table_sizes(loaded, chosen, max_cells)
     with (
         _output_folder(out, (data_path, profile_path)) as folder,  # locks OUT: see there
+        hashing(data_path) as input_hash,  # the sha256, read while the data are scanned
         open_microdata(data_path, ids_as_text(read_options, loaded)) as source,
     ):
         loaded = with_file_labels(loaded, source)
@@ -285,7 +288,14 @@ def tabulate(
         )
         check_seconds = time.perf_counter() - checked
         context = _run_context(
-            data_path, profile_path, loaded, chosen, skipped, command, source.blank_lines
+            data_path,
+            profile_path,
+            loaded,
+            chosen,
+            skipped,
+            command,
+            source.blank_lines,
+            facts=input_hash.result(),
         )
         publication = publish(Computed(result, edits), context, protection or identity)
         outputs: tuple[Path, ...] = ()
@@ -364,8 +374,13 @@ def _run_context(
     skipped: Sequence[Skipped],
     command: Sequence[str] | None,
     blank_lines: int = 0,
+    facts: FileFacts | None = None,
 ) -> RunContext:
-    """What was run on which files: the run record's parts that are not counts of records."""
+    """What was run on which files: the run record's parts that are not counts of records.
+
+    ``facts`` are the input's size and hash when they were computed beside the scan
+    (:func:`censusmig.readers.scan.hashing`); without them the file is read here.
+    """
     from censusmig.protection.record import (
         CensusFacts,
         InputFile,
@@ -376,7 +391,7 @@ def _run_context(
     )
     from censusmig.readers.scan import file_facts
 
-    facts = file_facts(data)
+    facts = facts or file_facts(data)
     return RunContext(
         censusmig_version=__version__,
         command=tuple(command if command is not None else sys.argv),
