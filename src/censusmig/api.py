@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -53,6 +53,7 @@ LAZY_NAMES: Mapping[str, str] = {
     "Backend": "censusmig.tables.backend",
     "CheckReport": "censusmig.tables.checks",
     "Conversion": "censusmig.readers.convert",
+    "FileFacts": "censusmig.readers.scan",
     "Measure": "censusmig.tables.plan",
     "OutputFolder": "censusmig.renderers.output_folder",
     "Profile": "censusmig.profiles.model",
@@ -101,6 +102,11 @@ MAX_CELLS_LIMIT = 1_000_000_000
 """The most ``max_cells`` of :func:`tabulate` may be raised to."""
 MAX_LISTED = 1_000_000
 """Largest ``max_codes`` (codes listed per column) and ``max_ids`` (ids listed per check)."""
+
+TABULATE_STAGES = ("reading", "computing", "writing")
+"""The stages :func:`tabulate` tells its ``progress`` callback as each begins, in this order:
+opening the data file (unpacking, converting SPSS or Stata), computing the tables and the
+edit checks (the scan of the records), writing the outputs (only with ``out``)."""
 
 
 @dataclass(frozen=True)
@@ -185,6 +191,7 @@ def tabulate(
     strict: bool = False,
     max_cells: int = DEFAULT_MAX_CELLS,
     excel_layout: str = "accessible",
+    progress: Callable[[str], None] | None = None,
 ) -> Tabulation:
     """Compute the tables of the chosen recipes (all the profile can serve by default).
 
@@ -220,6 +227,8 @@ def tabulate(
             no merged cells, an Excel table object per sheet) or ``classic`` (spanners over
             merged cells, an indented stub); see
             :data:`censusmig.renderers.registry.EXCEL_LAYOUTS`.
+        progress: Called with the name of each stage as it begins (one of
+            :data:`TABULATE_STAGES`); the command line shows them on a terminal.
 
     Returns:
         The published tables, the skipped recipes, the run record and the files written.
@@ -256,6 +265,8 @@ def tabulate(
     catalog = load_catalog(Path(folder) for folder in recipes_dirs)
     chosen, skipped = select_recipes(catalog, loaded, recipes)
     check_table_sizes(loaded, chosen, max_cells)
+    stage = progress or _no_progress
+    stage("reading")
     with (
         _output_folder(out, (data_path, profile_path)) as folder,  # locks OUT: see there
         hashing(data_path) as input_hash,  # the sha256, read while the data are scanned
@@ -269,6 +280,7 @@ def tabulate(
         if batch_rows is None and source.text_file is None:
             records = source.run(lambda frame: int(frame.select(pl.len()).collect().item()))
             batch_rows = AUTO_BATCH_ROWS if records > AUTO_BATCH_ROWS else None
+        stage("computing")
         result = source.run(
             lambda frame: compute_tables(
                 frame.select(*columns, *(c for c in summed if c not in columns)),
@@ -300,6 +312,7 @@ def tabulate(
         publication = publish(Computed(result, edits), context, protection or identity)
         outputs: tuple[Path, ...] = ()
         if folder is not None:
+            stage("writing")
             outputs = _write_outputs(publication, folder, formats, options)
             outputs += (_write_record(folder, publication.record),)
     record = replace(
@@ -314,6 +327,10 @@ def tabulate(
     if strict and tabulation.attention:
         raise NeedsAttentionError(tabulation)
     return tabulation
+
+
+def _no_progress(stage: str) -> None:
+    """The ``progress`` of a run nobody watches."""
 
 
 def check_range(setting: Setting, value: int, low: int, high: int) -> None:
