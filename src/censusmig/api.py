@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from censusmig.protection.record import RunContext, RunRecord
     from censusmig.readers.convert import Conversion
     from censusmig.readers.formats import Source
+    from censusmig.readers.scan import FileFacts
     from censusmig.recipes.catalog import Skipped
     from censusmig.recipes.model import Recipe as Recipe
     from censusmig.renderers.output_folder import OutputFolder
@@ -53,6 +54,7 @@ LAZY_NAMES: Mapping[str, str] = {
     "Backend": "censusmig.tables.backend",
     "CheckReport": "censusmig.tables.checks",
     "Conversion": "censusmig.readers.convert",
+    "FileFacts": "censusmig.readers.scan",
     "Measure": "censusmig.tables.plan",
     "OutputFolder": "censusmig.renderers.output_folder",
     "Profile": "censusmig.profiles.model",
@@ -101,6 +103,11 @@ MAX_CELLS_LIMIT = 1_000_000_000
 """The most ``max_cells`` of :func:`tabulate` may be raised to."""
 MAX_LISTED = 1_000_000
 """Largest ``max_codes`` (codes listed per column) and ``max_ids`` (ids listed per check)."""
+
+TABULATE_STAGES = ("reading", "computing", "writing")
+"""The stages :func:`tabulate` tells its ``progress`` callback as each begins, in this order:
+opening the data file (unpacking, converting SPSS or Stata), computing the tables and the
+edit checks (the scan of the records), writing the outputs (only with ``out``)."""
 
 
 @dataclass(frozen=True)
@@ -185,6 +192,7 @@ def tabulate(
     strict: bool = False,
     max_cells: int = DEFAULT_MAX_CELLS,
     excel_layout: str = "accessible",
+    progress: Callable[[str], None] | None = None,
 ) -> Tabulation:
     """Compute the tables of the chosen recipes (all the profile can serve by default).
 
@@ -220,6 +228,8 @@ def tabulate(
             no merged cells, an Excel table object per sheet) or ``classic`` (spanners over
             merged cells, an indented stub); see
             :data:`censusmig.renderers.registry.EXCEL_LAYOUTS`.
+        progress: Called with the name of each stage as it begins (one of
+            :data:`TABULATE_STAGES`); the command line shows them on a terminal.
 
     Returns:
         The published tables, the skipped recipes, the run record and the files written.
@@ -237,6 +247,7 @@ def tabulate(
     from censusmig.profiles.model import read_profile
     from censusmig.protection import Computed, identity, publish
     from censusmig.readers.formats import open_microdata
+    from censusmig.readers.scan import hashing
     from censusmig.recipes.catalog import load_catalog, select_recipes
     from censusmig.tables.backend import POLARS
     from censusmig.tables.checks import plan_checks
@@ -255,8 +266,11 @@ def tabulate(
     catalog = load_catalog(Path(folder) for folder in recipes_dirs)
     chosen, skipped = select_recipes(catalog, loaded, recipes)
     check_table_sizes(loaded, chosen, max_cells)
+    stage = progress or _no_progress
+    stage("reading")
     with (
         _output_folder(out, (data_path, profile_path)) as folder,  # locks OUT: see there
+        hashing(data_path) as input_hash,  # the sha256, read while the data are scanned
         open_microdata(data_path, ids_as_text(read_options, loaded)) as source,
     ):
         loaded = with_file_labels(loaded, source)
@@ -265,6 +279,7 @@ def tabulate(
         loaded.check_columns(names, str(data_path))
         summed = _measure_columns(measures, names, str(data_path))
         batch_rows = _batch_rows(source, batch_rows)
+        stage("computing")
 
         def compute(frame: pl.LazyFrame) -> RunResult:
             read = frame.select(*columns, *(c for c in summed if c not in columns))
@@ -282,11 +297,19 @@ def tabulate(
         result = source.run(compute)
         edits = result.checks
         context = _run_context(
-            data_path, profile_path, loaded, chosen, skipped, command, source.blank_lines
+            data_path,
+            profile_path,
+            loaded,
+            chosen,
+            skipped,
+            command,
+            source.blank_lines,
+            facts=input_hash.result(),
         )
         publication = publish(Computed(result, edits), context, protection or identity)
         outputs: tuple[Path, ...] = ()
         if folder is not None:
+            stage("writing")
             outputs = _write_outputs(publication, folder, formats, options)
             outputs += (_write_record(folder, publication.record),)
     record = replace(
@@ -316,6 +339,10 @@ def _batch_rows(source: Source, batch_rows: int | None) -> int | None:
 
     records = source.run(lambda frame: int(frame.select(pl.len()).collect().item()))
     return AUTO_BATCH_ROWS if records > AUTO_BATCH_ROWS else None
+
+
+def _no_progress(stage: str) -> None:
+    """The ``progress`` of a run nobody watches."""
 
 
 def check_range(setting: Setting, value: int, low: int, high: int) -> None:
@@ -376,8 +403,13 @@ def _run_context(
     skipped: Sequence[Skipped],
     command: Sequence[str] | None,
     blank_lines: int = 0,
+    facts: FileFacts | None = None,
 ) -> RunContext:
-    """What was run on which files: the run record's parts that are not counts of records."""
+    """What was run on which files: the run record's parts that are not counts of records.
+
+    ``facts`` are the input's size and hash when they were computed beside the scan
+    (:func:`censusmig.readers.scan.hashing`); without them the file is read here.
+    """
     from censusmig.protection.record import (
         CensusFacts,
         InputFile,
@@ -388,7 +420,7 @@ def _run_context(
     )
     from censusmig.readers.scan import file_facts
 
-    facts = file_facts(data)
+    facts = facts or file_facts(data)
     return RunContext(
         censusmig_version=__version__,
         command=tuple(command if command is not None else sys.argv),

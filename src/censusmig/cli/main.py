@@ -274,6 +274,62 @@ def progress_bar(description: str) -> Iterator[Progress | None]:
         yield update
 
 
+STAGE_TEXT = {
+    "reading": "Reading {data}",
+    "computing": "Computing tables",
+    "writing": "Writing outputs",
+}
+"""What the display says during each stage of :data:`censusmig.api.TABULATE_STAGES`."""
+
+
+def stderr_is_terminal() -> bool:
+    """True when stderr is a terminal a live display can redraw (not a pipe, file or dumb)."""
+    try:
+        interactive = os.isatty(sys.stderr.fileno())
+    except (AttributeError, ValueError, OSError):  # replaced by an object without a descriptor
+        return False
+    return interactive and os.environ.get("TERM", "") not in ("dumb", "unknown")
+
+
+@contextmanager
+def stage_display(data: Path) -> Iterator[Callable[[str], None] | None]:
+    """A spinner on stderr naming the stage under way and the time since the start.
+
+    The display goes when the run ends (the status line then gives the total time).
+
+    Shown only when stderr is a terminal and not ``--quiet``: otherwise nothing is printed
+    and no display module is loaded. Stdout is never written to.
+
+    Args:
+        data: The data file, named while it is read.
+
+    Yields:
+        The ``progress`` callback of :func:`censusmig.api.tabulate`, or None.
+    """
+    if _State.quiet or not stderr_is_terminal():
+        yield None
+        return
+    import rich.progress  # only a terminal pays for the display
+
+    with rich.progress.Progress(
+        rich.progress.SpinnerColumn(),
+        rich.progress.TextColumn("{task.description}"),
+        rich.progress.TimeElapsedColumn(),
+        console=stderr(),
+        transient=True,
+        redirect_stdout=False,  # results stay on stdout, never drawn through the display
+        refresh_per_second=4,
+    ) as display:
+        task = display.add_task("Reading the profile and recipes", total=None)
+
+        def show(stage: str) -> None:
+            text = STAGE_TEXT.get(stage, stage).format(data=data.name)
+            display.update(task, description=text)
+            display.refresh()  # at once: a short stage is shown too
+
+        yield show
+
+
 @app.command()
 @reads_data
 def tabulate(
@@ -345,27 +401,30 @@ def tabulate(
     error-level edit checks, codes in no code list, missing or non-positive weights, tables
     that do not reconcile; with --strict that is exit 1, after the outputs are written. A
     profile that still holds a draft's REVIEW placeholder (census country, reference date)
-    is refused with exit 2, and so is a recipe whose table would exceed --max-cells.
+    is refused with exit 2, and so is a recipe whose table would exceed --max-cells. On a
+    terminal, stderr shows the stage under way (reading, computing, writing) unless --quiet.
     """
     failure: CensusmigError | None = None
     try:
         formats = api.parse_formats(output_format)
         status(f"Tabulating {data} with profile {profile} ...")
-        run = api.tabulate(
-            data,
-            profile,
-            out=out,
-            recipes=recipe or (),
-            recipes_dirs=recipes_dir or (),
-            formats=formats,
-            command=["censusmig", *sys.argv[1:]],
-            batch_rows=batch_rows,
-            read_options=read_options,
-            edit_checks=not no_checks,
-            strict=strict,
-            max_cells=max_cells,
-            excel_layout=excel_layout,
-        )
+        with stage_display(data) as progress:
+            run = api.tabulate(
+                data,
+                profile,
+                out=out,
+                recipes=recipe or (),
+                recipes_dirs=recipes_dir or (),
+                formats=formats,
+                command=["censusmig", *sys.argv[1:]],
+                batch_rows=batch_rows,
+                read_options=read_options,
+                edit_checks=not no_checks,
+                strict=strict,
+                max_cells=max_cells,
+                excel_layout=excel_layout,
+                progress=progress,
+            )
     except api.NeedsAttentionError as error:  # the outputs are written: show them, then fail
         run, failure = error.tabulation, error
     except CensusmigError as error:

@@ -40,25 +40,22 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
 
 from censusmig.errors import CensusmigError, Foreign, InputError, Setting, nearest
 from censusmig.readers.cleanup import remove_surely
-from censusmig.readers.fixedwidth import (
-    Layout,
-    check_layout,
-    layout_metadata,
-    read_codebook,
-    scan_fixed_width,
-)
-from censusmig.readers.lines import check_lines
 from censusmig.readers.meta import PARQUET_KEY, Metadata, code_text
 from censusmig.readers.options import DATA_FORMATS, Progress, ReadOptions
 from censusmig.readers.spss import check_spss_dictionary
 from censusmig.readers.stat_child import write_stat_file_isolated
 from censusmig.readers.stata import check_stata_file
+
+# The fixed-width readers (codebook parsers) and the line checks of text files are imported by
+# the functions that open those formats: a run on Parquet never loads them.
+if TYPE_CHECKING:
+    from censusmig.readers.fixedwidth import Layout
 
 T = TypeVar("T")
 
@@ -515,6 +512,8 @@ def _open_text(
     """Open a CSV or TSV file: blank lines skipped, blanks around fields trimmed (by default)."""
     _check_not_binary(path, plain, kind, forced=options.data_format is not None)
     text = _as_utf8(path, plain, encoding, workdir)
+    from censusmig.readers.lines import check_lines
+
     separator = _separator(options.delimiter, kind, text, path)
     blanks = _blank_characters(separator)
     try:
@@ -999,11 +998,26 @@ def transcode(source: Path, target: Path | None, encoding: str) -> tuple[int, in
 
 
 def parquet_metadata(path: Path) -> Metadata:
-    """The metadata ``censusmig convert`` stored in a Parquet file (empty if none)."""
+    """The metadata ``censusmig convert`` stored in a Parquet file (empty if none).
+
+    They are in the footer's key-value metadata, written by pyarrow (schema metadata) and
+    Polars alike. Polars reads them without loading pyarrow (about 0.1-0.2 s of imports, with
+    numpy); a footer Polars refuses, such as one whose other keys hold bytes that are not
+    UTF-8, is read again with pyarrow.
+    """
+    try:
+        stored = pl.read_parquet_metadata(path)
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError):
+        return _parquet_metadata_pyarrow(path)
+    raw = stored.get(PARQUET_KEY.decode())
+    return Metadata.from_json(raw.encode("utf-8")) if raw else Metadata("parquet")
+
+
+def _parquet_metadata_pyarrow(path: Path) -> Metadata:
+    """:func:`parquet_metadata` through pyarrow, for footers Polars cannot read as text."""
     import pyarrow.parquet as pq
 
     try:
-        # The file's key-value metadata: written by pyarrow (schema metadata) and Polars alike.
         stored = pq.ParquetFile(path).metadata.metadata or {}
     except (OSError, ValueError):
         return Metadata("parquet")
@@ -1165,6 +1179,13 @@ def write_stat_file_as_parquet(
 def _open_fixed_width(
     kind: str, path: Path, plain: Path, options: ReadOptions, encoding: str, workdir: Path
 ) -> Source:
+    from censusmig.readers.fixedwidth import (
+        check_layout,
+        layout_metadata,
+        read_codebook,
+        scan_fixed_width,
+    )
+
     if kind == "ddi":
         layout = read_codebook(plain, options.record)
         data = _exists_maybe_gz(layout.data_file) if layout.data_file else None
