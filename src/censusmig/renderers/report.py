@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from censusmig.protection import Publication
 from censusmig.renderers.charts import charts
@@ -132,6 +132,7 @@ def write_report(
         keep_trailing_newline=True,
     )
     environment.filters["slug"] = slug
+    environment.filters["body_rows"] = body_rows
     grids = grids or Grids()
     views = [_table_view(table, number, grids) for number, table in enumerate(tables, start=1)]
     citations = [line for table in tables for line in table.standard]
@@ -295,6 +296,37 @@ def column_panels(
     if stop > start:
         spans.append((start, stop))
     return spans
+
+
+def body_rows(body: Sequence[tuple[StubRow, Sequence[object]]]) -> Markup:
+    """The ``<tr>`` rows of a table body, as the report template writes them.
+
+    Written here rather than in the template: a Jinja loop over every cell was the slowest
+    part of the report (about half a second for the 14 standard tables). Each row is
+    ``<tr>``, its stub cells (``<th scope="row">``, indented or marked as repeating the row
+    above), then its values (``<td>``), every text escaped.
+
+    Args:
+        body: Stub and formatted cells of each row.
+
+    Returns:
+        The rows, each ending in a line break.
+    """
+    rows = []
+    for stub, values in body:
+        last = len(stub.labels) - 1
+        heads = []
+        for index, label in enumerate(stub.labels):
+            indent = stub.indents[index] if stub.indents else (stub.indent if index == last else 0)
+            repeated = bool(stub.repeated) and stub.repeated[index]
+            classes = (f"indent-{indent}" if indent else "") + (" repeated" if repeated else "")
+            attribute = f' class="{classes}"' if indent or repeated else ""
+            text = f'<span class="repeat">{escape(label)}</span>' if repeated else escape(label)
+            heads.append(f'<th scope="row"{attribute}>{text}</th>')
+        cells = "".join(f"<td>{escape(value)}</td>" for value in values)
+        total = ' class="total"' if stub.total else ""
+        rows.append(f"<tr{total}>\n{''.join(heads)}\n{cells}\n</tr>\n")
+    return Markup("".join(rows))
 
 
 def _clip(header: tuple[HeaderCell, ...], start: int, stop: int) -> tuple[HeaderCell, ...]:
