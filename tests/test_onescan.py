@@ -7,6 +7,7 @@ the verdict on repeated ids included; ``tabulate`` with edit checks reads the da
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -276,3 +277,23 @@ def test_api_tabulate_counts_checks_in_its_read(
     checked = api.check(SAMPLE_DIR / "census.parquet", SAMPLE_PROFILE, batch_rows=SLICE)
     assert run.record.edit_checks == checked
     assert checked == api.check(SAMPLE_DIR / "census.parquet", SAMPLE_PROFILE)
+
+
+def test_check_command_reads_in_the_slices_it_is_given(dirty: pl.DataFrame, tmp_path: Path) -> None:
+    """`censusmig check --batch-rows N` gives the whole file's report, ids included."""
+    from typer.testing import CliRunner
+
+    from censusmig.cli.main import app
+
+    path = tmp_path / "dirty.parquet"
+    dirty.write_parquet(path)
+    common = ["check", str(path), "-p", str(SAMPLE_PROFILE), "--json", "--show-ids"]
+    whole = CliRunner().invoke(app, common)
+    sliced = CliRunner().invoke(app, [*common, "--batch-rows", "997"])
+    refused = CliRunner().invoke(app, [*common, "--batch-rows", "0"])
+    assert whole.exit_code == sliced.exit_code == 1
+    assert sliced.stdout == whole.stdout
+    found = {r["id"]: r for r in json.loads(whole.stdout)["results"]}
+    assert found["duplicate_person_id"]["records"] > 0
+    assert found["person_in_two_households"]["ids"]
+    assert refused.exit_code == 2

@@ -363,7 +363,10 @@ def tabulate(
     ] = None,
     no_checks: Annotated[
         bool,
-        typer.Option("--no-checks", help="Skip the edit checks (saves a pass over the data)."),
+        typer.Option(
+            "--no-checks",
+            help="Skip the edit checks (counted in the same read of the data as the tables).",
+        ),
     ] = False,
     strict: Annotated[
         bool,
@@ -599,6 +602,14 @@ def check(
     max_ids: Annotated[
         int, typer.Option("--max-ids", help="Ids listed per check (0 to 1,000,000).")
     ] = 100,
+    batch_rows: Annotated[
+        int | None,
+        typer.Option(
+            "--batch-rows",
+            help="Read the data in slices of N records (bounded memory), 1 to 4294967295. "
+            "Default: Parquet files above 5,000,000 records are read in slices of that size.",
+        ),
+    ] = None,
     *,
     read_options: ReadOptions,
 ) -> None:
@@ -611,7 +622,12 @@ def check(
     """
     try:
         report = api.check(
-            data, profile, read_options=read_options, show_ids=show_ids, max_ids=max_ids
+            data,
+            profile,
+            read_options=read_options,
+            show_ids=show_ids,
+            max_ids=max_ids,
+            batch_rows=batch_rows,
         )
     except CensusmigError as error:
         raise fail(error) from None
