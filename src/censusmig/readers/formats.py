@@ -437,6 +437,10 @@ def _check_columns(path: Path, kind: str, options: ReadOptions) -> None:
         raise CensusmigError(Setting("columns"), ": " + "; ".join(problems))
 
 
+_ENCRYPTED = 0x1
+"""The zip general-purpose flag bit of an encrypted member."""
+
+
 def _zip_member(path: Path, *, any_name: bool = False) -> zipfile.ZipInfo:
     try:
         with zipfile.ZipFile(path) as archive:
@@ -445,6 +449,12 @@ def _zip_member(path: Path, *, any_name: bool = False) -> zipfile.ZipInfo:
         raise InputError(f"{path}: not a readable zip archive (", Foreign.of(error), ")") from None
     data = [m for m in members if any_name or Path(m.filename).suffix.lower() in KINDS]
     if len(data) == 1:
+        if data[0].flag_bits & _ENCRYPTED:
+            raise InputError(
+                f"{path}: the zip archive's data file is encrypted (password-protected), "
+                "which censusmig cannot read; unzip it with its password and name the file "
+                "to read (or the archive may be damaged: copy it again)"
+            )
         return data[0]
     names = ", ".join(m.filename for m in members) or "(empty)"
     raise InputError(
@@ -482,6 +492,13 @@ def unpack(path: Path, workdir: Path, *, any_name: bool = False) -> Path:
             f"{path}: the compressed file is damaged or truncated (",
             Foreign.of(error),
             "); download or copy it again",
+        ) from None
+    except NotImplementedError:
+        # zipfile's word for a compression method it does not know (or a damaged header).
+        raise InputError(
+            f"{path}: the zip archive's data file uses a compression method censusmig cannot "
+            "read (only stored and deflate, bzip2 and lzma); unzip it with another tool, or "
+            "copy it again if it may be damaged"
         ) from None
 
 
