@@ -264,6 +264,15 @@ def test_a_data_column_named_like_a_dimension_keeps_its_codes(
     assert result.checks == run_checks(frame.lazy(), profile)
     assert result.checks is not None
     assert result.checks.result("unknown_code").detail["sex=7"] == 5
+    # The tables' own report names the data's codes too, never the dimension's "_X".
+    assert plan_run(profile, recipes).shadowed == {"sex"}
+    assert plan_run(sample_profile, recipes).shadowed == frozenset()
+    detail = result.checks.result("unknown_code").detail
+    assert result.unknown_codes["sex"] == {k: v for k, v in detail.items() if k[:4] == "sex="}
+    assert result.unknown_codes["sex"]["sex=7"] == 5
+    whole = compute_tables(frame.lazy(), profile, recipes)
+    assert whole.unknown_codes == result.unknown_codes
+    assert whole.tables[0].cells.equals(result.tables[0].cells)
 
 
 def test_api_tabulate_counts_checks_in_its_read(

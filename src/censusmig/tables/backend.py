@@ -11,6 +11,7 @@ engine then runs the checks in a read of their own).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
 import polars as pl
@@ -23,7 +24,7 @@ from censusmig.profiles.model import ConceptMapping
 from censusmig.recipes.model import Condition
 from censusmig.tables.checks import check_frames, read_checks
 from censusmig.tables.derive import IN_POPULATION, derive, unknown_code_text
-from censusmig.tables.plan import Aggregate, Measure, Partial, Plan, in_units
+from censusmig.tables.plan import Aggregate, Measure, Partial, Plan, in_units, source_copy
 
 
 @runtime_checkable
@@ -66,7 +67,11 @@ class PolarsBackend:
 
     def aggregate(self, frame: pl.LazyFrame, plan: Plan) -> Partial:
         """Aggregate one slice (see :meth:`Backend.aggregate`)."""
-        derived = derive(frame, plan.profile, plan.requests, plan.concepts).cache()
+        # A data column the derivation replaces keeps its values under another name, for
+        # the unknown-code report (a data column "sex" beside the "sex" dimension).
+        copies = {column: source_copy(column) for column in sorted(plan.shadowed)}
+        kept = frame.with_columns(pl.col(c).alias(copy) for c, copy in copies.items())
+        derived = derive(kept, plan.profile, plan.requests, plan.concepts).cache()
         reported = list(plan.reported.items())
         schema = derived.collect_schema()
         # Columns summed exactly are put in integer units once, not once per aggregation.
@@ -86,7 +91,7 @@ class PolarsBackend:
                     *(in_units(c, schema[c], d).alias(_units(c, d)) for c, d in scaled),
                 ),
                 _weight_problems(derived, plan.profile.weight),
-                *(_unknown_codes(derived, mapping) for _, mapping in reported),
+                *(_unknown_codes(derived, mapping, copies) for _, mapping in reported),
                 *checks,
             ]
         )
@@ -141,15 +146,20 @@ def _weight_problems(derived: pl.LazyFrame, weight: str | None) -> pl.LazyFrame:
     )
 
 
-def _unknown_codes(derived: pl.LazyFrame, mapping: ConceptMapping) -> pl.LazyFrame:
-    """Source codes of a concept that are in no code list, as "COLUMN=code" with counts."""
+def _unknown_codes(
+    derived: pl.LazyFrame, mapping: ConceptMapping, copies: Mapping[str, str]
+) -> pl.LazyFrame:
+    """Source codes of a concept that are in no code list, as "COLUMN=code" with counts.
+
+    ``copies`` names where the values of data columns replaced by derived columns are kept.
+    """
     name = mapping.concept
     numeric = name in CONCEPTS and CONCEPTS[name].kind is ConceptKind.INTEGER
     # Compared as an Enum (every coded column's Enum has _X): no string work per record.
     coded = pl.col(status_column(name) if numeric else concept_column(name))
     return (
         derived.filter(coded == UNKNOWN_CODE)
-        .group_by(unknown_code_text(mapping))
+        .group_by(unknown_code_text(mapping, copies=copies))
         .agg(pl.len().alias("records"))
         .sort("code")
     )

@@ -69,7 +69,11 @@ def code_as_text(expr: pl.Expr) -> pl.Expr:
     return expr.cast(pl.String).str.replace(r"\.0$", "")
 
 
-def unknown_code_text(mapping: ConceptMapping, keep: pl.Expr | None = None) -> pl.Expr:
+def unknown_code_text(
+    mapping: ConceptMapping,
+    keep: pl.Expr | None = None,
+    copies: Mapping[str, str] | None = None,
+) -> pl.Expr:
     """How a source code in no code list is reported: ``"COLUMN=code"``.
 
     Through a gate, an answer that sends the reader to the detail column is shown with the
@@ -78,10 +82,14 @@ def unknown_code_text(mapping: ConceptMapping, keep: pl.Expr | None = None) -> p
     Args:
         mapping: The concept's mapping.
         keep: Rows to keep first (the records coded ``_X``), so only they are made text.
+        copies: Data column -> the column holding its values, for data columns that a
+            derived column of the same name replaces (the report still names the data
+            column).
     """
 
     def source(column: str) -> pl.Expr:
-        return code_as_text(pl.col(column) if keep is None else pl.col(column).filter(keep))
+        read = pl.col((copies or {}).get(column, column))
+        return code_as_text(read if keep is None else read.filter(keep))
 
     def shown(column: str) -> pl.Expr:
         return pl.concat_str(pl.lit(f"{column}="), source(column).fill_null(""))

@@ -45,6 +45,7 @@ from censusmig.tables.derive import (
     dimension_exprs,
     region_mapping,
     shown_unknown_codes,
+    unknown_code_text,
 )
 from censusmig.tables.margins import complete
 from censusmig.tables.plan import (
@@ -275,14 +276,21 @@ def plan_run(
             Aggregate(universe_name(recipe), (), recipe.universe, (RECORDS, WEIGHTED), counted)
         )
     summed = [m.column for m in measures if m.column is not None]
-    if checks is not None and checks.source_columns() & _written(requests.values(), profile):
+    written = _written(requests.values(), profile)
+    if checks is not None and checks.source_columns() & written:
         checks = None
+    reported = {name: profile.concepts.get(name) or region_mapping(profile) for name in checked}
+    read_by_report = {
+        column
+        for mapping in reported.values()
+        for column in unknown_code_text(mapping).meta.root_names()
+    }
     return Plan(
         profile=profile,
         recipes=tuple(recipes),
         requests=tuple(requests.values()),
         concepts=frozenset(concepts | (checks.concepts if checks is not None else set())),
-        reported={name: profile.concepts.get(name) or region_mapping(profile) for name in checked},
+        reported=reported,
         columns=tuple(
             dict.fromkeys(
                 [*_kept_columns(requests, recipes), *summed, *([IN_POPULATION] if counted else [])]
@@ -291,6 +299,7 @@ def plan_run(
         aggregates=tuple(aggregates),
         measures=tuple(measures),
         checks=checks,
+        shadowed=frozenset(read_by_report & written),
     )
 
 

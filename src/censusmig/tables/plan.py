@@ -115,6 +115,11 @@ POPULATION = "population"
 """Name of the aggregation counting the records in the profile's population, if it has one."""
 
 
+def source_copy(column: str) -> str:
+    """The name under which a backend keeps a data column a derived column replaces."""
+    return f"_source_{column}"
+
+
 @dataclass(frozen=True)
 class Plan:
     """A run compiled from its recipes and the profile: what to derive and what to sum.
@@ -132,6 +137,10 @@ class Plan:
         checks: The edit checks to count in the same read, or None. A backend that runs
             them returns :attr:`Partial.checks`; one that does not leaves it None, and the
             engine then runs them in a read of their own.
+        shadowed: Data columns the unknown-code report reads that a derived column of the
+            same name replaces (a data column called ``sex`` beside the ``sex`` dimension):
+            a backend keeps a copy of each under :func:`source_copy` before deriving, and
+            reports the codes from the copy.
     """
 
     profile: Profile
@@ -143,6 +152,7 @@ class Plan:
     aggregates: tuple[Aggregate, ...]
     measures: tuple[Measure, ...]
     checks: CheckPlan | None = None
+    shadowed: frozenset[str] = frozenset()
 
     @property
     def measure_names(self) -> tuple[str, ...]:
