@@ -21,19 +21,78 @@ N_UNWEIGHTED = "n_unweighted"
 PERCENT = "percent"
 """A cell's value as a share of its total over the recipe's ``percent_of`` dimensions."""
 
+SE = "se"
+"""The standard error of ``value`` (survey designs only)."""
+MOE = "moe"
+"""The margin of error of ``value``: ``z * se`` at the run's confidence level."""
+CI_LOWER = "ci_lower"
+"""The lower bound of the confidence interval of ``value``: ``value - moe``."""
+CI_UPPER = "ci_upper"
+"""The upper bound of the confidence interval of ``value``: ``value + moe``."""
+CV = "cv"
+"""The coefficient of variation of ``value``, in percent: ``100 * se / value`` (null at 0)."""
+RELIABILITY = "reliability"
+"""The reliability flag of ``value``: ``E`` use with caution, ``F`` too unreliable, or null."""
+PERCENT_SE = "percent_se"
+"""The standard error of ``percent`` (a ratio estimator), in percentage points."""
+PERCENT_MOE = "percent_moe"
+"""The margin of error of ``percent``, in percentage points."""
+FLAG = "flag"
+"""A status set by protection: the symbol shown instead of the value (``x`` suppressed)."""
+
+SAMPLING_ERRORS: tuple[str, ...] = (SE, MOE, CI_LOWER, CI_UPPER, CV, RELIABILITY)
+"""The columns a table of a survey design carries about its ``value``."""
+
 MEASURES: tuple[str, ...] = (
     VALUE,
     N_UNWEIGHTED,
     PERCENT,
-    "se",
-    "moe",
-    "cv",
-    "ci_lower",
-    "ci_upper",
-    "flag",
+    *SAMPLING_ERRORS,
+    PERCENT_SE,
+    PERCENT_MOE,
+    FLAG,
 )
-"""Every non-dimension column a tidy table may carry; any other column is a dimension level
-or its ``<level>_label``."""
+"""Every non-dimension column a tidy table may carry, in the tidy output's order; any other
+column is a dimension level or its ``<level>_label``."""
+
+CAUTION = "E"
+"""Reliability flag: use with caution (CV above the caution cut-off)."""
+UNRELIABLE = "F"
+"""Reliability flag: too unreliable to be published (CV above the unreliable cut-off, or
+fewer sample records than the minimum)."""
+
+
+@dataclass(frozen=True)
+class SamplingErrors:
+    """How a weighted table's sampling errors were computed, for its notes and legend.
+
+    Attributes:
+        method: The variance method in words ("Taylor linearisation, 12 strata, 240 PSUs,
+            with replacement" or "successive difference replication, 80 replicates").
+        confidence: Confidence level of ``moe`` and the interval (0.90).
+        z: The normal quantile used (1.645 at 90%).
+        cv_caution: CV (percent) above which a value is flagged ``E``.
+        cv_unreliable: CV (percent) above which a value is flagged ``F``.
+        min_unweighted: Fewest sample records for a value not flagged ``F``.
+    """
+
+    method: str
+    confidence: float
+    z: float
+    cv_caution: float
+    cv_unreliable: float
+    min_unweighted: int
+
+    def legend(self) -> tuple[tuple[str, str], ...]:
+        """The flags and what they mean, for every output's legend."""
+        return (
+            (CAUTION, f"use with caution: coefficient of variation above {self.cv_caution:g}%"),
+            (
+                UNRELIABLE,
+                f"too unreliable to be published: coefficient of variation above "
+                f"{self.cv_unreliable:g}%, or fewer than {self.min_unweighted:,} sample records",
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -83,6 +142,11 @@ class Table:
         universe: The recipe's universe conditions (a published layout marks the
             categories they exclude as not applicable).
         layout: The recipe's ``[layout]``: how the report and the workbook lay it out.
+        sampling_errors: How the cells' :data:`SAMPLING_ERRORS` were computed, or None when
+            the table has none (a full count, or a weighted file whose profile states no
+            design: then ``variance_note`` says why).
+        variance_note: Why a weighted table has no sampling errors (the profile's
+            ``[design] note``), or None.
     """
 
     recipe_id: str
@@ -100,6 +164,8 @@ class Table:
     percent_of: tuple[str, ...] = ()
     universe: tuple[Condition, ...] = ()
     layout: TableLayout = field(default_factory=TableLayout)
+    sampling_errors: SamplingErrors | None = None
+    variance_note: str | None = None
 
     @property
     def dimensions(self) -> tuple[Dimension, ...]:
