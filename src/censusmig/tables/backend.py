@@ -25,6 +25,7 @@ from censusmig.recipes.model import Condition
 from censusmig.tables.checks import check_frames, read_checks
 from censusmig.tables.derive import IN_POPULATION, derive, unknown_code_text
 from censusmig.tables.plan import Aggregate, Measure, Partial, Plan, in_units, source_copy
+from censusmig.tables.variance import with_design_columns
 
 
 @runtime_checkable
@@ -71,6 +72,7 @@ class PolarsBackend:
         # the unknown-code report (a data column "sex" beside the "sex" dimension).
         copies = {column: source_copy(column) for column in sorted(plan.shadowed)}
         kept = frame.with_columns(pl.col(c).alias(copy) for c, copy in copies.items())
+        kept = with_design_columns(kept, plan.profile.sampling_design)
         derived = derive(kept, plan.profile, plan.requests, plan.concepts).cache()
         reported = list(plan.reported.items())
         schema = derived.collect_schema()

@@ -48,7 +48,7 @@ from censusmig.tables.derive import (
     shown_unknown_codes,
     unknown_code_text,
 )
-from censusmig.tables.margins import complete, margins_by
+from censusmig.tables.margins import INNER, complete, memberships
 from censusmig.tables.plan import (
     CELL_MEASURES,
     COUNT,
@@ -76,8 +76,6 @@ from censusmig.tables.table import MEASURES, N_UNWEIGHTED, VALUE, Accounting, Ta
 from censusmig.tables.variance import (
     DESIGN_KEYS,
     FPC,
-    PSU,
-    STRATUM,
     Strata,
     add_sampling_errors,
     replicate_name,
@@ -416,17 +414,9 @@ def compute_tables(
     design = profile.sampling_design
     numbered = plan.checks is not None and plan.checks.numbers_records
     if numbered or (design is not None and design.method == TAYLOR and design.psu is None):
-        read = frame.with_row_index(RECORD_NUMBER, offset=1)  # numbered before it is sliced
-    if design is not None and design.method == TAYLOR:
-        read = read.with_columns(
-            (pl.col(design.strata).cast(pl.String) if design.strata else pl.lit("1")).alias(
-                STRATUM
-            ),
-            pl.col(design.psu or RECORD_NUMBER).cast(pl.String).alias(PSU),
-            (pl.col(design.fpc) if design.fpc else pl.lit(None))
-            .cast(pl.Float64, strict=False)
-            .alias(FPC),
-        )
+        # Numbered before it is sliced: the checks' record numbers, or a design's PSUs.
+        read = frame.with_row_index(RECORD_NUMBER, offset=1)
+
     partials = [backend.aggregate(part, plan) for part in slices(read, batch_rows)]
     aggregated = time.perf_counter()
     merged = merge(partials, plan)
@@ -623,7 +613,7 @@ def _table(
     if strata is not None:  # a Taylor design: the cells come per stratum and PSU
         by_psu = cells.select(*inner, *DESIGN_KEYS, VALUE)
         sums = [pl.col(name).sum() for name in plan.measure_names]
-        cells = cells.group_by(inner).agg(sums) if inner else cells.select(sums)
+        cells = cells.group_by(inner).agg(sums).sort(inner) if inner else cells.select(sums)
     if max_cells is not None:
         _check_observed_size(recipe, codings, cells, max_cells)
     weighted = profile.weight is not None
@@ -640,9 +630,7 @@ def _table(
             estimates=profile.estimates,
             decimals=WEIGHT_DECIMALS,
             replicate_decimals=REPLICATE_DECIMALS,
-            psu_totals=None
-            if by_psu is None
-            else margins_by(by_psu, codings, [VALUE], DESIGN_KEYS),
+            psu_totals=None if by_psu is None else _psu_totals(cells, by_psu, codings),
             strata=strata,
         )
     full = in_values(full, plan.measures)
@@ -672,6 +660,25 @@ def _table(
         sampling_errors=errors,
         variance_note=note,
     )
+
+
+def _psu_totals(
+    cells: pl.DataFrame, by_psu: pl.DataFrame, codings: Sequence[Coding]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A Taylor design's inner cells per PSU, and the complete table's cells holding each.
+
+    Returns:
+        The inner cells' totals per stratum and PSU (:data:`INNER`, the design keys,
+        ``value`` in units), and :func:`~censusmig.tables.margins.memberships`.
+    """
+    inner = [c.inner for c in codings]
+    numbered = cells.select(*inner, VALUE).with_row_index(INNER)
+    if not inner:
+        return by_psu.with_columns(pl.lit(0, pl.UInt32).alias(INNER)), memberships(
+            numbered, codings
+        )
+    totals = by_psu.join(numbered.select(*inner, INNER), on=inner, how="inner")
+    return totals.select(INNER, *DESIGN_KEYS, VALUE), memberships(numbered, codings)
 
 
 def _check_observed_size(

@@ -58,30 +58,38 @@ def complete(
     return full.sort(_order_keys(full, codings)).select(*columns, *measures)
 
 
-def margins_by(
-    cells: pl.DataFrame, codings: Sequence[Coding], measures: Sequence[str], by: Sequence[str]
-) -> pl.DataFrame:
-    """Every cell and margin of a table, kept apart by the ``by`` columns (per PSU, say).
+INNER = "_inner"
+"""The number of an inner cell (:func:`memberships`)."""
 
-    The same outer levels, top-N and margins as :func:`complete`, without zero cells, order
-    or labels: what a design-based variance needs of a table's cells in each PSU.
+
+def memberships(cells: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFrame:
+    """Which cells of the complete table each inner cell is part of: itself and its margins.
+
+    The same outer levels, top-N and margins as :func:`complete`, so a sum over an inner
+    cell's memberships is the complete table's sum: what a design-based variance needs to
+    total each PSU's records into every margin.
 
     Args:
-        cells: Inner cells as :func:`complete` takes them, with the ``by`` columns as keys.
+        cells: Inner cells as :func:`complete` takes them (String inner levels and
+            :data:`~censusmig.tables.table.VALUE`), with their number in :data:`INNER`.
         codings: The table's dimensions, stub first.
-        measures: The additive measures (including :data:`~censusmig.tables.table.VALUE`).
-        by: Key columns kept in every margin.
 
     Returns:
-        Every level's code, the ``by`` columns and the summed measures.
+        One row per (inner cell, cell of the complete table containing it): every level's
+        code and :data:`INNER`.
     """
     outer = cells.lazy().with_columns(
         pl.col(coding.inner).replace_strict(mapping, default=OTHER).alias(level)
         for coding in codings
         for level, mapping in coding.parents.items()
     )
-    topped = _top(outer, codings, measures)  # every column but the measures is kept apart
-    return _with_margins(topped, codings, measures, cells.height, by).collect()
+    topped = _top(outer, codings, [VALUE])  # the inner number is kept apart
+    levels = [level for coding in codings for level in coding.dimension.levels]
+    return (
+        _with_margins(topped, codings, [VALUE], cells.height, [INNER])
+        .select(*levels, INNER)
+        .collect()
+    )
 
 
 def _top(cells: pl.LazyFrame, codings: Sequence[Coding], measures: Sequence[str]) -> pl.LazyFrame:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -34,6 +34,8 @@ from censusmig.classifications.codes import TOTAL
 from censusmig.dimensions.coding import Dimension
 from censusmig.errors import InputError
 from censusmig.profiles.design import TAYLOR, Design, Estimates
+from censusmig.tables.checks import RECORD_NUMBER
+from censusmig.tables.margins import INNER
 from censusmig.tables.table import (
     CAUTION,
     CI_LOWER,
@@ -60,8 +62,31 @@ DESIGN_KEYS = (STRATUM, PSU)
 """The keys a Taylor design adds to the cells' aggregation."""
 
 _CELL = "_cell"
+_KEY = "_key"
 _VAR = "_var"
 _PVAR = "_pvar"
+
+
+def with_design_columns(frame: pl.LazyFrame, design: Design | None) -> pl.LazyFrame:
+    """A Taylor design's working columns (:data:`STRATUM`, :data:`PSU`, :data:`FPC`) added.
+
+    Args:
+        frame: Person records; when the design names no PSU, they must carry the record
+            number (:data:`censusmig.tables.checks.RECORD_NUMBER`, numbered before slicing).
+        design: The design, or None.
+
+    Returns:
+        The frame, with the working columns for a Taylor design (unchanged otherwise).
+    """
+    if design is None or design.method != TAYLOR:
+        return frame
+    return frame.with_columns(
+        (pl.col(design.strata).cast(pl.String) if design.strata else pl.lit("1")).alias(STRATUM),
+        pl.col(design.psu or RECORD_NUMBER).cast(pl.String).alias(PSU),
+        (pl.col(design.fpc) if design.fpc else pl.lit(None))
+        .cast(pl.Float64, strict=False)
+        .alias(FPC),
+    )
 
 
 def replicate_name(index: int) -> str:
@@ -77,11 +102,14 @@ class Strata:
         codes: Stratum codes, in sorted order.
         psus: PSUs in each stratum (``n_h``).
         factors: The finite population factor ``f_h = 1 - n_h / N_h`` (1 without an fpc).
+        index: Every (:data:`STRATUM`, :data:`PSU`) of the file with the stratum's number
+            ``_h`` (into ``codes``) and the PSU's number ``_j``.
     """
 
     codes: tuple[str, ...]
     psus: tuple[int, ...]
     factors: tuple[float, ...]
+    index: pl.DataFrame = field(compare=False, repr=False, default_factory=pl.DataFrame)
 
     def describe(self) -> str:
         """``12 strata, 240 PSUs``."""
@@ -145,9 +173,9 @@ def strata_of(design_cells: pl.DataFrame, design: Design, profile_path: str) -> 
                 "each stratum's population, or every stratum's sampling fraction (at most 1) "
                 f"({profile_path})"
             )
-        for index, (value, n) in enumerate(zip(lows, psus, strict=True)):
+        for number, (value, n) in enumerate(zip(lows, psus, strict=True)):
             population = n / value if fractions else value
-            factors[index] = (population - n) / population
+            factors[number] = (population - n) / population
     lonely = sum(1 for n in psus if n == 1)
     if lonely and design.lonely_psu == "fail":
         raise InputError(
@@ -156,59 +184,93 @@ def strata_of(design_cells: pl.DataFrame, design: Design, profile_path: str) -> 
             f'{profile_path}: [design] lonely_psu = "certainty", "remove", "adjust" or '
             '"average" (as R survey\'s survey.lonely.psu), or merge such strata'
         )
-    return Strata(codes, psus, tuple(factors))
+    numbers = (
+        design_cells.select(STRATUM, PSU)
+        .unique()
+        .sort(STRATUM, PSU)
+        .with_columns(
+            pl.col(STRATUM).rank("dense").cast(pl.Int64).sub(1).alias("_h"),
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("_j"),
+        )
+    )
+    return Strata(codes, psus, tuple(factors), numbers)
 
 
-def _grouped_sums(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sums of ``values`` per run of equal ``keys`` (sorted): the keys and the sums, in order."""
-    if not len(keys):
-        return keys, values
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    return keys[starts], np.add.reduceat(values, starts)
+def _runs(keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal values starts in sorted ``keys``."""
+    return np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else keys
 
 
-def _stratified_variance(
-    cells: np.ndarray, strata: np.ndarray, z: np.ndarray, design: Design, info: Strata, size: int
+def _lonely_and_scale(
+    contribution: np.ndarray,
+    single: np.ndarray,
+    lonely: np.ndarray,
+    design: Design,
 ) -> np.ndarray:
-    """The with-replacement variance of each cell's total of ``z``.
+    """The contributions of single-PSU strata as the design says (``fail`` never gets here)."""
+    if design.lonely_psu == "adjust":
+        contribution[single] = lonely[single]
+    else:  # certainty, remove: nothing; average: nothing here, the others scaled up
+        contribution[single] = 0.0
+    return contribution
 
-    Args:
-        cells: Cell number of each PSU total.
-        strata: Stratum number (into ``info``) of each PSU total.
-        z: PSU totals (one per cell and PSU with a record; absent PSUs are zeros).
-        design: The design (its lonely-PSU option).
-        info: The strata.
-        size: Number of cells.
 
-    Returns:
-        The variance of each cell (0 for a cell without PSU totals).
+def _average_factor(design: Design, info: Strata) -> float:
+    """R's "average": every stratum with one PSU takes the average of the others."""
+    if design.lonely_psu != "average":
+        return 1.0
+    ok = sum(1 for n in info.psus if n > 1)
+    return len(info.psus) / ok if ok else math.nan
+
+
+@dataclass(frozen=True)
+class _CellStrata:
+    """Per (cell, stratum) with a record: sums of the cell's PSU totals (sorted by both).
+
+    Attributes:
+        cell: Cell number.
+        stratum: Stratum number.
+        present: PSUs of the stratum with a record in the cell.
+        total: Sum of the PSU totals.
+        squares: Sum of their squares.
+        deviations: Sum of squared deviations from the stratum's mean over all its PSUs.
     """
-    variance = np.zeros(size)
-    if not len(z):
-        return variance
-    order = np.lexsort((strata, cells))
-    cells, strata, z = cells[order], strata[order], z[order]
+
+    cell: np.ndarray
+    stratum: np.ndarray
+    present: np.ndarray
+    total: np.ndarray
+    squares: np.ndarray
+    deviations: np.ndarray
+
+
+def _cell_strata(cells: np.ndarray, strata: np.ndarray, z: np.ndarray, info: Strata) -> _CellStrata:
+    """Sums per (cell, stratum) of PSU totals sorted by cell, stratum and PSU (two passes)."""
     group = cells.astype(np.int64) * (len(info.codes) + 1) + strata
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    starts = _runs(group)
     present = np.diff(np.r_[starts, len(z)])
     n = np.asarray(info.psus, dtype=np.float64)[strata[starts]]
-    f = np.asarray(info.factors, dtype=np.float64)[strata[starts]]
-    total = np.add.reduceat(z, starts)
+    total = np.add.reduceat(z, starts) if len(z) else z
+    squares = np.add.reduceat(z * z, starts) if len(z) else z
     mean = total / n
-    deviations = np.add.reduceat((z - np.repeat(mean, present)) ** 2, starts)
-    deviations += (n - present) * mean**2  # PSUs of the stratum without a record in the cell
-    several = n > 1
-    contribution = np.zeros(len(starts))
-    contribution[several] = (f * n / np.where(several, n - 1, 1) * deviations)[several]
-    if design.lonely_psu == "adjust":
-        contribution[~several] = (f * total**2)[~several]
-    found, summed = _grouped_sums(cells[starts], contribution)
-    variance[found] = summed
-    if design.lonely_psu == "average":
-        strata_count = len(info.psus)
-        ok = sum(1 for n_h in info.psus if n_h > 1)
-        variance *= strata_count / ok if ok else math.nan
-    return variance
+    deviations = np.add.reduceat((z - np.repeat(mean, present)) ** 2, starts) if len(z) else z
+    deviations = deviations + (n - present) * mean**2  # PSUs without a record in the cell
+    return _CellStrata(cells[starts], strata[starts], present, total, squares, deviations)
+
+
+def _total_variance(sums: _CellStrata, design: Design, info: Strata, size: int) -> np.ndarray:
+    """The with-replacement variance of each cell's total (0 for a cell without records)."""
+    variance = np.zeros(size)
+    if not len(sums.cell):
+        return variance
+    n = np.asarray(info.psus, dtype=np.float64)[sums.stratum]
+    f = np.asarray(info.factors, dtype=np.float64)[sums.stratum]
+    single = n <= 1
+    contribution = f * n / np.where(single, 1, n - 1) * sums.deviations
+    contribution = _lonely_and_scale(contribution, single, f * sums.total**2, design)
+    starts = _runs(sums.cell)
+    variance[sums.cell[starts]] = np.add.reduceat(contribution, starts)
+    return variance * _average_factor(design, info)
 
 
 def _replicate_variance(estimate: np.ndarray, replicates: np.ndarray, design: Design) -> np.ndarray:
@@ -243,7 +305,7 @@ def add_sampling_errors(
     estimates: Estimates,
     decimals: int,
     replicate_decimals: int = 0,
-    psu_totals: pl.DataFrame | None = None,
+    psu_totals: tuple[pl.DataFrame, pl.DataFrame] | None = None,
     strata: Strata | None = None,
 ) -> tuple[pl.DataFrame, SamplingErrors]:
     """Add the sampling-error columns to a complete table whose sums are still in units.
@@ -258,8 +320,10 @@ def add_sampling_errors(
         estimates: Confidence level and flags.
         decimals: The decimals of ``value``'s units.
         replicate_decimals: The decimals of the replicate sums' units.
-        psu_totals: Taylor designs: every cell of the table (level codes) per stratum and PSU
-            (:data:`STRATUM`, :data:`PSU`) with its ``value`` in units.
+        psu_totals: Taylor designs: the inner cells' totals per stratum and PSU
+            (:data:`~censusmig.tables.margins.INNER`, :data:`STRATUM`, :data:`PSU`,
+            ``value`` in units) and the cells of the complete table holding each inner cell
+            (:func:`~censusmig.tables.margins.memberships`).
         strata: Taylor designs: the strata.
 
     Returns:
@@ -358,9 +422,23 @@ def _replicate_ratio_variance(
     return result
 
 
+_PSU_DECIMALS = 6
+"""Decimals at which a Taylor design's PSU totals are summed (Int64)."""
+
+
+def _in_millionths(column: str, decimals: int) -> pl.Expr:
+    """A sum in units of ``10**-decimals`` as Int64 units of at most :data:`_PSU_DECIMALS`."""
+    value = pl.col(column)
+    if decimals > _PSU_DECIMALS:
+        step = 10 ** (decimals - _PSU_DECIMALS)
+        value = (value + step // 2) // step
+    expr: pl.Expr = value.cast(pl.Int64).alias(column)
+    return expr
+
+
 def _taylor(
     numbered: pl.DataFrame,
-    psu_totals: pl.DataFrame,
+    psu_totals: tuple[pl.DataFrame, pl.DataFrame],
     levels: list[str],
     strata: Strata,
     design: Design,
@@ -368,44 +446,152 @@ def _taylor(
     estimate: np.ndarray,
     denominator_of: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Linearised variances of the cells' totals and, with percentages, of their shares."""
+    """Linearised variances of the cells' totals and, with percentages, of their shares.
+
+    Each inner cell's PSU totals are added into every cell of the complete table that holds
+    it (integer keys, exact integer sums), then sorted by cell, stratum and PSU, so that the
+    floating-point sums below are taken in a fixed order.
+    """
     size = numbered.height
-    stratum_number = pl.DataFrame(
-        {STRATUM: list(strata.codes), "_h": list(range(len(strata.codes)))},
-        schema={STRATUM: pl.String, "_h": pl.Int64},
+    inner_totals, members = psu_totals
+    cell_of = members.join(numbered.select(*levels, _CELL), on=levels, how="inner").select(
+        INNER, _CELL
     )
-    totals = (
-        psu_totals.join(numbered.select(*levels, _CELL), on=levels, how="inner")
-        .join(stratum_number, on=STRATUM, how="inner")
-        .select(_CELL, "_h", PSU, VALUE)
+    # One integer key per (cell, stratum, PSU): a single-column group-by and sort.
+    strata_count, psu_count = len(strata.codes), max(strata.index.height, 1)
+    key = (pl.col(_CELL).cast(pl.Int64) * strata_count + pl.col("_h")) * psu_count + pl.col("_j")
+    long = (
+        inner_totals.join(strata.index, on=[STRATUM, PSU], how="inner")
+        # PSU totals as Int64 millionths: summed exactly, several times faster than Int128.
+        .select(INNER, "_h", "_j", _in_millionths(VALUE, decimals))
+        .join(cell_of, on=INNER, how="inner")
+        .group_by(key.alias(_KEY))
+        .agg(pl.col(VALUE).sum())
+        .sort(_KEY)
     )
-    cells = totals[_CELL].to_numpy()
-    h = totals["_h"].to_numpy()
-    z = _units(totals, VALUE, decimals)
-    variance = _stratified_variance(cells, h, z, design, strata, size)
+    keys = long[_KEY].to_numpy()
+    cells = keys // (strata_count * psu_count)
+    h = (keys // psu_count) % strata_count
+    decimals = min(decimals, _PSU_DECIMALS)
+    z = _units(long, VALUE, decimals)
+    sums = _cell_strata(cells, h, z, strata)
+    variance = _total_variance(sums, design, strata, size)
     if denominator_of is None:
         return variance, None
-    # Shares: z_j = (Y_c,j - p Y_d,j) / Y_d over the PSUs of the denominator cell d.
-    den = pl.Series("_den", denominator_of, dtype=pl.Int64)
-    pairs = numbered.select(_CELL).with_columns(den).filter(pl.col("_den") >= 0)
-    base = totals.rename({_CELL: "_den", VALUE: "_yd"})
-    expanded = pairs.join(base, on="_den", how="inner").join(
-        totals.select(_CELL, "_h", PSU, pl.col(VALUE).alias("_yc")),
-        on=[_CELL, "_h", PSU],
-        how="left",
+    long = long.with_columns(
+        pl.Series(_CELL, cells), pl.Series("_h", h), pl.Series("_j", keys % psu_count)
     )
-    scale = float(10**decimals)
-    cell = expanded[_CELL].to_numpy()
-    den_cell = expanded["_den"].to_numpy()
-    yd_total = estimate[den_cell]
-    share = np.where(yd_total > 0, estimate[cell] / np.where(yd_total > 0, yd_total, 1), 0.0)
-    yc = expanded["_yc"].cast(pl.Float64).fill_null(0.0).to_numpy() / scale
-    yd = expanded["_yd"].cast(pl.Float64).to_numpy() / scale
-    linear = (yc - share * yd) / np.where(yd_total > 0, yd_total, 1)
-    percent_variance = _stratified_variance(
-        cell, expanded["_h"].to_numpy(), linear, design, strata, size
-    )
+    return variance, _share_variance(long, sums, strata, design, decimals, estimate, denominator_of)
+
+
+def _share_variance(
+    long: pl.DataFrame,
+    sums: _CellStrata,
+    strata: Strata,
+    design: Design,
+    decimals: int,
+    estimate: np.ndarray,
+    denominator_of: np.ndarray,
+) -> np.ndarray:
+    """Linearised variance of each cell's share ``p = Y_c / Y_d`` of its denominator cell.
+
+    Per stratum, with ``a_j = Y_c,j - p Y_d,j`` over the PSUs (zero where the denominator
+    cell has no record) and ``n`` its PSUs: ``sum_j (a_j - mean a)^2 = sum_j a_j^2 - n mean^2``
+    where ``sum_j a_j^2 = sum_{j in c} (Y_c,j - p Y_d,j)^2 + p^2 (sum_{j in d} Y_d,j^2 -
+    sum_{j in c} Y_d,j^2)``; divided by ``Y_d^2`` at the end. The sums come from the exact
+    integer PSU totals, added in a fixed order.
+    """
+    size = len(estimate)
+    result = np.full(size, np.nan)
     has = denominator_of >= 0
-    missing = ~has | (estimate[np.where(has, denominator_of, 0)] <= 0)
-    percent_variance[missing] = np.nan
-    return variance, percent_variance
+    den = np.where(has, denominator_of, 0)
+    base = estimate[den]
+    ok = has & (base > 0)
+    if not ok.any():
+        return result
+    share = np.where(ok, estimate / np.where(ok, base, 1), 0.0)
+    scale = float(10**decimals)
+    # Each row of cell c with the denominator's total in the same PSU (c is inside d).
+    strata_count, psu_count = len(strata.codes), max(strata.index.height, 1)
+    rows_den = denominator_of[long[_CELL].to_numpy()]
+    key = (pl.col("_den") * strata_count + pl.col("_h")) * psu_count + pl.col("_j")
+    paired = (
+        long.with_columns(pl.Series("_den", rows_den, dtype=pl.Int64))
+        .filter(pl.col("_den") >= 0)
+        .with_columns(key.alias("_dkey"))
+        .join(
+            long.select(pl.col(_KEY).alias("_dkey"), pl.col(VALUE).alias("_yd")),
+            on="_dkey",
+            how="left",
+        )
+        .sort(_KEY)  # by cell, stratum and PSU
+    )
+    c = paired[_CELL].to_numpy().astype(np.int64)
+    ch = paired["_h"].to_numpy()
+    yc = _units(paired, VALUE, decimals)
+    yd = paired["_yd"].cast(pl.Float64).fill_null(0.0).to_numpy() / scale
+    p_rows = share[c]
+    group = c * (len(strata.codes) + 1) + ch
+    starts = _runs(group)
+    across = np.add.reduceat((yc - p_rows * yd) ** 2, starts) if len(c) else yc
+    inside_d = np.add.reduceat(yd * yd, starts) if len(c) else yd
+    c_keys = group[starts]
+    # Every (cell, stratum) where the denominator cell has records.
+    stats_d = pl.DataFrame(
+        {
+            "_d": sums.cell,
+            "_h": sums.stratum,
+            "_s1d": sums.total,
+            "_s2d": sums.squares,
+        }
+    )
+    cells_of = pl.DataFrame(
+        {_CELL: np.arange(size, dtype=np.int64)[ok], "_d": den[ok].astype(np.int64)}
+    )
+    frame = (
+        cells_of.join(stats_d, on="_d", how="inner")
+        .join(
+            pl.DataFrame(
+                {
+                    "_key": c_keys,
+                    "_across": across,
+                    "_inside": inside_d,
+                }
+            ),
+            left_on=pl.col(_CELL) * (len(strata.codes) + 1) + pl.col("_h"),
+            right_on="_key",
+            how="left",
+        )
+        .sort(_CELL, "_h")
+    )
+    cell = frame[_CELL].to_numpy()
+    hh = frame["_h"].to_numpy()
+    p = share[cell]
+    s1c = np.zeros(len(cell))
+    sums_frame = pl.DataFrame({_CELL: sums.cell, "_h": sums.stratum, "_s1c": sums.total})
+    s1c = (
+        frame.select(_CELL, "_h")
+        .join(sums_frame, on=[_CELL, "_h"], how="left")["_s1c"]
+        .fill_null(0.0)
+        .to_numpy()
+    )
+    n = np.asarray(strata.psus, dtype=np.float64)[hh]
+    f = np.asarray(strata.factors, dtype=np.float64)[hh]
+    s1d = frame["_s1d"].to_numpy()
+    s2d = frame["_s2d"].to_numpy()
+    across_c = frame["_across"].fill_null(0.0).to_numpy()
+    inside_c = frame["_inside"].fill_null(0.0).to_numpy()
+    a_total = s1c - p * s1d
+    squares = across_c + p * p * (s2d - inside_c)
+    deviations = np.maximum(squares - a_total * a_total / n, 0.0)
+    single = n <= 1
+    contribution = f * n / np.where(single, 1, n - 1) * deviations
+    contribution = _lonely_and_scale(contribution, single, f * a_total**2, design)
+    starts = _runs(cell)
+    variance = np.zeros(size)
+    if len(cell):
+        variance[cell[starts]] = np.add.reduceat(contribution, starts)
+    variance *= _average_factor(design, strata)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result[ok] = (variance / (base * base))[ok]
+    return result
