@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from censusmig import api
 from censusmig.synth import COLUMNS, generate_census
 from censusmig.synth.survey import (
     SDR_COEFFICIENT,
@@ -269,3 +270,22 @@ def test_the_codebook_states_the_design_of_the_committed_file(
         )
         assert line in text, line
     assert f"{survey.height:,} persons in {survey['HH_ID'].n_unique()} households" in text
+
+
+def test_the_profile_gives_sampling_errors_that_match_the_replicates(
+    survey: pl.DataFrame,
+) -> None:
+    table = api.tabulate(SURVEY, SURVEY_PROFILE, recipes=["nativity_age_sex"]).tables[0]
+    assert table.sampling_errors is not None
+    assert table.sampling_errors.z == pytest.approx(1.6448536, rel=1e-6)
+    for column in ("se", "moe", "ci_lower", "ci_upper", "cv", "reliability", "percent_se"):
+        assert column in table.cells.columns
+    levels = [c for c in ("age_group", "sex", "nativity") if c in table.cells.columns]
+    total = table.cells.filter(*(pl.col(level) == "_T" for level in levels)).row(0, named=True)
+    estimate = survey["WGT"].sum()
+    replicates = survey.select(REPLICATES).sum().to_numpy()[0]
+    se = np.sqrt(4 / 80 * ((replicates - estimate) ** 2).sum())
+    assert total["value"] == pytest.approx(estimate, abs=1e-6)
+    assert total["n_unweighted"] == survey.height
+    assert total["se"] == pytest.approx(se, rel=1e-9)
+    assert total["cv"] == pytest.approx(100 * se / estimate, rel=1e-9)
