@@ -77,7 +77,7 @@ class PolarsBackend:
         # Columns summed exactly are put in integer units once, not once per aggregation.
         scaled = sorted(
             {
-                (measure.column, measure.decimals)
+                (measure.column, measure.decimals, measure.small)
                 for aggregate in plan.aggregates
                 for measure in aggregate.measures
                 if measure.column is not None and measure.decimals is not None
@@ -88,7 +88,10 @@ class PolarsBackend:
             [
                 derived.select(
                     *plan.columns,
-                    *(in_units(c, schema[c], d).alias(_units(c, d)) for c, d in scaled),
+                    *(
+                        in_units(c, schema[c], d, small).alias(_units(c, d, small))
+                        for c, d, small in scaled
+                    ),
                 ),
                 _weight_problems(derived, plan.profile),
                 *(_unknown_codes(derived, mapping, copies) for _, mapping in reported),
@@ -122,9 +125,9 @@ def _aggregation(source: pl.LazyFrame, aggregate: Aggregate) -> pl.LazyFrame:
     return kept.group_by(keys).agg(sums)
 
 
-def _units(column: str, decimals: int) -> str:
+def _units(column: str, decimals: int, small: bool) -> str:
     """The batch column holding ``column`` in integer units of ``10**-decimals``."""
-    return f"{column}__units{decimals}"
+    return f"{column}__units{decimals}{'_64' if small else ''}"
 
 
 def _sum(measure: Measure) -> pl.Expr:
@@ -132,7 +135,8 @@ def _sum(measure: Measure) -> pl.Expr:
         return pl.len().cast(pl.Int64).alias(measure.name)
     if measure.decimals is not None:
         # Integer units: the sum is exact, whatever the order the threads add in.
-        return pl.col(_units(measure.column, measure.decimals)).sum().alias(measure.name)
+        units = _units(measure.column, measure.decimals, measure.small)
+        return pl.col(units).sum().alias(measure.name)
     return pl.col(measure.column).sum().alias(measure.name)
 
 

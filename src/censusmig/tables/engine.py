@@ -56,6 +56,7 @@ from censusmig.tables.plan import (
     ESTIMATE,
     POPULATION,
     RECORDS,
+    REPLICATE_DECIMALS,
     TOTALS,
     WEIGHT_DECIMALS,
     WEIGHTED,
@@ -274,7 +275,7 @@ def plan_run(
         measures = (
             *measures,
             *(
-                Measure(replicate_name(index), column, WEIGHT_DECIMALS)
+                Measure(replicate_name(index), column, REPLICATE_DECIMALS, small=True)
                 for index, column in enumerate(design.replicates)
             ),
         )
@@ -638,6 +639,7 @@ def _table(
             design=design,
             estimates=profile.estimates,
             decimals=WEIGHT_DECIMALS,
+            replicate_decimals=REPLICATE_DECIMALS,
             psu_totals=None
             if by_psu is None
             else margins_by(by_psu, codings, [VALUE], DESIGN_KEYS),

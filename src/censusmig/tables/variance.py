@@ -242,6 +242,7 @@ def add_sampling_errors(
     design: Design,
     estimates: Estimates,
     decimals: int,
+    replicate_decimals: int = 0,
     psu_totals: pl.DataFrame | None = None,
     strata: Strata | None = None,
 ) -> tuple[pl.DataFrame, SamplingErrors]:
@@ -255,7 +256,8 @@ def add_sampling_errors(
         percent_of: Dimensions totalled in a percentage's denominator (empty: none).
         design: The design.
         estimates: Confidence level and flags.
-        decimals: The units' decimals.
+        decimals: The decimals of ``value``'s units.
+        replicate_decimals: The decimals of the replicate sums' units.
         psu_totals: Taylor designs: every cell of the table (level codes) per stratum and PSU
             (:data:`STRATUM`, :data:`PSU`) with its ``value`` in units.
         strata: Taylor designs: the strata.
@@ -289,7 +291,7 @@ def add_sampling_errors(
             numbered, psu_totals, levels, strata, design, decimals, estimate, denominator_of
         )
     else:
-        matrix = np.column_stack([_units(full, name, decimals) for name in replicates])
+        matrix = np.column_stack([_units(full, name, replicate_decimals) for name in replicates])
         variance = _replicate_variance(estimate, matrix, design)
         percent_variance = None
         if denominator_of is not None:
