@@ -29,12 +29,14 @@ lint: $(VENV)/.dev-installed
 test: lint
 	$(BIN)/pytest
 
-# Regenerate the committed sample census and the golden tables (review the diff before committing).
+# Regenerate the committed sample census, its 10% household sample survey (survey.parquet) and the
+# golden tables (review the diff before committing).
 sample-data: $(VENV)/.installed
 	$(BIN)/censusmig sample --persons 20000 --seed 2025 --out sample_microdata/census.csv
 	$(BIN)/censusmig sample --persons 20000 --seed 2025 --out sample_microdata/census.parquet
 	$(BIN)/censusmig sample --persons 20000 --seed 2025 --out sample_microdata/census.sav
 	$(BIN)/censusmig sample --persons 20000 --seed 2025 --out sample_microdata/census.dta
+	$(BIN)/python scripts/make_survey_sample.py --persons 20000 --seed 2025 --out sample_microdata/survey.parquet
 
 golden: $(VENV)/.installed
 	$(BIN)/python scripts/update_golden.py

@@ -104,3 +104,18 @@ def test_foreign_born_countries_are_mapped_and_nothing_is_unknown(
         pl.col("sex") == "_T", pl.col("age_group") == "_T",
     )["value"].sum()  # fmt: skip
     assert americas == inner > 0
+
+
+def test_tables_state_that_the_public_file_allows_no_variance_estimate(
+    run: tuple[int, api.Tabulation],
+) -> None:
+    # [design] method = "none": estimates and unweighted counts, no sampling-error columns, and
+    # the profile's note on every table.
+    _, tabulation = run
+    for table in tabulation.tables:
+        assert table.sampling_errors is None
+        assert {"value", "n_unweighted"} <= set(table.cells.columns)
+        assert "se" not in table.cells.columns
+        assert table.variance_note is not None
+        assert "PONDERA" in table.variance_note
+        assert "no strata, PSUs or replicate weights" in table.variance_note
