@@ -102,7 +102,13 @@ estimate_all <- function(name, des) {
         by_total[r, v], by_total_se[r, k])
     add(name, "api_region_sex", "svyby_svymean", r, s, "percent",
         by_mean[r, v], by_mean_se[r, k])
-    ratio <- svyratio(as.formula(paste0("~rs_", r, "_", s)), as.formula(paste0("~reg_", r)), des)
+    # The same domain total as svytotal of the cell's indicator on the full design (svyby
+    # subsets the design first: under lonely.psu = "average" that counts only the strata
+    # with records in the domain; see test_variance_r.py).
+    indicator <- as.formula(paste0("~rs_", r, "_", s))
+    cell <- svytotal(indicator, des)
+    add(name, "api_region_sex", "svytotal", r, s, "total", coef(cell)[[1]], se_of(cell)[[1]])
+    ratio <- svyratio(indicator, as.formula(paste0("~reg_", r)), des)
     add(name, "api_region_sex", "svyratio", r, s, "percent", coef(ratio)[[1]], se_of(ratio)[[1]])
   }
   region_total <- svytotal(~reg_E + reg_H + reg_M, des)
