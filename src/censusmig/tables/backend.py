@@ -102,7 +102,14 @@ class PolarsBackend:
         )
         unknown, checked = found[: len(reported)], found[len(reported) :]
         source = batch.lazy()
-        sums = pl.collect_all([_aggregation(source, aggregate) for aggregate in plan.aggregates])
+        collapsed = len(scaled) >= COLLAPSE_MEASURES
+        if collapsed:
+            # Collected once: every aggregation reads the same collapsed rows.
+            source = _collapsed(batch, plan, [_units(c, d, small) for c, d, small in scaled])
+            source = source.collect().lazy()
+        sums = pl.collect_all(
+            [_aggregation(source, aggregate, collapsed) for aggregate in plan.aggregates]
+        )
         return Partial(
             aggregates={a.name: result for a, result in zip(plan.aggregates, sums, strict=True)},
             unknown_codes={
@@ -116,11 +123,36 @@ class PolarsBackend:
 POLARS = PolarsBackend()
 """The default backend."""
 
+COLLAPSE_MEASURES = 16
+"""Columns summed in units from which a slice's records are first collapsed: the records
+with the same codes in every column the aggregations read become one row, their measures
+summed. With 80 replicate weights, 14 aggregations of the collapsed rows cost a fraction of
+14 over the records (a million records of the sample layout collapse to about 170,000)."""
 
-def _aggregation(source: pl.LazyFrame, aggregate: Aggregate) -> pl.LazyFrame:
+_RECORDS = "_records"
+"""Column of a collapsed batch: the records each row stands for."""
+
+
+def _collapsed(batch: pl.DataFrame, plan: Plan, units: list[str]) -> pl.LazyFrame:
+    """The batch with its records of equal codes summed into one row (exact integer sums)."""
+    summed = {m.column for m in plan.measures if m.column is not None and m.decimals is None}
+    # A column summed only in units (the weight) is no key: its sum is in its units column.
+    read = {m.column for a in plan.aggregates for m in a.measures if m.column is not None}
+    keys = [c for c in batch.columns if c not in units and c not in read]
+    return (
+        batch.lazy()
+        .group_by(keys)
+        .agg(
+            pl.len().cast(pl.Int64).alias(_RECORDS),
+            *(pl.col(name).sum() for name in [*units, *sorted(summed)]),
+        )
+    )
+
+
+def _aggregation(source: pl.LazyFrame, aggregate: Aggregate, collapsed: bool) -> pl.LazyFrame:
     population = [pl.col(IN_POPULATION)] if aggregate.in_population else []
     kept = source.filter(*population, *(_condition(c) for c in aggregate.where))
-    sums = [_sum(measure) for measure in aggregate.measures]
+    sums = [_sum(measure, collapsed) for measure in aggregate.measures]
     if not aggregate.keys:
         return kept.select(sums)
     keys = [pl.col(key.column).alias(key.name) for key in aggregate.keys]
@@ -132,8 +164,10 @@ def _units(column: str, decimals: int, small: bool) -> str:
     return f"{column}__units{decimals}{'_64' if small else ''}"
 
 
-def _sum(measure: Measure) -> pl.Expr:
+def _sum(measure: Measure, collapsed: bool = False) -> pl.Expr:
     if measure.column is None:
+        if collapsed:
+            return pl.col(_RECORDS).sum().alias(measure.name)
         return pl.len().cast(pl.Int64).alias(measure.name)
     if measure.decimals is not None:
         # Integer units: the sum is exact, whatever the order the threads add in.
@@ -162,6 +196,9 @@ def _weight_problems(derived: pl.LazyFrame, profile: Profile) -> pl.LazyFrame:
         counts += [
             pl.sum_horizontal(r.is_null().sum() for r in replicates).alias("replicate_missing"),
             pl.sum_horizontal((r < 0).sum() for r in replicates).alias("replicate_negative"),
+            pl.max_horizontal(r.cast(pl.Float64).abs().sum() for r in replicates).alias(
+                "replicate_largest_total"
+            ),
         ]
     return derived.select(counts)
 

@@ -57,6 +57,7 @@ from censusmig.tables.plan import (
     POPULATION,
     RECORDS,
     REPLICATE_DECIMALS,
+    REPLICATE_LIMIT,
     TOTALS,
     WEIGHT_DECIMALS,
     WEIGHTED,
@@ -304,7 +305,8 @@ def plan_run(
         aggregates.append(
             Aggregate(universe_name(recipe), (), recipe.universe, (RECORDS, WEIGHTED), counted)
         )
-    summed = [m.column for m in measures if m.column is not None]
+    # Columns summed in units are read through their units column (see the backend).
+    summed = [m.column for m in measures if m.column is not None and m.decimals is None]
     written = _written(requests.values(), profile)
     if checks is not None and checks.source_columns() & written:
         checks = None
@@ -562,6 +564,13 @@ def _check_design_weights(profile: Profile, problems: pl.DataFrame) -> None:
             f"{int(counts['replicate_missing']):,} missing and "
             f"{int(counts['replicate_negative']):,} negative replicate weight(s) in the "
             "columns of [design] replicate_weights"
+        )
+    largest = counts.get("replicate_largest_total") or 0.0
+    if largest > REPLICATE_LIMIT:
+        raise InputError(
+            f"the replicate weights of {profile.path} ([design] replicate_weights) total up "
+            f"to {largest:.3g}, more than censusmig sums exactly ({REPLICATE_LIMIT:.3g}); "
+            "check that they are person weights, not weights multiplied by a constant"
         )
     if found:
         raise InputError(

@@ -41,7 +41,7 @@ class Measure:
             before converting it. None states it at ``decimals``.
         small: Sum the units as Int64 rather than Int128: several times faster, exact while
             the sums stay below 9.2e18 units (replicate weights at
-            :data:`REPLICATE_DECIMALS`: a weighted total below 9.2e12).
+            :data:`REPLICATE_DECIMALS`: a weighted total below 9.2e10).
     """
 
     name: str
@@ -65,9 +65,14 @@ CELL_MEASURES: tuple[Measure, ...] = (ESTIMATE, COUNT)
 """The measures every table carries, in the order of the tidy output; a run may add more
 (:func:`censusmig.tables.engine.plan_run`)."""
 
-REPLICATE_DECIMALS = 6
+REPLICATE_DECIMALS = 8
 """Decimals at which replicate weights are summed exactly, as Int64 (:attr:`Measure.small`):
-a replicate weight with more is rounded to this many (a millionth of a person)."""
+a replicate weight with more is rounded to this many. Sums stay exact below
+:data:`REPLICATE_LIMIT`, which the engine checks."""
+
+REPLICATE_LIMIT = 2**63 // 10**REPLICATE_DECIMALS // 2
+"""Largest total of a replicate weight column summed exactly (4.6e10: five times the world's
+population); a file whose replicate weights total more is refused, never summed wrongly."""
 
 RECORDS = Measure("records")
 WEIGHTED = Measure("weighted", WEIGHT, WEIGHT_DECIMALS, VALUE_DECIMALS)
@@ -173,9 +178,10 @@ class Plan:
 
 WEIGHT_PROBLEMS = ("missing", "zero_or_negative")
 """Counts of the weight check: records whose weight is missing, or zero or negative."""
-REPLICATE_PROBLEMS = ("replicate_missing", "replicate_negative")
+REPLICATE_PROBLEMS = ("replicate_missing", "replicate_negative", "replicate_largest_total")
 """Counts of a replicate design's weight check: replicate weights missing, or negative (summed
-over the replicate columns)."""
+over the replicate columns), and the largest total of a replicate column (a slice's largest,
+summed over the slices: at least the file's largest)."""
 
 
 @dataclass(frozen=True)
