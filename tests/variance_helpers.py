@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from censusmig import api
+from censusmig.classifications.codes import TOTAL
 from censusmig.protection import Computed
 from censusmig.tables.margins import with_percent
 from censusmig.tables.table import (
@@ -63,9 +64,14 @@ def sampling_columns(table: Table, errors: SamplingErrors = ERRORS) -> Table:
     )
     if table.percent_of:
         shares = with_percent(cells, table.dimensions, table.percent_of)[PERCENT]
-        percent_se = (shares * pl.Series(cells[CV]).fill_null(0) / 100).round(6)
-        cells = cells.with_columns(
-            percent_se.alias(PERCENT_SE), (errors.z * percent_se).alias(PERCENT_MOE)
+        # A total's own 100% (the cell is its denominator) has no sampling error.
+        levels = [
+            level for d in table.dimensions if d.name in table.percent_of for level in d.levels
+        ]
+        own = pl.all_horizontal(pl.col(level) == TOTAL for level in levels)
+        percent_se = pl.when(own).then(0.0).otherwise((shares * cells[CV] / 100).round(6))
+        cells = cells.with_columns(percent_se.alias(PERCENT_SE)).with_columns(
+            (errors.z * pl.col(PERCENT_SE)).alias(PERCENT_MOE)
         )
     return dataclasses.replace(table, cells=cells, weighted=True, sampling_errors=errors)
 

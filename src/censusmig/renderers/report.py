@@ -266,7 +266,7 @@ def _flagged(
     )
 
 
-_FLAGGED = '{}<span class="flag"> {}</span>'
+_FLAGGED = '{}<span class="flag">&#160;{}</span>'
 """A value and its reliability flag, as the report writes them."""
 
 
