@@ -16,6 +16,7 @@ from typing import Any
 from censusmig.classifications import countries
 from censusmig.concepts import CONCEPTS, ConceptKind
 from censusmig.errors import InputError, nearest
+from censusmig.profiles.design import Design, Estimates, read_design
 from censusmig.specfile import Checker, join, load_toml
 
 RESIDENCE_RULES = (12, 6)
@@ -271,6 +272,9 @@ class Profile:
         population: The population every table counts (``[population]``), or None for every
             record of the file.
         release: Publisher, contact and release date (``[publication]``).
+        design: The sampling design (``[design]``): how standard errors are computed, or
+            None when the profile states none.
+        estimates: Confidence level and reliability cut-offs (``[estimates]``).
     """
 
     path: Path
@@ -288,10 +292,21 @@ class Profile:
     placeholders: tuple[str, ...] = ()
     population: Population | None = None
     release: Release = field(default_factory=Release)
+    design: Design | None = None
+    estimates: Estimates = field(default_factory=Estimates)
+
+    @property
+    def sampling_design(self) -> Design | None:
+        """The design that gives standard errors, or None (no design, or method ``none``)."""
+        if self.design is None or not self.design.computes_errors or self.weight is None:
+            return None
+        return self.design
 
     def columns(self) -> tuple[str, ...]:
         """Every data column the profile names, in a stable order."""
         names = [*self.person_id, *self.household_id, self.weight]
+        if self.design is not None:
+            names += self.design.columns()
         names += [level.column for level in self.geography]
         names += [name for mapping in self.concepts.values() for name in mapping.columns()]
         if self.population:
@@ -306,6 +321,8 @@ class Profile:
                 keys.setdefault(name, f"data.{key}")
         if self.weight:
             keys.setdefault(self.weight, "data.weight")
+        for name, key in (self.design.keys() if self.design else {}).items():
+            keys.setdefault(name, key)
         for index, level in enumerate(self.geography):
             keys.setdefault(level.column, f"geography.levels[{index}].column")
         for concept, mapping in self.concepts.items():
@@ -347,6 +364,8 @@ _TOP_KEYS = (
     "population",
     "geography",
     "concepts",
+    "design",
+    "estimates",
 )
 _PUBLICATION_KEYS = ("publisher", "contact", "release_date")
 _CENSUS_KEYS = ("name", "country", "country_name", "reference_date", "residence_rule_months")
@@ -430,6 +449,7 @@ def read_profile(path: Path, *, reviewed: bool = False) -> Profile:
     person_id = _read_id(check, data, "person_id", '("ID" or ["HH", "LINE"])')
     household_id = _read_id(check, data, "household_id", '("HH_ID" or ["DWELLING", "HH"])')
     weight = check.string(data, "weight", "data", required=False)
+    design, estimates = read_design(check, document, weight)
 
     geography = _read_geography(check, document)
     concepts = _read_concepts(check, document, version)
@@ -456,6 +476,8 @@ def read_profile(path: Path, *, reviewed: bool = False) -> Profile:
         placeholders=tuple(placeholders),
         population=population,
         release=release,
+        design=design,
+        estimates=estimates,
     )
 
 

@@ -20,7 +20,7 @@ from censusmig.classifications.codes import UNKNOWN_CODE
 from censusmig.concepts import CONCEPTS, NUMERIC_FIELDS, ConceptKind
 from censusmig.dimensions import DIMENSIONS
 from censusmig.dimensions.columns import concept_column, status_column
-from censusmig.profiles.model import ConceptMapping
+from censusmig.profiles.model import ConceptMapping, Profile
 from censusmig.recipes.model import Condition
 from censusmig.tables.checks import check_frames, read_checks
 from censusmig.tables.derive import IN_POPULATION, derive, unknown_code_text
@@ -90,7 +90,7 @@ class PolarsBackend:
                     *plan.columns,
                     *(in_units(c, schema[c], d).alias(_units(c, d)) for c, d in scaled),
                 ),
-                _weight_problems(derived, plan.profile.weight),
+                _weight_problems(derived, plan.profile),
                 *(_unknown_codes(derived, mapping, copies) for _, mapping in reported),
                 *checks,
             ]
@@ -136,14 +136,28 @@ def _sum(measure: Measure) -> pl.Expr:
     return pl.col(measure.column).sum().alias(measure.name)
 
 
-def _weight_problems(derived: pl.LazyFrame, weight: str | None) -> pl.LazyFrame:
-    """Records whose weight is missing, or zero or negative (all zero for a full count)."""
+def _weight_problems(derived: pl.LazyFrame, profile: Profile) -> pl.LazyFrame:
+    """Records whose weight is missing, or zero or negative (all zero for a full count).
+
+    A replicate design also counts its replicate weights that are missing or negative (a
+    replicate weight of zero is how BRR and the jackknife drop a PSU).
+    """
+    weight = profile.weight
     if weight is None:
         return derived.select(pl.lit(0).alias("missing"), pl.lit(0).alias("zero_or_negative"))
     column = pl.col(weight)
-    return derived.select(
-        column.is_null().sum().alias("missing"), (column <= 0).sum().alias("zero_or_negative")
-    )
+    counts = [
+        column.is_null().sum().alias("missing"),
+        (column <= 0).sum().alias("zero_or_negative"),
+    ]
+    design = profile.sampling_design
+    if design is not None and design.replicates:
+        replicates = [pl.col(name) for name in design.replicates]
+        counts += [
+            pl.sum_horizontal(r.is_null().sum() for r in replicates).alias("replicate_missing"),
+            pl.sum_horizontal((r < 0).sum() for r in replicates).alias("replicate_negative"),
+        ]
+    return derived.select(counts)
 
 
 def _unknown_codes(

@@ -27,6 +27,7 @@ from censusmig.concepts import CONCEPTS, NUMERIC_FIELDS
 from censusmig.dimensions import DIMENSIONS, Coding
 from censusmig.dimensions.columns import concept_column
 from censusmig.errors import CensusmigError, InputError, Setting
+from censusmig.profiles.design import TAYLOR
 from censusmig.profiles.model import Profile
 from censusmig.recipes.model import Recipe
 from censusmig.tables.backend import POLARS, Backend
@@ -47,14 +48,16 @@ from censusmig.tables.derive import (
     shown_unknown_codes,
     unknown_code_text,
 )
-from censusmig.tables.margins import complete
+from censusmig.tables.margins import complete, margins_by
 from censusmig.tables.plan import (
     CELL_MEASURES,
     COUNT,
+    DESIGN,
     ESTIMATE,
     POPULATION,
     RECORDS,
     TOTALS,
+    WEIGHT_DECIMALS,
     WEIGHTED,
     Aggregate,
     GroupKey,
@@ -69,6 +72,16 @@ from censusmig.tables.plan import (
 )
 from censusmig.tables.slicing import slices
 from censusmig.tables.table import MEASURES, N_UNWEIGHTED, VALUE, Accounting, Table
+from censusmig.tables.variance import (
+    DESIGN_KEYS,
+    FPC,
+    PSU,
+    STRATUM,
+    Strata,
+    add_sampling_errors,
+    replicate_name,
+    strata_of,
+)
 
 
 @dataclass(frozen=True)
@@ -255,6 +268,19 @@ def plan_run(
             name that a table column already has.
     """
     _check_measures(measures, recipes)
+    design = profile.sampling_design
+    if design is not None and design.method != TAYLOR:
+        # Every replicate weight summed per cell, exactly, in the same read as the estimate.
+        measures = (
+            *measures,
+            *(
+                Measure(replicate_name(index), column, WEIGHT_DECIMALS)
+                for index, column in enumerate(design.replicates)
+            ),
+        )
+    taylor = design is not None and design.method == TAYLOR
+    # A Taylor design sums each cell per stratum and PSU; the PSUs are counted over the file.
+    by_psu = tuple(GroupKey(key, key) for key in DESIGN_KEYS) if taylor else ()
     requests = _requests(recipes)
     concepts = {c for recipe in recipes for c in recipe.requires() if c in profile.concepts}
     checked = sorted(concepts | concepts_of(requests.values(), profile))
@@ -263,13 +289,17 @@ def plan_run(
     counted = profile.population is not None
     if counted:
         aggregates.append(Aggregate(POPULATION, (), (), (RECORDS, WEIGHTED), in_population=True))
+    if taylor:
+        aggregates.append(Aggregate(DESIGN, (*by_psu, GroupKey(FPC, FPC)), (), (RECORDS,)))
     for recipe in recipes:
         keys = []
         for name in recipe.dimensions:
             request = requests.get((recipe.id, name)) or requests[("", name)]
             keys.append(GroupKey(_inner_source(request), DIMENSIONS[name].levels[-1]))
         aggregates.append(
-            Aggregate(cells_name(recipe), tuple(keys), recipe.universe, tuple(measures), counted)
+            Aggregate(
+                cells_name(recipe), (*keys, *by_psu), recipe.universe, tuple(measures), counted
+            )
         )
         # Counted apart from the cells, so that the accounting is a real check.
         aggregates.append(
@@ -293,7 +323,12 @@ def plan_run(
         reported=reported,
         columns=tuple(
             dict.fromkeys(
-                [*_kept_columns(requests, recipes), *summed, *([IN_POPULATION] if counted else [])]
+                [
+                    *_kept_columns(requests, recipes),
+                    *summed,
+                    *([IN_POPULATION] if counted else []),
+                    *((*DESIGN_KEYS, FPC) if taylor else ()),
+                ]
             )
         ),
         aggregates=tuple(aggregates),
@@ -377,8 +412,20 @@ def compute_tables(
     check_weight(frame, profile)
     plan = plan_run(profile, recipes, measures, checks)
     read = frame
-    if plan.checks is not None and plan.checks.numbers_records:
+    design = profile.sampling_design
+    numbered = plan.checks is not None and plan.checks.numbers_records
+    if numbered or (design is not None and design.method == TAYLOR and design.psu is None):
         read = frame.with_row_index(RECORD_NUMBER, offset=1)  # numbered before it is sliced
+    if design is not None and design.method == TAYLOR:
+        read = read.with_columns(
+            (pl.col(design.strata).cast(pl.String) if design.strata else pl.lit("1")).alias(
+                STRATUM
+            ),
+            pl.col(design.psu or RECORD_NUMBER).cast(pl.String).alias(PSU),
+            (pl.col(design.fpc) if design.fpc else pl.lit(None))
+            .cast(pl.Float64, strict=False)
+            .alias(FPC),
+        )
     partials = [backend.aggregate(part, plan) for part in slices(read, batch_rows)]
     aggregated = time.perf_counter()
     merged = merge(partials, plan)
@@ -452,6 +499,11 @@ def finish(plan: Plan, merged: Partial, max_cells: int | None = None) -> RunResu
         TableTooLargeError: A table would have more than ``max_cells`` cells.
     """
     profile = plan.profile
+    _check_design_weights(profile, merged.weight_problems)
+    design = profile.sampling_design
+    strata = None
+    if design is not None and design.method == TAYLOR:
+        strata = strata_of(merged.aggregates[DESIGN], design, str(profile.path))
     tables = tuple(
         _table(
             recipe,
@@ -459,6 +511,7 @@ def finish(plan: Plan, merged: Partial, max_cells: int | None = None) -> RunResu
             merged.aggregates[universe_name(recipe)],
             plan,
             max_cells,
+            strata,
         )
         for recipe in plan.recipes
     )
@@ -493,6 +546,40 @@ def finish(plan: Plan, merged: Partial, max_cells: int | None = None) -> RunResu
     )
 
 
+NO_DESIGN_NOTE = (
+    "Weighted estimates without standard errors: the profile states no sampling design "
+    "([design]), so their sampling error is unknown."
+)
+"""The note of a weighted table whose profile has no ``[design]``."""
+
+
+def _check_design_weights(profile: Profile, problems: pl.DataFrame) -> None:
+    """Stop when a survey design's weights are missing or not positive (counted, not shown)."""
+    design = profile.sampling_design
+    if design is None:
+        return
+    counts = problems.row(0, named=True)
+    found = []
+    if counts["missing"] or counts["zero_or_negative"]:
+        found.append(
+            f"{int(counts['missing']):,} record(s) without a weight and "
+            f"{int(counts['zero_or_negative']):,} with a weight of zero or less in "
+            f"{profile.weight!r} ([data] weight)"
+        )
+    if counts.get("replicate_missing") or counts.get("replicate_negative"):
+        found.append(
+            f"{int(counts['replicate_missing']):,} missing and "
+            f"{int(counts['replicate_negative']):,} negative replicate weight(s) in the "
+            "columns of [design] replicate_weights"
+        )
+    if found:
+        raise InputError(
+            "the sampling design needs a positive weight on every record: "
+            + "; ".join(found)
+            + f" (values not shown); correct the data or the profile {profile.path}"
+        )
+
+
 def _kept_columns(
     requests: dict[tuple[str, str], ColumnRequest], recipes: Sequence[Recipe]
 ) -> list[str]:
@@ -525,16 +612,41 @@ def _table(
     universe: pl.DataFrame,
     plan: Plan,
     max_cells: int | None = None,
+    strata: Strata | None = None,
 ) -> Table:
     profile = plan.profile
     codings = [coding(name, profile, recipe) for name in recipe.dimensions]
     inner = [c.inner for c in codings]
     cells = cells.with_columns(pl.col(name).cast(pl.String) for name in inner)
+    by_psu = None
+    if strata is not None:  # a Taylor design: the cells come per stratum and PSU
+        by_psu = cells.select(*inner, *DESIGN_KEYS, VALUE)
+        sums = [pl.col(name).sum() for name in plan.measure_names]
+        cells = cells.group_by(inner).agg(sums) if inner else cells.select(sums)
     if max_cells is not None:
         _check_observed_size(recipe, codings, cells, max_cells)
     weighted = profile.weight is not None
     # Margins are summed in the measures' integer units (exact), converted back once here.
-    full = in_values(complete(cells, codings, plan.measure_names), plan.measures)
+    full = complete(cells, codings, plan.measure_names)
+    design = profile.sampling_design
+    errors = None
+    if design is not None:
+        full, errors = add_sampling_errors(
+            full,
+            dimensions=[c.dimension for c in codings],
+            percent_of=recipe.percent_of,
+            design=design,
+            estimates=profile.estimates,
+            decimals=WEIGHT_DECIMALS,
+            psu_totals=None
+            if by_psu is None
+            else margins_by(by_psu, codings, [VALUE], DESIGN_KEYS),
+            strata=strata,
+        )
+    full = in_values(full, plan.measures)
+    note = None
+    if weighted and errors is None:
+        note = profile.design.note if profile.design is not None else NO_DESIGN_NOTE
     if not weighted:
         full = full.with_columns(pl.col(VALUE).cast(pl.Int64))
     # Percentages are derived from published values, after protection (censusmig.protection).
@@ -555,6 +667,8 @@ def _table(
         percent_of=recipe.percent_of,
         universe=recipe.universe,
         layout=recipe.layout,
+        sampling_errors=errors,
+        variance_note=note,
     )
 
 

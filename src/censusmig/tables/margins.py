@@ -58,11 +58,38 @@ def complete(
     return full.sort(_order_keys(full, codings)).select(*columns, *measures)
 
 
+def margins_by(
+    cells: pl.DataFrame, codings: Sequence[Coding], measures: Sequence[str], by: Sequence[str]
+) -> pl.DataFrame:
+    """Every cell and margin of a table, kept apart by the ``by`` columns (per PSU, say).
+
+    The same outer levels, top-N and margins as :func:`complete`, without zero cells, order
+    or labels: what a design-based variance needs of a table's cells in each PSU.
+
+    Args:
+        cells: Inner cells as :func:`complete` takes them, with the ``by`` columns as keys.
+        codings: The table's dimensions, stub first.
+        measures: The additive measures (including :data:`~censusmig.tables.table.VALUE`).
+        by: Key columns kept in every margin.
+
+    Returns:
+        Every level's code, the ``by`` columns and the summed measures.
+    """
+    outer = cells.lazy().with_columns(
+        pl.col(coding.inner).replace_strict(mapping, default=OTHER).alias(level)
+        for coding in codings
+        for level, mapping in coding.parents.items()
+    )
+    topped = _top(outer, codings, measures)  # every column but the measures is kept apart
+    return _with_margins(topped, codings, measures, cells.height, by).collect()
+
+
 def _top(cells: pl.LazyFrame, codings: Sequence[Coding], measures: Sequence[str]) -> pl.LazyFrame:
     """Recode all but the largest inner categories to ``_O``, then sum the cells again.
 
     The largest are ranked by value, then by code, leaving out the special codes (which are
-    always kept).
+    always kept). Key columns other than the levels (a PSU) are kept apart, and summed over
+    in the ranking.
     """
     for coding in codings:
         if coding.top is None:
@@ -97,7 +124,11 @@ larger table sums each margin apart, so that memory stays within a few times the
 
 
 def _with_margins(
-    cells: pl.LazyFrame, codings: Sequence[Coding], measures: Sequence[str], rows: int
+    cells: pl.LazyFrame,
+    codings: Sequence[Coding],
+    measures: Sequence[str],
+    rows: int,
+    by: Sequence[str] = (),
 ) -> pl.LazyFrame:
     """The cells with every margin.
 
@@ -106,13 +137,16 @@ def _with_margins(
     set to ``_T``. A table whose ``rows`` cells repeated once per part fit in
     :data:`EXPLODED_ROWS` is summed in one group-by of those repeated cells (by part and
     level); a larger one by a group-by per part. The grand total is summed apart, so that a
-    table without cells still has it (zero).
+    table without cells still has it (zero). The ``by`` columns are kept apart in every sum
+    (the grand total then has a row per ``by`` value found).
     """
     depths = [range(len(coding.dimension.levels), -1, -1) for coding in codings]
     parts = [combination for combination in itertools.product(*depths) if any(combination)]
-    order = [level for coding in codings for level in coding.dimension.levels]
+    order = [*(level for coding in codings for level in coding.dimension.levels), *by]
     sums = [pl.col(name).sum() for name in measures]
-    grand = cells.select(sums).with_columns(pl.lit(TOTAL).alias(level) for level in order)
+    grand = (cells.group_by(by).agg(sums) if by else cells.select(sums)).with_columns(
+        pl.lit(TOTAL).alias(level) for level in order if level not in by
+    )
     if rows * len(parts) > EXPLODED_ROWS:
         summed = []
         for combination in parts:
@@ -120,7 +154,7 @@ def _with_margins(
                 level
                 for coding, depth in zip(codings, combination, strict=True)
                 for level in coding.dimension.levels[:depth]
-            ]
+            ] + list(by)
             summed.append(
                 cells.group_by(kept)
                 .agg(sums)
@@ -140,7 +174,7 @@ def _with_margins(
     ]
     margins = (
         cells.join(frame, how="cross")
-        .select(*depth_columns, *kept_or_total, *measures)
+        .select(*depth_columns, *kept_or_total, *by, *measures)
         .group_by(*depth_columns, *order)
         .agg(sums)
         .select(*order, *measures)

@@ -114,6 +114,9 @@ TOTALS = "records"
 POPULATION = "population"
 """Name of the aggregation counting the records in the profile's population, if it has one."""
 
+DESIGN = "design"
+"""Name of the aggregation listing a Taylor design's strata and PSUs (records per PSU)."""
+
 
 def source_copy(column: str) -> str:
     """The name under which a backend keeps a data column a derived column replaces."""
@@ -162,6 +165,9 @@ class Plan:
 
 WEIGHT_PROBLEMS = ("missing", "zero_or_negative")
 """Counts of the weight check: records whose weight is missing, or zero or negative."""
+REPLICATE_PROBLEMS = ("replicate_missing", "replicate_negative")
+"""Counts of a replicate design's weight check: replicate weights missing, or negative (summed
+over the replicate columns)."""
 
 
 @dataclass(frozen=True)
@@ -173,7 +179,8 @@ class Partial:
             aggregation's measures).
         unknown_codes: Concept -> ``code`` (as ``COLUMN=code``) and ``records``, for the
             source codes in no code list.
-        weight_problems: One row of :data:`WEIGHT_PROBLEMS` counts.
+        weight_problems: One row of :data:`WEIGHT_PROBLEMS` counts (and
+            :data:`REPLICATE_PROBLEMS` for a replicate design).
         checks: What the edit checks of :attr:`Plan.checks` found, or None when the plan has
             none or the backend does not run them.
     """
@@ -317,7 +324,9 @@ def merge(partials: Sequence[Partial], plan: Plan) -> Partial:
         concept: _summed([part.unknown_codes[concept] for part in partials], ["code"], ["records"])
         for concept in plan.reported
     }
-    weights = _summed([part.weight_problems for part in partials], [], list(WEIGHT_PROBLEMS))
+    weights = _summed(
+        [part.weight_problems for part in partials], [], partials[0].weight_problems.columns
+    )
     checks = None
     found = [part.checks for part in partials if part.checks is not None]
     if plan.checks is not None and len(found) == len(partials):
