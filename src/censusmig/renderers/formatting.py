@@ -183,7 +183,7 @@ def sampling_note(errors: SamplingErrors) -> str:
     """The note that says how a table's sampling errors were computed."""
     return (
         f"Sampling errors: estimated by {errors.method}. Margins of error and confidence "
-        f"intervals at the {confidence_words(errors)} (z = {errors.z:g}); coefficients of "
+        f"intervals at the {confidence_words(errors)} (z = {errors.z:.3f}); coefficients of "
         "variation in percent of the estimate."
     )
 

@@ -4,8 +4,10 @@ One self-contained page: a title page (census, reference date, release date, pub
 contact), contents, a summary of headline figures and charts read from the published tables,
 every table (a keyboard-focusable scroll region with a sticky stub and header on screen; column
 panels that repeat the stub in print when a table is wider than a landscape page), a glossary
-of the standards cited, and the data quality. No script, no external resource, and the same
-inputs give the same bytes.
+of the standards cited, and the data quality. A survey's table shows each estimate's and
+percentage's reliability flag beside it, then its margins of error and coefficients of
+variation as tables of their own, with the flags' legend, the method and the confidence level
+under it. No script, no external resource, and the same inputs give the same bytes.
 """
 
 from __future__ import annotations

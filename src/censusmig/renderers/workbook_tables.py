@@ -9,6 +9,12 @@ sheet; counts and percentages are two tables on two sheets.
 Classic: the printed presentation, spanners merged over the columns they head, the stub
 indented, counts and percentages on one sheet, notes under the table.
 
+A survey's table (one with sampling errors) shows the reliability flag of each estimate and
+percentage beside it through the cell's number format (``1,234 E``: the cell keeps its
+number), and under each measure the grids of its sampling errors: the margins of error and
+coefficients of variation of the estimates, the margins of error of the percentages, each
+headed by what it is and its confidence level (accessible: an Excel table object each).
+
 Both only lay out what :func:`censusmig.renderers.layout.grid` returns.
 """
 
