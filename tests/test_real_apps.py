@@ -337,3 +337,124 @@ def test_workbook_in_libreoffice_calc(outputs: Path, tmp_path: Path) -> None:
         assert re.search(r"Page \d+ of \d+", lines[-1]), lines[-1]
     assert set(seen) == set(titles)  # every table sheet printed under its page header
     assert max(seen.values()) > 1  # and some on several pages, each with its headings
+
+
+@pytest.fixture(scope="module")
+def survey_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run whose tables carry sampling errors (made up: see tests/variance_helpers.py)."""
+    from variance_helpers import survey_run
+
+    out = tmp_path_factory.mktemp("survey")
+    survey_run(out, ("nativity_age_sex", "foreign_born_country_of_birth_age_sex"))
+    return out
+
+
+def test_survey_report_shows_flags_and_legend_in_headless_chromium(
+    survey_outputs: Path, tmp_path: Path
+) -> None:
+    need(Path(CHROMIUM).is_file(), "chromium")
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    from censusmig.renderers.formatting import reliability_legend
+    from variance_helpers import ERRORS
+
+    shots = Path(SHOTS) if SHOTS else tmp_path
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.goto((survey_outputs / "report.html").as_uri())
+        section = page.locator("#nativity_age_sex")
+        # Estimates, their margins of error and CVs, percentages and their margins of error.
+        assert section.locator(".scroll table").count() == 5
+        legend = section.get_by_text(reliability_legend(ERRORS), exact=True)
+        assert legend.is_visible()
+        moe = section.locator("#t1-moe-caption")
+        assert moe.is_visible() and "90% confidence level" in moe.inner_text()
+        # A flag is read with its value and shown beside it, in the cell, in bold.
+        flagged = section.locator(".scroll table.marked td:has(.flag)").first
+        flagged.scroll_into_view_if_needed()
+        assert re.fullmatch(r"[\d,-]+\s[EF]", flagged.inner_text().strip())
+        mark, cell = flagged.locator(".flag").bounding_box(), flagged.bounding_box()
+        assert mark is not None and cell is not None and mark["width"] > 3
+        assert cell["x"] <= mark["x"] and mark["x"] + mark["width"] <= cell["x"] + cell["width"]
+        # Digits line up: a flagged number ends where an unflagged one of its column does.
+        column = flagged.evaluate("td => td.cellIndex")
+        rows = section.locator("#t1-value-caption >> xpath=../tbody/tr")
+        ends = set()
+        for index in range(rows.count()):
+            td = rows.nth(index).locator("td").nth(column - 2)
+            ends.add(
+                round(
+                    td.evaluate(
+                        "td => { const r = document.createRange(); r.selectNodeContents("
+                        "td.firstChild); return r.getBoundingClientRect().right; }"
+                    )
+                )
+            )
+        assert max(ends) - min(ends) <= 1, ends
+        page.screenshot(path=shots / "survey-report-1366.png")
+        page.evaluate(
+            "() => document.querySelectorAll('main .scroll table.data tbody tr:nth-child(n+11)')"
+            ".forEach(row => row.remove())"
+        )
+        violations = Axe().run(page, options={"resultTypes": ["violations"]}).response
+        serious = [
+            f"{v['id']} ({v['impact']}): {len(v['nodes'])}"
+            for v in violations["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == []
+        browser.close()
+
+
+def test_survey_workbook_in_libreoffice_calc(survey_outputs: Path, tmp_path: Path) -> None:
+    need(SOFFICE is not None, "LibreOffice (soffice)")
+    from openpyxl import load_workbook
+
+    from censusmig.renderers.formatting import reliability_legend
+    from variance_helpers import ERRORS
+
+    ours = load_workbook(survey_outputs / "tables.xlsx")
+    profile = tmp_path / "lo-profile"
+    # LibreOffice opens it without repair and writes it back whole: the flagged numbers stay
+    # numbers, with the formats that show their flags.
+    again = load_workbook(soffice(survey_outputs / "tables.xlsx", "xlsx", tmp_path, profile))
+    assert again.sheetnames == ours.sheetnames
+    mine, theirs = ours["1 Nativity age sex"], again["1 Nativity age sex"]
+    flagged = 0
+    for row, read in zip(mine.iter_rows(), theirs.iter_rows(), strict=False):
+        for cell, back in zip(row, read, strict=False):
+            if isinstance(cell.value, int | float) and '" E"' in cell.number_format:
+                assert back.value == pytest.approx(cell.value)
+                assert '"E"' in back.number_format.replace(" ", "").replace("\\", '"')
+                flagged += 1
+    assert flagged > 10
+    # As LibreOffice shows the sheet (its 4th: cover, contents, notes, then this one, saved
+    # as the formatted text): each flagged value with its flag, under the legend.
+    assert SOFFICE is not None
+    folder = tmp_path / "csv"
+    completed = subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,4",
+            "--outdir",
+            str(folder),
+            str(survey_outputs / "tables.xlsx"),
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    text = (folder / "tables-1 Nativity age sex.csv").read_text(encoding="utf-8")
+    assert reliability_legend(ERRORS) in text
+    assert re.search(r",37 F,", text) and re.search(r",133 E,", text), text[:2000]
+    assert "Margins of error (±) of the estimated numbers, at the 90% confidence level" in text

@@ -18,7 +18,14 @@ import polars as pl
 
 from censusmig.classifications.codes import NOT_STATED, TOTAL, UNKNOWN_CODE
 from censusmig.tables.checks import CheckReport, CheckResult
-from censusmig.tables.table import N_UNWEIGHTED, VALUE, Table
+from censusmig.tables.table import (
+    CAUTION,
+    N_UNWEIGHTED,
+    RELIABILITY,
+    UNRELIABLE,
+    VALUE,
+    Table,
+)
 
 
 @dataclass(frozen=True)
@@ -182,6 +189,55 @@ class SkippedEntry:
 
 
 @dataclass(frozen=True)
+class SamplingErrorsEntry:
+    """How a published table's sampling errors were estimated, and how many cells are flagged.
+
+    Attributes:
+        method: The variance method in words.
+        confidence: Confidence level of the margins of error and intervals (0.90).
+        z: The normal quantile used (1.645 at 90%).
+        cells_flagged: Reliability flag (``E``, ``F``) -> published cells with a value that
+            carry it, margins included.
+    """
+
+    method: str
+    confidence: float
+    z: float
+    cells_flagged: Mapping[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``sampling_errors`` object of a table in ``run.json``."""
+        return {
+            "method": self.method,
+            "confidence": self.confidence,
+            "z": self.z,
+            "cells_flagged": dict(self.cells_flagged),
+        }
+
+    @classmethod
+    def of(cls, table: Table) -> SamplingErrorsEntry | None:
+        """The entry of a published table, or None when it has no sampling errors."""
+        errors = table.sampling_errors
+        if errors is None:
+            return None
+        flags = (CAUTION, UNRELIABLE)
+        cells = table.cells
+        if RELIABILITY in cells.columns:
+            shown = pl.col(VALUE).is_not_null() if VALUE in cells.columns else pl.lit(True)
+            counts = cells.select(
+                ((pl.col(RELIABILITY) == flag) & shown).sum().alias(flag) for flag in flags
+            ).row(0, named=True)
+        else:
+            counts = dict.fromkeys(flags, 0)
+        return cls(
+            method=errors.method,
+            confidence=errors.confidence,
+            z=errors.z,
+            cells_flagged={flag: int(counts[flag]) for flag in flags},
+        )
+
+
+@dataclass(frozen=True)
 class TableEntry:
     """The record accounting of one published table, counted over its published cells.
 
@@ -200,6 +256,10 @@ class TableEntry:
         not_stated_records: Inner level -> records coded ``_U``, over the inner cells.
         unknown_code_records: Inner level -> records coded ``_X``, over the inner cells.
         cells: Cells published, margins included.
+        sampling_errors: How the table's sampling errors were estimated and how many cells
+            are flagged, or None when it has none (in ``run.json`` only when it has some).
+        variance_note: Why a weighted table has no sampling errors, or None (in ``run.json``
+            only when there is one).
     """
 
     id: str
@@ -212,6 +272,8 @@ class TableEntry:
     not_stated_records: Mapping[str, int | None]
     unknown_code_records: Mapping[str, int | None]
     cells: int
+    sampling_errors: SamplingErrorsEntry | None = None
+    variance_note: str | None = None
 
     @classmethod
     def of(cls, table: Table) -> TableEntry:
@@ -242,10 +304,31 @@ class TableEntry:
             not_stated_records={level: _int(found[f"_U {level}"]) for level in inner_levels},
             unknown_code_records={level: _int(found[f"_X {level}"]) for level in inner_levels},
             cells=cells.height,
+            sampling_errors=SamplingErrorsEntry.of(table),
+            variance_note=table.variance_note,
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TableEntry:
+        """Read an entry back from ``run.json`` data (the inverse of :meth:`to_dict`)."""
+        found = dict(data)
+        errors = found.pop("sampling_errors", None)
+        return cls(
+            **found,
+            sampling_errors=None if errors is None else SamplingErrorsEntry(**errors),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """One entry of ``tables`` in ``run.json``."""
+        """One entry of ``tables`` in ``run.json``.
+
+        The survey keys are there only for a table that has them, so that a full count's
+        entry keeps the keys it always had.
+        """
+        survey: dict[str, Any] = {}
+        if self.sampling_errors is not None:
+            survey["sampling_errors"] = self.sampling_errors.to_dict()
+        if self.variance_note is not None:
+            survey["variance_note"] = self.variance_note
         return {
             "id": self.id,
             "universe": self.universe,
@@ -257,7 +340,7 @@ class TableEntry:
             "not_stated_records": dict(self.not_stated_records),
             "unknown_code_records": dict(self.unknown_code_records),
             "cells": self.cells,
-        }
+        } | survey
 
 
 def _sums(
@@ -401,7 +484,7 @@ class RunRecord:
             ),
             recipes=tuple(RecipeEntry(**entry) for entry in data["recipes"]),
             skipped=tuple(SkippedEntry(**entry) for entry in data["skipped"]),
-            tables=tuple(TableEntry(**entry) for entry in data["tables"]),
+            tables=tuple(TableEntry.from_dict(entry) for entry in data["tables"]),
             unknown_codes=data["unknown_codes"],
             weight_problems=data["weight_problems"],
             edit_checks=None

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from censusmig.renderers.layout import Cell, Grid
+    from censusmig.tables.table import SamplingErrors, Table
 
 ZERO = "-"
 """UN convention: magnitude zero."""
@@ -94,15 +95,121 @@ def symbol(cell: Cell) -> str:
 
 
 def format_cell(cell: Cell, measure: str) -> str:
-    """Format a body cell of ``measure`` (``value`` or ``percent``).
+    """Format a body cell of ``measure`` (``value``, ``percent`` or a sampling error).
 
-    A cell with a symbol (or without a value) shows its symbol; any other its number.
+    A cell with a symbol (or without a value) shows its symbol; any other its number: an
+    estimate or its margin of error as a count, a percentage, a coefficient of variation or
+    a margin of error of a percentage with one decimal (:data:`DECIMAL_MEASURES`).
     """
     if cell.value is None or cell.symbol is not None:
         return symbol(cell)
-    return format_percent(cell.value) if measure == "percent" else format_count(cell.value)
+    if measure in DECIMAL_MEASURES:
+        return format_percent(cell.value)
+    return format_count(cell.value)
 
 
 def measures(percent: bool) -> tuple[str, ...]:
     """The measures a table shows: counts, then percentages when the recipe asks for them."""
     return ("value", "percent") if percent else ("value",)
+
+
+DECIMAL_MEASURES = frozenset({"percent", "cv", "percent_se", "percent_moe"})
+"""Measures shown with one decimal (percentages, percentage points, a CV in percent); every
+other measure is shown as a whole number, as the estimate it is about."""
+
+SAMPLING_ERRORS_SHOWN: dict[str, tuple[str, ...]] = {
+    "value": ("moe", "cv"),
+    "percent": ("percent_moe",),
+}
+"""Measure -> the sampling errors shown with it, in order: an estimate's margin of error and
+coefficient of variation, a percentage's margin of error (the standard errors and the
+confidence intervals are in the tidy CSV)."""
+
+MEASURE_NAMES: dict[str, str] = {
+    "value": "Number",
+    "percent": "Percent",
+    "moe": "Margin of error",
+    "cv": "Coefficient of variation (%)",
+    "percent_moe": "Margin of error (percentage points)",
+}
+"""The heading of a measure's one value column (a table with every dimension down the stub)."""
+
+
+def sampling_errors_of(table: Table, measure: str) -> tuple[str, ...]:
+    """The sampling-error measures shown under ``measure`` of a table (none for a full count).
+
+    Args:
+        table: The table.
+        measure: ``value`` or ``percent``.
+    """
+    if table.sampling_errors is None:
+        return ()
+    columns = table.cells.columns
+    return tuple(name for name in SAMPLING_ERRORS_SHOWN.get(measure, ()) if name in columns)
+
+
+def confidence_words(errors: SamplingErrors) -> str:
+    """The confidence level in words: "90% confidence level"."""
+    return f"{100 * errors.confidence:g}% confidence level"
+
+
+def sampling_heading(measure: str, errors: SamplingErrors) -> str:
+    """What a grid of sampling errors shows, with the confidence level where it applies.
+
+    Args:
+        measure: ``moe``, ``cv`` or ``percent_moe``.
+        errors: How the table's sampling errors were computed.
+    """
+    level = confidence_words(errors)
+    if measure == "moe":
+        return f"Margins of error (±) of the estimated numbers, at the {level}"
+    if measure == "percent_moe":
+        return f"Margins of error (±) of the percentages, in percentage points, at the {level}"
+    if measure == "cv":
+        return "Coefficients of variation of the estimated numbers (%)"
+    return MEASURE_NAMES.get(measure, measure)
+
+
+def reliability_legend(errors: SamplingErrors) -> str:
+    """The reliability flags' line under a table: each flag and what it means."""
+    flags = "; ".join(f"{flag} {meaning}" for flag, meaning in errors.legend())
+    return (
+        f"Reliability flags (shown beside a value): {flags}. A percentage carries the flag of "
+        "the estimated number it is a share of."
+    )
+
+
+def sampling_note(errors: SamplingErrors) -> str:
+    """The note that says how a table's sampling errors were computed."""
+    return (
+        f"Sampling errors: estimated by {errors.method}. Margins of error and confidence "
+        f"intervals at the {confidence_words(errors)} (z = {errors.z:.3f}); coefficients of "
+        "variation in percent of the estimate."
+    )
+
+
+def no_sampling_errors_note(note: str) -> str:
+    """The note of a weighted table without sampling errors: why there are none."""
+    return f"Sampling errors are not estimated: {note}"
+
+
+def method_notes(table: Table) -> tuple[str, ...]:
+    """How a weighted table's sampling errors were estimated, or why they were not.
+
+    None for a full count.
+    """
+    if table.sampling_errors is not None:
+        return (sampling_note(table.sampling_errors),)
+    if table.variance_note is not None:
+        return (no_sampling_errors_note(table.variance_note),)
+    return ()
+
+
+def survey_notes(table: Table) -> tuple[str, ...]:
+    """The notes a weighted table adds about its sampling errors.
+
+    :func:`method_notes`, then the reliability flags' legend; none for a full count.
+    """
+    errors = table.sampling_errors
+    legend_line = (reliability_legend(errors),) if errors is not None else ()
+    return (*method_notes(table), *legend_line)

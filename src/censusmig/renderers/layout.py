@@ -18,9 +18,9 @@ import polars as pl
 from censusmig.classifications.codes import NOT_STATED, TOTAL, TRAILING_ORDER
 from censusmig.dimensions.coding import Dimension
 from censusmig.renderers.arrangement import arrange
-from censusmig.renderers.formatting import NOT_AVAILABLE
+from censusmig.renderers.formatting import MEASURE_NAMES, NOT_AVAILABLE
 from censusmig.renderers.presentation import present
-from censusmig.tables.table import Table
+from censusmig.tables.table import PERCENT, PERCENT_SE, RELIABILITY, VALUE, Table
 
 if TYPE_CHECKING:
     from censusmig.protection import Publication
@@ -30,7 +30,7 @@ FLAG = "flag"
 
 
 class Cell(NamedTuple):
-    """One body cell: its value and the symbol shown instead of (or, later, beside) it.
+    """One body cell: its value, the symbol shown instead of it and the flag shown beside it.
 
     A named tuple rather than a frozen dataclass: a workbook lays out tens of thousands of
     them, and a tuple is built several times faster.
@@ -40,10 +40,14 @@ class Cell(NamedTuple):
         symbol: The cell's flag: the table's ``flag`` column when it has one for this cell
             ("x": suppressed), else ".." for a missing value, else None. Magnitude zero is
             not a symbol here: whether a value rounds to zero is a matter of formatting.
+        mark: The reliability flag shown beside the value ("E" use with caution, "F" too
+            unreliable) of an estimate or a percentage of a survey; None otherwise, and for
+            a cell with a symbol.
     """
 
     value: float | None
     symbol: str | None = None
+    mark: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,8 @@ class Grid:
             every column ("Region of usual residence now" over the regions).
         rows: Stub of each body row.
         values: Body cells, one tuple per row.
-        measure: The measure in the body: ``value`` or ``percent``.
+        measure: The measure in the body: ``value``, ``percent`` or a sampling error
+            (``moe``, ``cv``, ``percent_moe``).
         notes: Every note to print under the table: the recipe's, then those the
             presentation adds (what "Not stated" holds, what was left out).
         spanner_titles: Title of each spanner dimension, outer first.
@@ -120,7 +125,8 @@ def grid(table: Table, measure: str = "value") -> Grid:
 
     Args:
         table: The table.
-        measure: The column shown in the body: ``value`` or ``percent``.
+        measure: The column shown in the body: ``value``, ``percent`` or a sampling error
+            (``moe``, ``cv``, ``percent_moe``).
     """
     return _Prepared(table).grid(measure)
 
@@ -145,7 +151,8 @@ class Grids:
 
         Args:
             table: The table.
-            measure: The column shown in the body: ``value`` or ``percent``.
+            measure: The column shown in the body: ``value``, ``percent`` or a sampling
+                error (``moe``, ``cv``, ``percent_moe``).
         """
         key = (id(table), measure)
         found = self._grids.get(key)
@@ -231,17 +238,27 @@ class _Prepared:
             return found
         cells = self.cells
         flag = pl.col(FLAG) if FLAG in cells.columns else pl.lit(None, dtype=pl.String)
+        symbol = (
+            pl.when(flag.is_not_null())
+            .then(flag)
+            .when(pl.col(measure).is_null())
+            .then(pl.lit(NOT_AVAILABLE))
+        )
+        # An estimate's reliability flag is shown beside it, and beside its percentage unless
+        # that has no sampling error (a total's 100%).
+        marked = measure in (VALUE, PERCENT) and RELIABILITY in cells.columns
+        shown = symbol.is_null()
+        if measure == PERCENT and PERCENT_SE in cells.columns:
+            shown = shown & (pl.col(PERCENT_SE) != 0)
+        mark = [pl.when(shown).then(pl.col(RELIABILITY)).alias(_MARK)] if marked else []
         placed = _positions(
             _positions(
                 cells.select(
                     *self.row_levels,
                     *self.col_levels,
                     pl.col(measure).alias(_VALUE),
-                    pl.when(flag.is_not_null())
-                    .then(flag)
-                    .when(pl.col(measure).is_null())
-                    .then(pl.lit(NOT_AVAILABLE))
-                    .alias(_SYMBOL),
+                    symbol.alias(_SYMBOL),
+                    *mark,
                 ),
                 self.row_levels,
                 self.row_keys,
@@ -260,7 +277,8 @@ class _Prepared:
             found = self._bodies[measure] = [() for _ in self.row_keys]
             return found
         values, symbols = placed[_VALUE].to_list(), placed[_SYMBOL].to_list()
-        flat = list(map(Cell._make, zip(values, symbols, strict=True)))
+        marks = placed[_MARK].to_list() if marked else itertools.repeat(None, len(values))
+        flat = list(map(Cell._make, zip(values, symbols, marks, strict=True)))
         found = self._bodies[measure] = [
             tuple(flat[start : start + width]) for start in range(0, len(flat), width)
         ]
@@ -272,7 +290,7 @@ class _Prepared:
         values = tuple(body[index] for index in self.kept)
         header_rows = self.header_rows
         if not self.col_levels:  # every dimension down the stub: the one value column is named
-            header_rows = ((HeaderCell("Percent" if measure == "percent" else "Number", 1),),)
+            header_rows = ((HeaderCell(MEASURE_NAMES.get(measure, "Number"), 1),),)
         return Grid(
             self.stub_titles,
             header_rows,
@@ -284,7 +302,7 @@ class _Prepared:
         )
 
 
-_ROW, _COLUMN, _VALUE, _SYMBOL = "_row", "_column", "_value", "_symbol"
+_ROW, _COLUMN, _VALUE, _SYMBOL, _MARK = "_row", "_column", "_value", "_symbol", "_mark"
 """Working columns of :meth:`_Prepared.body`."""
 
 

@@ -28,10 +28,23 @@ from censusmig.dimensions.coding import Dimension
 from censusmig.recipes.model import Condition
 from censusmig.renderers.formatting import NOT_APPLICABLE, format_count
 from censusmig.tables.margins import with_percent
-from censusmig.tables.table import N_UNWEIGHTED, PERCENT, VALUE, Table
+from censusmig.tables.table import (
+    N_UNWEIGHTED,
+    PERCENT,
+    PERCENT_MOE,
+    PERCENT_SE,
+    SAMPLING_ERRORS,
+    VALUE,
+    Table,
+)
 
 FLAG = "flag"
 """The tidy column that carries a cell's symbol."""
+
+_SAMPLING_COLUMNS = (*SAMPLING_ERRORS, PERCENT_SE, PERCENT_MOE)
+"""The columns about a cell's sampling error, which cannot be added as its value is."""
+_BOTH = "_both"
+"""Working column: a merged cell whose parts both hold an estimate."""
 
 _INTERVAL = re.compile(r"^Y(\d+)T(\d+)$")
 _OPEN = re.compile(r"^Y_GE(\d+)$")
@@ -122,6 +135,11 @@ def _merge_unknown(
         ),
     )
     measures = [pl.col(VALUE), *([pl.col(N_UNWEIGHTED)] if N_UNWEIGHTED in cells.columns else [])]
+    # The sampling error of a sum is not the sum of its parts' (they are correlated): a cell
+    # keeps its part's when only that part holds an estimate (the other is zero, and so is
+    # its error), and has none otherwise.
+    errors = [c for c in _SAMPLING_COLUMNS if c in cells.columns]
+    estimates = (pl.col(VALUE).fill_null(0) != 0).sum()
     merged = recoded.group_by(*levels, maintain_order=True).agg(
         *(pl.col(label).first() for label in labels),
         *(
@@ -130,7 +148,15 @@ def _merge_unknown(
         ),
         pl.col(FLAG).drop_nulls().first().alias(FLAG),
         *([pl.col(PERCENT).first()] if PERCENT in cells.columns else []),
+        *(
+            pl.when(estimates <= 1)
+            .then(pl.col(name).sort_by(pl.col(VALUE).fill_null(0) != 0, descending=True).first())
+            .alias(name)
+            for name in errors
+        ),
+        *([(estimates > 1).alias(_BOTH)] if errors else []),
     )
+    both = bool(errors) and bool(merged[_BOTH].any())
     columns = [c for c in cells.columns if c in merged.columns]
     shown = "some" if count is None else format_count(count)
     note = (
@@ -138,6 +164,11 @@ def _merge_unknown(
         f"{shown} coded with a code that is in no code list (unknown code, kept apart in "
         "the tidy CSV and the data-quality section)."
     )
+    if both:
+        note += (
+            " Where both hold an estimate, the sampling errors of their sum are not available "
+            "(..); the tidy CSV gives those of each."
+        )
     return merged.select(columns), note
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from censusmig.protection.record import RunRecord
 from censusmig.renderers.formatting import SUPPRESSED
+from censusmig.tables.table import CAUTION, UNRELIABLE
 
 ACCOUNTING_HEADER: tuple[str, ...] = (
     "Table",
@@ -99,6 +100,7 @@ def quality_sections(
         checks.append(
             ("Blank lines skipped (not records)", "note", record.input.blank_lines_skipped, "")
         )
+    checks += _flagged_cells(record, titles)
     for concept, codes in record.unknown_codes.items():
         checks.append(
             (
@@ -112,6 +114,30 @@ def quality_sections(
         QualitySection("Record accounting by table", ACCOUNTING_HEADER, accounting),
         QualitySection("Edit checks and other record counts", CHECKS_HEADER, tuple(checks)),
     )
+
+
+FLAGGED = {
+    CAUTION: ("Estimates flagged E (use with caution), all tables", "note"),
+    UNRELIABLE: ("Estimates flagged F (too unreliable to be published), all tables", "warning"),
+}
+"""Reliability flag -> the data-quality row that counts its cells, and its severity."""
+
+
+def _flagged_cells(record: RunRecord, titles: Mapping[str, str]) -> list[tuple[object, ...]]:
+    """A row per reliability flag: the cells flagged over the run, and by table (by title).
+
+    None for a run without sampling errors (a full count).
+    """
+    entries = [entry for entry in record.tables if entry.sampling_errors is not None]
+    rows: list[tuple[object, ...]] = []
+    for flag, (title, severity) in FLAGGED.items() if entries else ():
+        counts = {
+            titles.get(entry.id, entry.id): entry.sampling_errors.cells_flagged.get(flag, 0)
+            for entry in entries
+            if entry.sampling_errors is not None
+        }
+        rows.append((title, severity, sum(counts.values()), _pairs(counts)))
+    return rows
 
 
 def quality_rows(record: RunRecord, titles: Mapping[str, str] | None = None) -> list[list[object]]:

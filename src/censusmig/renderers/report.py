@@ -4,8 +4,10 @@ One self-contained page: a title page (census, reference date, release date, pub
 contact), contents, a summary of headline figures and charts read from the published tables,
 every table (a keyboard-focusable scroll region with a sticky stub and header on screen; column
 panels that repeat the stub in print when a table is wider than a landscape page), a glossary
-of the standards cited, and the data quality. No script, no external resource, and the same
-inputs give the same bytes.
+of the standards cited, and the data quality. A survey's table shows each estimate's and
+percentage's reliability flag beside it, then its margins of error and coefficients of
+variation as tables of their own, with the flags' legend, the method and the confidence level
+under it. No script, no external resource, and the same inputs give the same bytes.
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ from markupsafe import Markup, escape
 
 from censusmig.protection import Publication
 from censusmig.renderers.charts import charts
-from censusmig.renderers.formatting import format_cell, legend, measures
+from censusmig.renderers.formatting import (
+    format_cell,
+    legend,
+    measures,
+    method_notes,
+    reliability_legend,
+    sampling_errors_of,
+    sampling_heading,
+)
 from censusmig.renderers.glossary import cited, short_name
 from censusmig.renderers.headlines import headlines
 from censusmig.renderers.layout import Grid, Grids, HeaderCell, StubRow, grids_of
@@ -152,6 +162,11 @@ def write_report(
             for chart in charts(tables)
         ],
         tables=views,
+        flagged=any(
+            sampling_errors_of(table, measure)
+            for table in tables
+            for measure in ("value", "percent")
+        ),
         glossary=cited(citations),
         quality=[_quality_section(part.title, [part.header, *part.rows]) for part in quality],
     )
@@ -178,16 +193,23 @@ def _is_email(text: str) -> bool:
 def _table_view(table: Table, number: int, grids: Grids) -> dict[str, object]:
     blocks = []
     layouts = []
+    # Each measure, its values flagged when it has sampling errors, then those errors.
+    shown: list[tuple[str, bool]] = []
     for measure in measures(bool(table.percent_of)):
+        errors_shown = sampling_errors_of(table, measure)
+        shown.append((measure, bool(errors_shown)))
+        shown += [(name, False) for name in errors_shown]
+    for measure, marked in shown:
         layout = grids.grid(table, measure)
         layouts.append(layout)
-        body = tuple(
+        texts = tuple(
             (stub, tuple(format_cell(cell, measure) for cell in values))
             for stub, values in zip(layout.rows, layout.values, strict=True)
         )
+        body = _flagged(layout, texts) if marked else texts
         caption = _caption(table, number, measure)
         stub_widths = _stub_widths(layout)
-        column_widths = _column_widths(layout, body)
+        column_widths = _column_widths(layout, texts, 2.0 if marked else 0.0)
         width = sum(stub_widths) + sum(column_widths)
         columns = len(column_widths)
         blocks.append(
@@ -196,6 +218,7 @@ def _table_view(table: Table, number: int, grids: Grids) -> dict[str, object]:
                 "caption": caption,
                 "grid": layout,
                 "body": body,
+                "marked": marked,
                 "stub_widths": [f"{w:g}ch" for w in stub_widths],
                 "column_widths": [f"{w:g}ch" for w in column_widths],
                 "hint": (
@@ -207,21 +230,53 @@ def _table_view(table: Table, number: int, grids: Grids) -> dict[str, object]:
                 "panels": panels(layout, body, caption, column_widths, stub_widths),
             }
         )
+    errors = table.sampling_errors
     return {
         "id": table.recipe_id,
         "number": number,
         "title": table.title,
         "universe": table.universe_label,
         "blocks": blocks,
-        "notes": layouts[0].notes,
+        "notes": (*layouts[0].notes, *method_notes(table)),
         "symbols": legend(layouts),
+        "flags": reliability_legend(errors) if errors is not None else None,
         "source": table.source,
         "standard": [(line, short_name(line)) for line in table.standard],
     }
 
 
+def _flagged(
+    layout: Grid, texts: Sequence[tuple[StubRow, tuple[str, ...]]]
+) -> tuple[tuple[StubRow, tuple[str, ...]], ...]:
+    """The formatted cells with each value's reliability flag beside it.
+
+    A flag is text after the number ("1,234 E" to a screen reader), in a span that the
+    style sheet hangs in the cell's right padding, so that numbers with and without a flag
+    line up.
+    """
+    return tuple(
+        (
+            stub,
+            tuple(
+                text
+                if cell.mark is None
+                else Markup(_FLAGGED.format(escape(text), escape(cell.mark)))
+                for text, cell in zip(values, cells, strict=True)
+            ),
+        )
+        for (stub, values), cells in zip(texts, layout.values, strict=True)
+    )
+
+
+_FLAGGED = '{}<span class="flag">&#160;{}</span>'
+"""A value and its reliability flag, as the report writes them."""
+
+
 def _caption(table: Table, number: int, measure: str) -> str:
     """A caption that says what the cells are, without repeating the section heading."""
+    if table.sampling_errors is not None and measure not in ("value", "percent"):
+        heading = sampling_heading(measure, table.sampling_errors)
+        return f"Table {number}, {heading[:1].lower()}{heading[1:]}"
     if measure == "percent":
         titles = {d.name: d.title for d in table.dimensions}
         over = " and ".join(titles.get(name, name).lower() for name in table.percent_of)
@@ -245,8 +300,13 @@ def _stub_widths(layout: Grid) -> list[float]:
     return widths
 
 
-def _column_widths(layout: Grid, body: Sequence[tuple[StubRow, tuple[str, ...]]]) -> list[float]:
-    """Width of each body column in characters: its longest header word or value, plus padding."""
+def _column_widths(
+    layout: Grid, body: Sequence[tuple[StubRow, tuple[str, ...]]], flag: float = 0.0
+) -> list[float]:
+    """Width of each body column in characters: its longest header word or value, plus padding.
+
+    ``flag``: the room a reliability flag takes beside the values (none without flags).
+    """
     columns = len(layout.header_rows[-1]) and sum(c.span for c in layout.header_rows[-1])
     widths = [4.0] * columns
     for header in layout.header_rows:
@@ -259,7 +319,7 @@ def _column_widths(layout: Grid, body: Sequence[tuple[StubRow, tuple[str, ...]]]
     for _, values in body:
         for index, value in enumerate(values):
             widths[index] = max(widths[index], float(len(value)))
-    return [w + 2 for w in widths]
+    return [w + 2 + flag for w in widths]
 
 
 def column_panels(

@@ -23,7 +23,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from censusmig.protection import Publication
 from censusmig.protection.record import RunRecord
-from censusmig.renderers.formatting import SYMBOLS
+from censusmig.renderers.formatting import SYMBOLS, survey_notes
 from censusmig.renderers.glossary import GLOSSARY
 from censusmig.renderers.layout import Grids, grids_of
 from censusmig.renderers.quality import quality_rows
@@ -120,7 +120,7 @@ def write_workbook(
     cover = book.active
     cover.title = COVER
     contents = book.create_sheet(CONTENTS)
-    _write_notes(book.create_sheet(NOTES), notes, sheets, styles)
+    _write_notes(book.create_sheet(NOTES), notes, sheets, styles, _flags(tables))
     for spec in sheets:
         sheet = book.create_sheet(spec.name)
         (write_classic if layout == "classic" else write_accessible)(
@@ -133,6 +133,20 @@ def write_workbook(
     path.parent.mkdir(parents=True, exist_ok=True)
     save(book, path)
     return path
+
+
+def _flags(tables: Sequence[Table]) -> list[tuple[str, str]]:
+    """The reliability flags the tables use and their meanings, each flag once.
+
+    Tables with other cut-offs would give one flag two meanings: each is listed.
+    """
+    found = (
+        flag
+        for table in tables
+        if table.sampling_errors is not None
+        for flag in table.sampling_errors.legend()
+    )
+    return list(dict.fromkeys(found))
 
 
 def publication_title(record: RunRecord) -> str:
@@ -255,11 +269,11 @@ def _write_cover(sheet: Any, record: RunRecord, tables: Sequence[Table]) -> None
         "Each table counts the usually resident persons of its universe (named under its "
         "title) by the categories of its dimensions. Every person of a universe is counted in "
         "exactly one inner cell, and every total and subtotal is the sum of its cells. "
-        f"{weighting} Answers that are not stated, or hold a code in no code list, are "
-        "counted, not dropped: the notes say how each table shows them and the Data quality "
-        "sheet gives their numbers. The tables follow the United Nations Principles and "
-        "Recommendations for Population and Housing Censuses (Revision 3) and the other "
-        "standards listed on the Notes sheet, where the symbols are also explained."
+        f"{weighting}{_sampling_methods(tables)} Answers that are not stated, or hold a code in "
+        "no code list, are counted, not dropped: the notes say how each table shows them and "
+        "the Data quality sheet gives their numbers. The tables follow the United Nations "
+        "Principles and Recommendations for Population and Housing Censuses (Revision 3) and "
+        "the other standards listed on the Notes sheet, where the symbols are also explained."
     )
     facts: list[tuple[str, object]] = [
         ("Country", _country(census.country)),
@@ -298,6 +312,18 @@ def _write_cover(sheet: Any, record: RunRecord, tables: Sequence[Table]) -> None
     set_widths(sheet, widths)
     _fit_heights(sheet, widths, top)
     print_setup(sheet, publication_title(record), widths, text=True)
+
+
+def _sampling_methods(tables: Sequence[Table]) -> str:
+    """The cover's sentences on sampling errors (empty for a full count), each said once."""
+    notes = [note for table in tables for note in survey_notes(table)]
+    if any(table.sampling_errors is not None for table in tables):
+        notes.append(
+            "Each table shows the margins of error and coefficients of variation of its "
+            "estimates under them; the tidy CSV files also give the standard errors and the "
+            "confidence intervals."
+        )
+    return "".join(f" {note}" for note in dict.fromkeys(notes))
 
 
 def _country(code: str) -> str:
@@ -352,7 +378,13 @@ def _write_notes(
     notes: Sequence[tuple[str, list[int]]],
     sheets: Sequence[TableSheet],
     styles: CellStyles,
+    flags: Sequence[tuple[str, str]] = (),
 ) -> None:
+    """Write the Notes sheet: the tables' notes, the symbols and the standards cited.
+
+    ``flags``: the reliability flags of the survey estimates and their meanings, listed with
+    the symbols (none for a full count).
+    """
     top = _lead(
         sheet,
         [
@@ -374,6 +406,7 @@ def _write_notes(
     )
     sheet.cell(row=top, column=1, value="Symbols").font = HEADING
     symbols = [[mark, meaning] for mark, meaning in SYMBOLS.items()]
+    symbols += [[flag, f"{meaning} (shown beside the value)"] for flag, meaning in flags]
     top = _write_block(sheet, top + 1, ["Symbol", "Meaning"], symbols, styles, "Symbols_table")
     sheet.cell(row=top, column=1, value="Standards cited").font = HEADING
     glossary = [[short, title] for short, title in GLOSSARY.items()]

@@ -41,6 +41,25 @@ NUMBER_FORMAT = '#,##0;-#,##0;"-"'
 PERCENT_FORMAT = '0.0;-0.0;"-"'
 COUNT_FORMAT = "#,##0"
 """Counts outside the tables (data quality): thousands separators, zero as 0."""
+UNMARKED = "_ _E"
+"""What a number without a reliability flag ends with in a table that has flags: blank room
+as wide as " E", so that its digits line up with those of the flagged numbers."""
+
+
+@functools.cache
+def marked_format(number_format: str, mark: str | None) -> str:
+    """A number format that shows a reliability flag after the number: ``#,##0" E"``.
+
+    The cell keeps its number (it stays computable); the flag is part of how it is shown.
+
+    Args:
+        number_format: The format without a flag (its sections: positive, negative, zero).
+        mark: The flag ("E", "F"), or None for a number without one in a table with flags
+            (then blank room as wide as a flag, :data:`UNMARKED`).
+    """
+    suffix = UNMARKED if mark is None else f'" {mark}"'
+    return ";".join(section + suffix for section in number_format.split(";"))
+
 
 TEXT_PER_WIDTH = 1.1
 """Characters of average text per unit of column width (estimated on the low side, so a

@@ -9,6 +9,12 @@ sheet; counts and percentages are two tables on two sheets.
 Classic: the printed presentation, spanners merged over the columns they head, the stub
 indented, counts and percentages on one sheet, notes under the table.
 
+A survey's table (one with sampling errors) shows the reliability flag of each estimate and
+percentage beside it through the cell's number format (``1,234 E``: the cell keeps its
+number), and under each measure the grids of its sampling errors: the margins of error and
+coefficients of variation of the estimates, the margins of error of the percentages, each
+headed by what it is and its confidence level (accessible: an Excel table object each).
+
 Both only lay out what :func:`censusmig.renderers.layout.grid` returns.
 """
 
@@ -24,7 +30,17 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table as ExcelTable
 from openpyxl.worksheet.table import TableStyleInfo
 
-from censusmig.renderers.formatting import legend, measures, symbol
+from censusmig.renderers.formatting import (
+    DECIMAL_MEASURES,
+    legend,
+    measures,
+    no_sampling_errors_note,
+    reliability_legend,
+    sampling_errors_of,
+    sampling_heading,
+    survey_notes,
+    symbol,
+)
 from censusmig.renderers.layout import Cell, Grid, Grids
 from censusmig.renderers.workbook_style import (
     BOLD,
@@ -38,6 +54,7 @@ from censusmig.renderers.workbook_style import (
     CellStyles,
     height,
     lines,
+    marked_format,
     print_setup,
     set_widths,
     sheet_name,
@@ -152,7 +169,8 @@ def write_accessible(
     """
     (measure,) = spec.measures
     table = spec.table
-    layout = (grids or Grids()).grid(table, measure)
+    grids = grids or Grids()
+    layout = grids.grid(table, measure)
     styles = styles or CellStyles()
     lead = [spec.title, f"Universe: {table.universe_label}"]
     if measure == PERCENT:
@@ -160,19 +178,67 @@ def write_accessible(
     if note_numbers:
         marks = " ".join(f"[note {number}]" for number in note_numbers)
         lead.append(f"Notes for this table are on the Notes sheet: {marks}")
-    lead += [legend([layout]), table.source]
+    errors = sampling_errors_of(table, measure)
+    lead += [legend([layout, *(grids.grid(table, name) for name in errors)])]
+    lead += [reliability_legend(table.sampling_errors)] if table.sampling_errors else []
+    lead += [no_sampling_errors_note(table.variance_note)] if table.variance_note else []
+    lead.append(table.source)
     for row, text in enumerate(lead, start=1):
         sheet.cell(row=row, column=1, value=text).font = TITLE if row == 1 else PLAIN
     header_row = len(lead) + 1
     stub_width = len(layout.stub_titles)
     headings = unique_headings([*layout.stub_titles, *column_headings(layout, measure)])
+    widths = _widths(layout, headings, measure)
+    set_widths(sheet, widths)
+    header_height = height(
+        max(lines(text, width) for text, width in zip(headings, widths, strict=True))
+    )
+    last = get_column_letter(len(headings))
+    row = _write_rows(sheet, layout, header_row, headings, styles, marked=bool(errors))
+    sheet.row_dimensions[header_row].height = header_height
+    add_excel_table(sheet, spec.object_name, f"A{header_row}:{last}{row}", headings)
+    assert table.sampling_errors is not None or not errors
+    for name in errors:
+        # Each sampling error is a table of its own under the estimates, headed by what it
+        # is and its confidence level, with the estimates' columns.
+        heading = sampling_heading(name, table.sampling_errors)  # type: ignore[arg-type]
+        sheet.cell(row=row + 1, column=1, value=heading).font = BOLD
+        top = row + 2
+        row = _write_rows(sheet, grids.grid(table, name), top, headings, styles)
+        sheet.row_dimensions[top].height = header_height
+        add_excel_table(sheet, f"Table_{spec.number}_{name}", f"A{top}:{last}{row}", headings)
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=stub_width + 1)
+    print_setup(sheet, spec.title, widths, (header_row, header_row), stub_width, _groups(layout))
+
+
+def _write_rows(
+    sheet: Any,
+    layout: Grid,
+    header_row: int,
+    headings: Sequence[str],
+    styles: CellStyles,
+    *,
+    marked: bool = False,
+) -> int:
+    """Write a grid's header row at ``header_row`` and its body under it; return its last row.
+
+    Args:
+        sheet: The worksheet.
+        layout: The grid.
+        header_row: The row of the headings.
+        headings: One heading per column, stub first.
+        styles: The workbook's memo of cell styles.
+        marked: Whether the body's numbers show their reliability flags (a survey's
+            estimates and percentages).
+    """
+    stub_width = len(layout.stub_titles)
     for column, heading in enumerate(headings, start=1):
         styles.apply(
             sheet.cell(row=header_row, column=column, value=heading),
             BOLD,
             wrapped(vertical="bottom") if column <= stub_width else HEADER_ALIGNMENT,
         )
-    number_format = PERCENT_FORMAT if measure == PERCENT else NUMBER_FORMAT
+    number_format = PERCENT_FORMAT if layout.measure in DECIMAL_MEASURES else NUMBER_FORMAT
     row = header_row
     for stub, values in zip(layout.rows, layout.values, strict=True):
         row += 1
@@ -180,16 +246,8 @@ def write_accessible(
         for column, label in enumerate(stub.labels, start=1):
             indent = 2 * stub.indent if column == stub_width else 0
             styles.apply(sheet.cell(row=row, column=column, value=label), font, wrapped(indent))
-        _write_values(sheet, row, stub_width + 1, values, number_format, font, styles)
-    widths = _widths(layout, headings, measure)
-    set_widths(sheet, widths)
-    sheet.row_dimensions[header_row].height = height(
-        max(lines(text, width) for text, width in zip(headings, widths, strict=True))
-    )
-    last = get_column_letter(len(headings))
-    add_excel_table(sheet, spec.object_name, f"A{header_row}:{last}{row}", headings)
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=stub_width + 1)
-    print_setup(sheet, spec.title, widths, (header_row, header_row), stub_width, _groups(layout))
+        _write_values(sheet, row, stub_width + 1, values, number_format, font, styles, marked)
+    return row
 
 
 def write_classic(
@@ -220,17 +278,27 @@ def write_classic(
     sheet.cell(row=2, column=1, value=f"Universe: {table.universe_label}").font = PLAIN
     row = 4
     title_rows: tuple[int, int] | None = None
+    shown: list[Grid] = []
     for measure, layout in layouts.items():
         if measure == PERCENT:
             sheet.cell(row=row, column=1, value="Percent").font = BOLD
             sheet.cell(row=row + 1, column=1, value=_percent_line(table)).font = PLAIN
             row += 2
-        body_row = _write_spanned(sheet, layout, row, widths, measure, styles)
+        errors = sampling_errors_of(table, measure)
+        body_row = _write_spanned(sheet, layout, row, widths, styles, marked=bool(errors))
         title_rows = title_rows or (row, body_row - 1)
         row = body_row + len(layout.rows) + 1
+        shown.append(layout)
+        for name in errors:
+            heading = sampling_heading(name, table.sampling_errors)  # type: ignore[arg-type]
+            sheet.cell(row=row, column=1, value=heading).font = BOLD
+            error_grid = grids.grid(table, name)
+            body_row = _write_spanned(sheet, error_grid, row + 1, widths, styles)
+            row = body_row + len(error_grid.rows) + 1
+            shown.append(error_grid)
     notes = table_notes(table, grids)
     texts = [f"Note {n}: {note}" for n, note in zip(note_numbers, notes, strict=True)]
-    texts += [legend(layouts.values()), table.source]
+    texts += [legend(shown), table.source]
     for text in texts:
         sheet.cell(row=row, column=1, value=text).font = PLAIN
         row += 1
@@ -248,16 +316,18 @@ def _groups(layout: Grid) -> tuple[int, ...]:
 
 
 def table_notes(table: Table, grids: Grids | None = None) -> tuple[str, ...]:
-    """A table's notes as published, and one for weighted estimates.
+    """A table's notes as published, and those of weighted estimates.
 
-    The layout's notes: the recipe's, then what the published layout merged or left out.
+    The layout's notes: the recipe's, then what the published layout merged or left out;
+    then, for a weighted table, that it is, and how its sampling errors were estimated with
+    the meaning of its reliability flags (or why they could not be).
 
     Args:
         table: The table.
         grids: Where the table's grid is laid out once (None: laid out here).
     """
     weighted = ("Weighted estimates.",) if table.weighted else ()
-    return (*(grids or Grids()).grid(table).notes, *weighted)
+    return (*(grids or Grids()).grid(table).notes, *weighted, *survey_notes(table))
 
 
 def _percent_line(table: Table) -> str:
@@ -274,14 +344,21 @@ def _write_values(
     number_format: str,
     font: Font,
     styles: CellStyles,
+    marked: bool = False,
 ) -> None:
+    """Write a row's body cells: numbers, or symbols right-aligned.
+
+    ``marked``: each number's format shows its reliability flag after it (numbers without
+    one leave the room blank), the cell keeping its number.
+    """
     for column, body in enumerate(values, start=first_column):
         if body.value is None:
             target = sheet.cell(row=row, column=column, value=symbol(body))
             styles.apply(target, font, RIGHT, number_format)
         else:
             target = sheet.cell(row=row, column=column, value=body.value)
-            styles.apply(target, font, None, number_format)
+            shown = marked_format(number_format, body.mark) if marked else number_format
+            styles.apply(target, font, None, shown)
 
 
 def _write_spanned(
@@ -289,10 +366,14 @@ def _write_spanned(
     layout: Grid,
     header_top: int,
     widths: Sequence[float],
-    measure: str,
     styles: CellStyles,
+    *,
+    marked: bool = False,
 ) -> int:
-    """Write spanners, stub and body from ``header_top``; return the first body row."""
+    """Write spanners, stub and body from ``header_top``; return the first body row.
+
+    ``marked``: the numbers show their reliability flags (see :func:`_write_values`).
+    """
     stub_width = len(layout.stub_titles)
     for offset, header in enumerate(layout.header_rows):
         row = header_top + offset
@@ -318,7 +399,7 @@ def _write_spanned(
         styles.apply(
             sheet.cell(row=last_header, column=index, value=title), BOLD, wrapped(vertical="bottom")
         )
-    number_format = PERCENT_FORMAT if measure == PERCENT else NUMBER_FORMAT
+    number_format = PERCENT_FORMAT if layout.measure in DECIMAL_MEASURES else NUMBER_FORMAT
     row = last_header + 1
     previous: tuple[str, ...] = ()
     for stub, values in zip(layout.rows, layout.values, strict=True):
@@ -331,7 +412,7 @@ def _write_spanned(
             indent = 2 * stub.indent if index == stub_width else 0
             styles.apply(sheet.cell(row=row, column=index, value=label), font, wrapped(indent))
         previous = stub.labels
-        _write_values(sheet, row, stub_width + 1, values, number_format, font, styles)
+        _write_values(sheet, row, stub_width + 1, values, number_format, font, styles, marked)
         row += 1
     return last_header + 1
 
@@ -380,4 +461,5 @@ def _bounded(width: int, bounds: tuple[int, int]) -> float:
 def _shown(cell: Cell, measure: str) -> str:
     if cell.value is None:
         return symbol(cell)
-    return f"{cell.value:.1f}" if measure == PERCENT else f"{round(cell.value):,}"
+    number = f"{cell.value:.1f}" if measure == PERCENT else f"{round(cell.value):,}"
+    return number if cell.mark is None else f"{number} {cell.mark}"
