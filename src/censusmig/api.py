@@ -278,7 +278,7 @@ def tabulate(
         names = tuple(source.frame.collect_schema().names())
         loaded.check_columns(names, str(data_path))
         summed = _measure_columns(measures, names, str(data_path))
-        batch_rows = _batch_rows(source, batch_rows)
+        batch_rows = _batch_rows(source, batch_rows, _replicates(loaded))
         stage("computing")
 
         def compute(frame: pl.LazyFrame) -> RunResult:
@@ -327,18 +327,28 @@ def tabulate(
     return tabulation
 
 
-def _batch_rows(source: Source, batch_rows: int | None) -> int | None:
+def _replicates(profile: Profile) -> int:
+    """The replicate weight columns a profile's design sums per record (0 for none)."""
+    design = profile.sampling_design
+    return len(design.replicates) if design is not None else 0
+
+
+def _batch_rows(source: Source, batch_rows: int | None, replicates: int = 0) -> int | None:
     """The slice size of a read: as given, else :data:`AUTO_BATCH_ROWS` for a large file.
 
     A file not read from text whose records are more than :data:`AUTO_BATCH_ROWS` is read
-    in slices of that many records; others in one go.
+    in slices of that many records; others in one go. Each replicate weight adds a summed
+    column per record, so a design with ``replicates`` of them is read in slices of
+    ``AUTO_BATCH_ROWS * 16 / (16 + replicates)`` records (833,333 with 80): memory stays
+    near that of a run without them.
     """
     if batch_rows is not None or source.text_file is not None:
         return batch_rows
     import polars as pl
 
+    auto = AUTO_BATCH_ROWS * 16 // (16 + replicates)
     records = source.run(lambda frame: int(frame.select(pl.len()).collect().item()))
-    return AUTO_BATCH_ROWS if records > AUTO_BATCH_ROWS else None
+    return auto if records > auto else None
 
 
 def _no_progress(stage: str) -> None:

@@ -534,7 +534,11 @@ def finish(plan: Plan, merged: Partial, max_cells: int | None = None) -> RunResu
         records=int(totals[RECORDS.name]),
         weighted_records=float(in_value(totals[WEIGHTED.name], WEIGHTED)),
         unknown_codes=unknown,
-        weight_problems={k: int(v) for k, v in weight_counts.items()} if profile.weight else {},
+        weight_problems={
+            k: int(v) for k, v in weight_counts.items() if k != "replicate_largest_total"
+        }
+        if profile.weight
+        else {},
         outside_population=outside,
     )
 
