@@ -58,6 +58,12 @@ DATA = {
 
 
 def _run(tmp_path: Path, design: str, data: dict[str, list[float]] | None = None, **options):
+    return _tabulate(tmp_path, design, data, **options).tables[0]
+
+
+def _tabulate(
+    tmp_path: Path, design: str, data: dict[str, list[float]] | None = None, **options
+) -> api.Tabulation:
     (tmp_path / "recipes").mkdir(exist_ok=True)
     (tmp_path / "recipes" / "region_sex.toml").write_text(RECIPE)
     profile = tmp_path / "p.toml"
@@ -73,7 +79,7 @@ def _run(tmp_path: Path, design: str, data: dict[str, list[float]] | None = None
         edit_checks=False,
         **options,
     )
-    return result.tables[0]
+    return result
 
 
 def _cell(table, region: str, sex: str) -> dict[str, object]:
@@ -265,3 +271,13 @@ def test_design_parsed(tmp_path: Path) -> None:
     assert design.scale == pytest.approx(1 / (4 * 0.25))
     assert design.centre == "replicate_mean"
     assert read_profile(profile).estimates.z == pytest.approx(1.959963984540054)
+
+
+def test_no_design_needs_attention(tmp_path: Path) -> None:
+    found = _tabulate(tmp_path, "").attention
+    assert [item.kind for item in found] == ["sampling_errors"]
+    assert "states no sampling design" in found[0].message
+    stated = _tabulate(tmp_path, '[design]\nmethod = "none"\nnote = "No design in this file."')
+    assert not stated.attention
+    taylor = _tabulate(tmp_path, '[design]\nmethod = "taylor"\nstrata = "H"\npsu = "P"')
+    assert not taylor.attention

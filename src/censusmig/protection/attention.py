@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from censusmig.protection.record import RunRecord
+from censusmig.tables.engine import NO_DESIGN_NOTE
 
 UNKNOWN_CODE_SHARE = 0.001
 """Share of the records with a code in no code list, per concept, that needs attention.
@@ -35,7 +36,9 @@ The data-quality output always shows the count; only a condition that leaves out
 file or more (usual residents coded 2 where the profile says 1) is flagged here.
 """
 
-Kind = Literal["edit_check", "unknown_codes", "weights", "reconciliation", "population"]
+Kind = Literal[
+    "edit_check", "unknown_codes", "weights", "reconciliation", "population", "sampling_errors"
+]
 """What an item is about."""
 
 
@@ -74,7 +77,8 @@ def attention(record: RunRecord) -> tuple[Attention, ...]:
     Failing error-level edit checks; concepts whose unknown codes reach
     :data:`UNKNOWN_CODE_SHARE` of the records; missing, zero or negative weights; tables
     whose records do not reconcile with their universe; records outside the population
-    reaching :data:`OUTSIDE_POPULATION_SHARE` of the file.
+    reaching :data:`OUTSIDE_POPULATION_SHARE` of the file; weighted tables without standard
+    errors because the profile states no sampling design (``[design]``).
 
     Args:
         record: The published run record.
@@ -136,6 +140,19 @@ def attention(record: RunRecord) -> tuple[Attention, ...]:
                     f"({entry.universe})",
                 )
             )
+    unknown_errors = [entry.id for entry in record.tables if entry.variance_note == NO_DESIGN_NOTE]
+    if unknown_errors:
+        items.append(
+            Attention(
+                "sampling_errors",
+                "design",
+                None,
+                None,
+                f"{len(unknown_errors):,} weighted table(s) have no standard errors: the profile "
+                "states no sampling design; add a [design] table (taylor or replicate weights, "
+                'or method = "none" with a note saying why the file allows no variance estimate)',
+            )
+        )
     outside = record.input.records_outside_population
     if record.input.population is not None and outside is not None and records:
         share = outside / records
