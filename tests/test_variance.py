@@ -281,3 +281,19 @@ def test_no_design_needs_attention(tmp_path: Path) -> None:
     assert not stated.attention
     taylor = _tabulate(tmp_path, '[design]\nmethod = "taylor"\nstrata = "H"\npsu = "P"')
     assert not taylor.attention
+
+
+def test_design_columns_must_hold_numbers_and_codes(tmp_path: Path) -> None:
+    data: dict[str, list[object]] = {k: list(v) for k, v in DATA.items()}
+    for r in range(1, 3):
+        data[f"RW{r}"] = [str(w) for w in DATA["W"]]
+    data["RW2"][5] = "n/a value"
+    with pytest.raises(InputError, match=r"column 'RW2' holds 1 value that is not a number"):
+        _run(tmp_path, '[design]\nmethod = "jk1"\nreplicate_weights = "RW1..RW2"', data)
+    data["RW2"][5] = "8.0"  # text that reads as numbers is summed as numbers
+    table = _run(tmp_path, '[design]\nmethod = "jk1"\nreplicate_weights = "RW1..RW2"', data)
+    assert _cell(table, "_T", "_T")["se"] == pytest.approx(0.0, abs=1e-9)
+    gaps = {k: list(v) for k, v in DATA.items()}
+    gaps["P"][0] = None
+    with pytest.raises(InputError, match=r"1 record\(s\) have no value in 'P' \(\[design\] psu\)"):
+        _run(tmp_path, '[design]\nmethod = "taylor"\nstrata = "H"\npsu = "P"', gaps)

@@ -192,7 +192,7 @@ def _weight_problems(derived: pl.LazyFrame, profile: Profile) -> pl.LazyFrame:
     ]
     design = profile.sampling_design
     if design is not None and design.replicates:
-        replicates = [pl.col(name) for name in design.replicates]
+        replicates = [pl.col(name).cast(pl.Float64) for name in design.replicates]
         counts += [
             pl.sum_horizontal(r.is_null().sum() for r in replicates).alias("replicate_missing"),
             pl.sum_horizontal((r < 0).sum() for r in replicates).alias("replicate_negative"),

@@ -441,7 +441,7 @@ def compute_tables(
 
 
 def check_weight(frame: pl.LazyFrame, profile: Profile) -> None:
-    """Stop when the profile's weight column holds values that are not numbers.
+    """Stop when the profile's weight (or a design's weight or fpc) holds values not numbers.
 
     A column stored as numbers needs no look. One stored as text (a text column named as the
     weight, a CSV weight with a stray word) is looked at in one pass: a value that is not a
@@ -452,24 +452,38 @@ def check_weight(frame: pl.LazyFrame, profile: Profile) -> None:
         profile: Validated profile.
 
     Raises:
-        InputError: Values of the weight column are not numbers (counted, never shown).
+        InputError: Values of the weight, a replicate weight or the fpc are not numbers
+            (counted, never shown).
     """
     weight = profile.weight
     if weight is None:
         return
-    dtype = frame.collect_schema()[weight]
-    if dtype.is_numeric() or dtype == pl.Boolean():
+    design = profile.sampling_design
+    keys = {weight: "[data] weight"}
+    if design is not None:
+        keys.update({name: "[design] replicate_weights" for name in design.replicates})
+        if design.fpc:
+            keys[design.fpc] = "[design] fpc"
+    schema = frame.collect_schema()
+    texts = [c for c in keys if not (schema[c].is_numeric() or schema[c] == pl.Boolean())]
+    if not texts:
         return
-    text = pl.col(weight).cast(pl.String)
-    bad = text.is_not_null() & text.cast(pl.Float64, strict=False).is_null()
-    found, records = frame.select(bad.sum(), pl.len()).collect().row(0)
-    if found:
-        raise InputError(
-            f"weight column {weight!r} holds {found:,} "
-            + ("value that is not a number" if found == 1 else "values that are not numbers")
-            + f" (of {records:,} records; values not shown); name a column of numbers as the "
-            f"weight in {profile.path} ([data] weight) or correct the data"
-        )
+    checks = []
+    for column in texts:
+        text = pl.col(column).cast(pl.String)
+        bad = text.is_not_null() & text.cast(pl.Float64, strict=False).is_null()
+        checks.append(bad.sum().alias(column))
+    counts = frame.select(*checks, pl.len().alias("_records")).collect().row(0, named=True)
+    records = counts.pop("_records")
+    for column, found in counts.items():
+        if found:
+            raise InputError(
+                f"{'weight ' if keys[column] == '[data] weight' else ''}column {column!r} "
+                f"holds {found:,} "
+                + ("value that is not a number" if found == 1 else "values that are not numbers")
+                + f" (of {records:,} records; values not shown); name a column of numbers in "
+                f"{profile.path} ({keys[column]}) or correct the data"
+            )
 
 
 def finish(plan: Plan, merged: Partial, max_cells: int | None = None) -> RunResult:
