@@ -321,7 +321,8 @@ def _csv_text(
         elif mutation == "padding":
             column = header.index(rng.choice(CODE_COLUMNS))
             for row in rows:
-                row[column] = f"  {row[column]} "
+                if column < len(row):  # a row another mutation cut short keeps its length
+                    row[column] = f"  {row[column]} "
     if "tsv" in mutations or "semicolon" in mutations:
         kinds.append("tsv" if "tsv" in mutations else "semicolon")
     lines: list[bytes] = [delimiter.join(header).encode()]
@@ -532,6 +533,8 @@ def _profile_case(rng: random.Random, case: Case) -> None:
             "concept_on_free_text",
             "invalid_toml",
             "schema_version",
+            "design",
+            "design",
         )
     )
     must_fail: str | None = None
@@ -625,6 +628,9 @@ def _profile_case(rng: random.Random, case: Case) -> None:
         mutation += "_" + concept
     elif mutation == "schema_version":
         document["schema_version"] = rng.choice((0, -1, 3, 999, "1"))
+    elif mutation == "design":
+        which, must_fail = _design(rng, document)
+        mutation += "_" + which
     text = raw or toml_text.dumps(document)
     if mutation == "deep_nesting":
         depth = rng.choice((50, 5000))
@@ -638,6 +644,8 @@ def _profile_case(rng: random.Random, case: Case) -> None:
     case.files["in/profile.toml"] = text.encode()
     case.expected_records, case.must_fail = n, must_fail
     command = rng.choice(("tabulate", "tabulate", "check", "convert"))
+    if command != "tabulate" and mutation.startswith("design"):
+        case.must_fail = None  # only tabulate computes with the design's columns
     if command == "tabulate":
         recipes = [a for r in rng.sample(FAST_RECIPES, 2) for a in ("-r", r)]
         case.argv = ["-q", "tabulate", "in/data.csv", "-p", "in/profile.toml", "-o", "out/result"]
@@ -649,6 +657,72 @@ def _profile_case(rng: random.Random, case: Case) -> None:
         case.argv = ["convert", "in/data.csv", "--to", "out/x.parquet", "-p", "in/profile.toml"]
         case.target = "out/x.parquet"
     case.command = command
+
+
+def _design(rng: random.Random, document: dict[str, Any]) -> tuple[str, str | None]:
+    """A survey design ([design], [estimates]) on the sample's columns: valid or not.
+
+    Returns:
+        What was made, and why it must fail (None when it may run).
+    """
+    document["data"]["weight"] = "YOB"  # positive whole numbers: a valid weight
+    which = rng.choice(
+        (
+            "taylor",
+            "taylor_text_strata",
+            "taylor_fpc_text",
+            "replicates",
+            "replicates_text",
+            "replicates_missing",
+            "weight_zero",
+            "odd_value",
+            "estimates",
+        )
+    )
+    must_fail: str | None = None
+    lonely = rng.choice(("certainty", "remove", "adjust", "average"))
+    if which == "taylor":
+        document["design"] = {
+            "method": "taylor",
+            "strata": "REGION",
+            "psu": "DISTRICT",
+            "lonely_psu": lonely,
+        }
+    elif which == "taylor_text_strata":  # the marker's column as strata: never quoted
+        document["design"] = {"method": "taylor", "strata": "NOTE", "lonely_psu": lonely}
+    elif which == "taylor_fpc_text":
+        document["design"] = {"method": "taylor", "psu": "DISTRICT", "fpc": "NOTE"}
+        must_fail = "fpc_not_numbers"
+    elif which == "replicates":
+        document["design"] = {
+            "method": rng.choice(("sdr", "jk1", "bootstrap", "brr")),
+            "replicate_weights": ["YOB", "AGE", "EDUC", "HH_ID"],
+        }
+    elif which == "replicates_text":
+        document["design"] = {"method": "sdr", "replicate_weights": ["YOB", "NOTE"]}
+        must_fail = "replicate_not_numbers"
+    elif which == "replicates_missing":
+        document["design"] = {"method": "sdr", "replicate_weights": "RWGT1..RWGT80"}
+        must_fail = "replicate_columns_missing"
+    elif which == "weight_zero":
+        document["data"]["weight"] = "AGE"  # the sample has infants: weight 0
+        document["design"] = {"method": "taylor", "psu": "HH_ID", "lonely_psu": lonely}
+        # fails only when the drawn rows hold an infant (weight 0): not always
+    elif which == "odd_value":
+        odd = rng.choice((5, True, 1.5, [], {}, "x", float("nan"), [1, 2], "RW1..RW0", -1))
+        key = rng.choice(
+            ("method", "strata", "psu", "fpc", "lonely_psu", "replicate_weights", "rho", "scale")
+        )
+        document["design"] = {"method": "fay", "replicate_weights": ["YOB", "AGE"], "rho": 0.5}
+        document["design"][key] = odd
+        which += "_" + key
+    else:
+        odd = rng.choice((0.2, 1.0, "x", True, -5, 10**30, float("inf")))
+        key = rng.choice(("confidence", "cv_caution", "cv_unreliable", "min_unweighted"))
+        document["design"] = {"method": "taylor", "psu": "HH_ID", "lonely_psu": lonely}
+        document["estimates"] = {key: odd}
+        which += "_" + key
+    return which, must_fail
 
 
 _CONDITIONS = (
