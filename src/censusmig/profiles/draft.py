@@ -1121,6 +1121,71 @@ def _data_table(by_concept: Mapping[str, list[Guess]]) -> list[str]:
     return lines
 
 
+_NUMBERED = re.compile(r"^(?P<prefix>.*?[^\d])(?P<number>[1-9]\d*)$")
+_REPLICATE_PREFIX = re.compile(r"(?i)rep.?w|^r.?wg?t|^rw")
+
+
+def replicate_guess(weight: str, names: Sequence[str]) -> tuple[str, int] | None:
+    """Replicate weight columns beside the weight: ``PWGTP1..PWGTP80`` next to ``PWGTP``.
+
+    Columns named by one prefix and the numbers 1 to R (R at least 4, without a gap), whose
+    prefix starts with the weight's name or reads as a replicate weight (``REPWTP``,
+    ``RWGT``, ``REPWT_``).
+
+    Returns:
+        The range as ``[design] replicate_weights`` writes it, and R; None when none is found.
+    """
+    numbers: dict[str, set[int]] = {}
+    for name in names:
+        match = _NUMBERED.match(name)
+        if match is not None and match["number"] == str(int(match["number"])):
+            numbers.setdefault(match["prefix"], set()).add(int(match["number"]))
+    found = [
+        (len(found), prefix)
+        for prefix, found in numbers.items()
+        if len(found) >= 4
+        and found == set(range(1, len(found) + 1))
+        and (prefix.upper().startswith(weight.upper()) or _REPLICATE_PREFIX.search(prefix))
+    ]
+    if not found:
+        return None
+    count, prefix = max(found)
+    return f"{prefix}1..{prefix}{count}", count
+
+
+def _design_table(weight: str, names: Sequence[str]) -> list[str]:
+    """``[design]``: replicate weights when the file has them, else a commented choice."""
+    replicates = replicate_guess(weight, names)
+    if replicates is not None:
+        columns, count = replicates
+        return [
+            "[design]",
+            *_comment(f"GUESS: {count} replicate weights ({columns}) beside the weight {weight}"),
+            *_comment(
+                "REVIEW: the method and its scale are in the survey's documentation: the ACS "
+                "and IPUMS's ACS samples use successive difference replication (sdr, 4/R x the "
+                "sum of squares); others fay (with rho), brr, jk1, jkn (with rscales) or "
+                "bootstrap"
+            ),
+            'method = "sdr"',
+            f"replicate_weights = {_q(columns)}",
+        ]
+    return _comment(
+        "REVIEW: how are this survey's sampling errors estimated? Without [design] its "
+        "weighted tables carry no standard errors (and the run says so). Uncomment one:"
+    ) + [
+        "# [design]",
+        '# method = "taylor"        # linearisation: name the first-stage strata and PSUs',
+        '# strata = "STRATUM"',
+        '# psu = "PSU"',
+        '# lonely_psu = "fail"      # or certainty, remove, adjust, average',
+        "# -- or, when the public file carries no design variables:",
+        "# [design]",
+        '# method = "none"',
+        '# note = "The public file has no strata, PSUs or replicate weights."',
+    ]
+
+
 _HEADER = """\
 # Draft profile written by censusmig from {name} ({records} records, {format}).
 # Review it before use. Lines marked GUESS come from column names, column labels and value
@@ -1186,6 +1251,13 @@ def draft_profile(
     out = lines.splitlines()
     out += ["", *_census_table(data_path, country, guessed_country, reference)]
     out += ["", *_data_table(by_concept)]
+    weights = by_concept.get(WEIGHT, [])
+    if weights:
+        out += ["", *_design_table(weights[0].column, names)]
+        replicates = replicate_guess(weights[0].column, names)
+        if replicates is not None:
+            prefix = replicates[0].split("..")[0][:-1]
+            mentioned.update(f"{prefix}{number}" for number in range(1, replicates[1] + 1))
     out += ["", "[concepts]"]
     if not sections:
         out += _comment("REVIEW: no column was recognised; add the concepts by hand")
