@@ -68,6 +68,7 @@ def test_missing_and_non_positive_weights_need_attention(tmp_path: Path) -> None
     assert [(i.kind, i.subject, i.records) for i in run.attention] == [
         ("weights", "missing", 1),
         ("weights", "zero_or_negative", 2),
+        ("sampling_errors", "design", None),  # a weight and no [design]: no standard errors
     ]
     assert run.attention[0].message == "weight WEIGHT: 1 record(s) missing (counted with weight 0)"
 
