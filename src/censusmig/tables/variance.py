@@ -424,11 +424,12 @@ def _replicate_ratio_variance(
     return result
 
 
-_PSU_DECIMALS = 6
-"""Decimals at which a Taylor design's PSU totals are summed (Int64)."""
+_PSU_DECIMALS = 8
+"""Decimals at which a Taylor design's PSU totals are summed (Int64: exact while a PSU's
+weighted total stays below 9.2e10, far above any population)."""
 
 
-def _in_millionths(column: str, decimals: int) -> pl.Expr:
+def _in_small_units(column: str, decimals: int) -> pl.Expr:
     """A sum in units of ``10**-decimals`` as Int64 units of at most :data:`_PSU_DECIMALS`."""
     value = pl.col(column)
     if decimals > _PSU_DECIMALS:
@@ -464,8 +465,8 @@ def _taylor(
     key = (pl.col(_CELL).cast(pl.Int64) * strata_count + pl.col("_h")) * psu_count + pl.col("_j")
     long = (
         inner_totals.join(strata.index, on=[STRATUM, PSU], how="inner")
-        # PSU totals as Int64 millionths: summed exactly, several times faster than Int128.
-        .select(INNER, "_h", "_j", _in_millionths(VALUE, decimals))
+        # PSU totals as Int64 units of 1e-8: summed exactly, several times faster than Int128.
+        .select(INNER, "_h", "_j", _in_small_units(VALUE, decimals))
         .join(cell_of, on=INNER, how="inner")
         .group_by(key.alias(_KEY))
         .agg(pl.col(VALUE).sum())
