@@ -262,6 +262,8 @@ def _csv_text(
         delimiter, options = ";", ["--delimiter", "semicolon"]
     raw_bytes: dict[tuple[int, int], bytes] = {}
     reshaped: set[int] = set()
+    # Field-count changes last: a mutation of a row's fields after them could miss its end.
+    mutations = sorted(mutations, key=lambda m: m in ("ragged", "missing_separator"))
     for mutation in mutations:
         if mutation in ("tsv", "semicolon", "line_ends", "bom", "no_final_newline", "byte_flip"):
             continue
