@@ -297,3 +297,30 @@ def test_design_columns_must_hold_numbers_and_codes(tmp_path: Path) -> None:
     gaps["P"][0] = None
     with pytest.raises(InputError, match=r"1 record\(s\) have no value in 'P' \(\[design\] psu\)"):
         _run(tmp_path, '[design]\nmethod = "taylor"\nstrata = "H"\npsu = "P"', gaps)
+
+
+def test_survey_headlines_carry_their_margin_of_error() -> None:
+    from censusmig.renderers.headlines import headlines
+
+    root = Path(__file__).resolve().parents[1] / "sample_microdata"
+    survey = api.tabulate(
+        root / "survey.parquet", root / "survey.profile.toml", formats=(), edit_checks=False
+    )
+    figures = {h.label: h for h in headlines(survey.tables)}
+    born = figures["Foreign-born population"]
+    cell = _cell_of(survey.tables, "nativity_age_sex", nativity="foreign_born")
+    assert born.margin is not None and born.margin.startswith(f"± {round(cell['moe']):,} (90%")
+    assert "not computed" in (figures["Non-citizens (foreign citizens and stateless)"].margin or "")
+    census = api.tabulate(
+        root / "census.parquet", root / "census.profile.toml", formats=(), edit_checks=False
+    )
+    assert all(h.margin is None for h in headlines(census.tables))
+
+
+def _cell_of(tables, recipe_id: str, **codes: str) -> dict[str, object]:
+    table = next(t for t in tables if t.recipe_id == recipe_id)
+    chosen = table.cells
+    for level in table.level_columns:
+        chosen = chosen.filter(pl.col(level) == codes.get(level, "_T"))
+    assert chosen.height == 1
+    return chosen.row(0, named=True)

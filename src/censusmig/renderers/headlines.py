@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from censusmig.classifications.codes import TOTAL
 from censusmig.renderers.formatting import format_count
-from censusmig.tables.table import VALUE, Table
+from censusmig.tables.table import MOE, RELIABILITY, VALUE, Table
 
 Codes = Mapping[str, str]
 """Level -> code of one cell; every level not named is the total (``_T``)."""
@@ -57,6 +57,8 @@ class Headline:
         table_id: Recipe id of the source table (its section's anchor).
         table_number: Its number in the report.
         table_title: Its title.
+        margin: For a survey table: the figure's margin of error and reliability flag, or
+            why none is given (a sum of cells); None for a full count.
     """
 
     label: str
@@ -65,6 +67,7 @@ class Headline:
     table_id: str
     table_number: int
     table_title: str
+    margin: str | None = None
 
 
 _POPULATION = "the usually resident population"
@@ -139,10 +142,18 @@ class Cells:
         flags = table.cells["flag"] if "flag" in table.cells.columns else None
         codes = table.cells.select(self.levels).rows()
         values = table.cells[VALUE].to_list()
+        margins = table.cells[MOE].to_list() if MOE in table.cells.columns else [None] * len(codes)
+        marks = (
+            table.cells[RELIABILITY].to_list()
+            if RELIABILITY in table.cells.columns
+            else [None] * len(codes)
+        )
         self._cells: dict[tuple[str, ...], float | None] = {}
+        self._errors: dict[tuple[str, ...], tuple[float | None, str | None]] = {}
         for index, key in enumerate(codes):
             withheld = flags is not None and flags[index] is not None
             self._cells[key] = None if withheld else values[index]
+            self._errors[key] = (None, None) if withheld else (margins[index], marks[index])
 
     def has(self, codes: Codes) -> bool:
         """Whether the table has a cell with these codes."""
@@ -155,6 +166,10 @@ class Cells:
             codes: Level -> code; other levels are totals.
         """
         return self._cells.get(self._key(codes))
+
+    def errors(self, codes: Codes) -> tuple[float | None, str | None]:
+        """The cell's margin of error and reliability flag (None, None without them)."""
+        return self._errors.get(self._key(codes), (None, None))
 
     def _key(self, codes: Codes) -> tuple[str, ...]:
         return tuple(codes.get(level, TOTAL) for level in self.levels)
@@ -192,10 +207,28 @@ def headlines(tables: Sequence[Table], specs: Sequence[HeadlineSpec] = HEADLINES
                     table.recipe_id,
                     number,
                     table.title,
+                    _margin(table, cells, source.cells),
                 )
             )
             break
     return found
+
+
+def _margin(table: Table, cells: Cells, parts: Sequence[Codes]) -> str | None:
+    """A survey figure's margin of error and flag, in words (None for a full count)."""
+    errors = table.sampling_errors
+    if errors is None:
+        return None
+    if len(parts) > 1:
+        return "a sum of the table's cells: its margin of error is not computed (see the table)"
+    moe, mark = cells.errors(parts[0])
+    if moe is None:
+        return "margin of error not available"
+    text = f"± {format_count(moe)} ({errors.confidence:.0%} margin of error)"
+    meanings = dict(errors.legend())
+    if mark is not None:
+        text += f"; {mark}: {meanings.get(mark, mark)}"
+    return text
 
 
 def _share(part: float, whole: float | None, of: str | None) -> str | None:
