@@ -126,11 +126,25 @@ def test_an_unknown_code_merged_into_not_stated_keeps_errors_only_when_alone(
             continue  # a row of zeros left out
         estimates = parts.filter(pl.col(VALUE) != 0)
         if estimates.height > 1:
-            assert merged["se"][0] is None and merged[RELIABILITY][0] is None
+            assert merged["se"][0] is None
+            # The sum's CV is at most its parts' largest: that bounds its flag; and its records.
+            largest = estimates["cv"].max()
+            records = int(estimates["n_unweighted"].sum())
+            expected = (
+                "F"
+                if largest is None
+                or records < ERRORS.min_unweighted
+                or largest > ERRORS.cv_unreliable  # type: ignore[operator]
+                else "E"
+                if largest > ERRORS.cv_caution  # type: ignore[operator]
+                else None
+            )
+            assert merged[RELIABILITY][0] == expected
         elif estimates.height == 1:
             assert merged["se"][0] == estimates["se"][0]
             assert merged[RELIABILITY][0] == estimates[RELIABILITY][0]
     assert any("sampling errors of their sum are not available" in n for n in shown.notes)
+    assert any("its reliability flag follows the larger" in n for n in shown.notes)
 
 
 # --- workbook -----------------------------------------------------------------------------

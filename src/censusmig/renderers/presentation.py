@@ -29,11 +29,15 @@ from censusmig.recipes.model import Condition
 from censusmig.renderers.formatting import NOT_APPLICABLE, format_count
 from censusmig.tables.margins import with_percent
 from censusmig.tables.table import (
+    CAUTION,
+    CV,
     N_UNWEIGHTED,
     PERCENT,
     PERCENT_MOE,
     PERCENT_SE,
+    RELIABILITY,
     SAMPLING_ERRORS,
+    UNRELIABLE,
     VALUE,
     Table,
 )
@@ -151,6 +155,7 @@ def _merge_unknown(
         *(
             pl.when(estimates <= 1)
             .then(pl.col(name).sort_by(pl.col(VALUE).fill_null(0) != 0, descending=True).first())
+            .otherwise(_merged_flag(table) if name == RELIABILITY else None)
             .alias(name)
             for name in errors
         ),
@@ -167,9 +172,34 @@ def _merge_unknown(
     if both:
         note += (
             " Where both hold an estimate, the sampling errors of their sum are not available "
-            "(..); the tidy CSV gives those of each."
+            "(..; the tidy CSV gives those of each); its reliability flag follows the larger "
+            "coefficient of variation of the two (a sum's is never larger) and the sum's "
+            "sample records."
         )
     return merged.select(columns), note
+
+
+def _merged_flag(table: Table) -> pl.Expr:
+    """The reliability flag of a sum of two estimates, whose own errors are not available.
+
+    A sum's coefficient of variation is at most the larger of its parts' (its standard error
+    is at most the sum of theirs), so that larger CV bounds the flag from above; the sum's
+    sample records are known. The flag is thus never milder than the sum deserves.
+    """
+    errors = table.sampling_errors
+    if errors is None:
+        return pl.lit(None, dtype=pl.String)
+    largest = pl.col(CV).max()
+    records = pl.col(N_UNWEIGHTED).sum() if N_UNWEIGHTED in table.cells.columns else pl.lit(0)
+    return (
+        pl.when((records < errors.min_unweighted) | largest.is_null())
+        .then(pl.lit(UNRELIABLE))
+        .when(largest > errors.cv_unreliable)
+        .then(pl.lit(UNRELIABLE))
+        .when(largest > errors.cv_caution)
+        .then(pl.lit(CAUTION))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
 
 
 def _drop_empty_not_stated(
