@@ -17,6 +17,7 @@ closer to what a reviewer writes).
 
 from __future__ import annotations
 
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -295,8 +296,11 @@ REVIEWS = {
             "concepts.citizenship.codes.AT",
             "concepts.citizenship.codes.EU",
             "concepts.citizenship.codes.Other",
+            "design.method",
+            "design.strata",
+            "design.psu",
         },
-        58,
+        66,
     ),
 }
 
@@ -339,3 +343,40 @@ def test_todays_drafts_find_eusilc_names_and_word_codes(tmp_path: Path) -> None:
     assert silc["geography.levels"][0]["column"] == "db040"
     gss = settings(api.init_profile(GSS, tmp_path / "gss.toml"))
     assert (gss["concepts.sex.codes.female"], gss["concepts.sex.codes.male"]) == ("F", "M")
+
+
+def test_silc_standard_errors_equal_r_survey(silc_run: api.Tabulation, tmp_path: Path) -> None:
+    """The real file's SEs by region and sex, against R's svyby on the same design."""
+    from test_variance_r import RSCRIPT, need_r
+
+    need_r()
+    assert RSCRIPT is not None
+    script = tmp_path / "silc.R"
+    out = tmp_path / "silc_r.csv"
+    script.write_text(
+        "suppressPackageStartupMessages(library(survey))\n"
+        f"d <- read.csv(gzfile('{SILC}'))\n"
+        "des <- svydesign(ids = ~db030, strata = ~db040, weights = ~rb050, data = d)\n"
+        "t <- svyby(~factor(rb090), ~db040, des, svytotal)\n"
+        "r <- data.frame(region = rep(t$db040, 2),\n"
+        "  sex = rep(c('female', 'male'), each = nrow(t)),\n"
+        "  value = c(t[[2]], t[[3]]), se = c(SE(t)[, 1], SE(t)[, 2]))\n"
+        "g <- svytotal(~factor(rb090), des)\n"
+        "r <- rbind(r, data.frame(region = '_T', sex = c('female', 'male'), value = coef(g),\n"
+        "  se = SE(g)))\n"
+        "write.csv(r, '" + str(out) + "', row.names = FALSE)\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [RSCRIPT, "--vanilla", str(script)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    expected = pl.read_csv(out)
+    cells = silc_run.tables[0].cells
+    assert silc_run.tables[0].sampling_errors is not None
+    sexes = {"female": "F", "male": "M"}
+    for row in expected.iter_rows(named=True):
+        cell = total(cells, region=row["region"], sex=sexes[row["sex"]])
+        assert cell["value"].item() == pytest.approx(row["value"], rel=1e-9)
+        assert cell["se"].item() == pytest.approx(row["se"], rel=1e-6)
+    assert expected.height == 2 * 9 + 2
