@@ -281,6 +281,7 @@ def test_run_json_gives_each_table_its_method_confidence_and_flagged_cells(
         assert errors["confidence"] == 0.9 and errors["z"] == 1.645
         one = run.__class__(tables=(table,), skipped=(), record=run.record)
         assert errors["cells_flagged"] == flagged_cells(one)
+        assert errors["legend"] == dict(ERRORS.legend())  # the tidy CSV's flags explained
         assert "variance_note" not in entry
     assert RunRecord.from_dict(data).to_dict() == {**data, "timings_seconds": {}}
     full = json.loads((census[1] / "run.json").read_text(encoding="utf-8"))

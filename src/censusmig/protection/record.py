@@ -198,12 +198,15 @@ class SamplingErrorsEntry:
         z: The normal quantile used (1.645 at 90%).
         cells_flagged: Reliability flag (``E``, ``F``) -> published cells with a value that
             carry it, margins included.
+        legend: Reliability flag -> what it means, with the cut-offs (the legend of the tidy
+            CSV's ``reliability`` column, which cannot carry one itself).
     """
 
     method: str
     confidence: float
     z: float
     cells_flagged: Mapping[str, int]
+    legend: Mapping[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``sampling_errors`` object of a table in ``run.json``."""
@@ -212,6 +215,7 @@ class SamplingErrorsEntry:
             "confidence": self.confidence,
             "z": self.z,
             "cells_flagged": dict(self.cells_flagged),
+            "legend": dict(self.legend),
         }
 
     @classmethod
@@ -234,6 +238,7 @@ class SamplingErrorsEntry:
             confidence=errors.confidence,
             z=errors.z,
             cells_flagged={flag: int(counts[flag]) for flag in flags},
+            legend=dict(errors.legend()),
         )
 
 
