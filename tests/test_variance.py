@@ -343,3 +343,16 @@ def test_the_order_of_the_records_changes_no_byte(tmp_path: Path, design: str) -
     shuffled = {k: [v[i] for i in order] for k, v in data.items()}
     second = _run(tmp_path / "b", design, shuffled, batch_rows=5).cells
     assert first.write_csv() == second.write_csv()
+
+
+def test_a_single_psu_stratum_sampled_whole_is_no_lonely_stratum(tmp_path: Path) -> None:
+    # Stratum 3 has one PSU out of one: sampled whole, no variance (R's onestrat), so "fail"
+    # does not stop and "average" counts it among the strata with a variance.
+    data: dict[str, list[float]] = {k: list(v) for k, v in DATA.items()}
+    data["H"] = [1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3]
+    data["N"] = [10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 1, 1]
+    base = '[design]\nmethod = "taylor"\nstrata = "H"\npsu = "P"\nfpc = "N"\n'
+    fail = _cell(_run(tmp_path, base, data), "_T", "_T")
+    certainty = _cell(_run(tmp_path, base + 'lonely_psu = "certainty"', data), "_T", "_T")
+    average = _cell(_run(tmp_path, base + 'lonely_psu = "average"', data), "_T", "_T")
+    assert fail["se"] == certainty["se"] == average["se"] > 0

@@ -178,7 +178,8 @@ def strata_of(design_cells: pl.DataFrame, design: Design, profile_path: str) -> 
         for number, (value, n) in enumerate(zip(lows, psus, strict=True)):
             population = n / value if fractions else value
             factors[number] = (population - n) / population
-    lonely = sum(1 for n in psus if n == 1)
+    # A stratum sampled whole (f = 0) has no variance whatever its PSUs: not lonely (as R).
+    lonely = sum(1 for n, f in zip(psus, factors, strict=True) if n == 1 and f >= _CERTAIN)
     if lonely and design.lonely_psu == "fail":
         raise InputError(
             f"{lonely:,} of the design's {len(codes):,} strata have a single PSU, whose "
@@ -217,11 +218,20 @@ def _lonely_and_scale(
     return contribution
 
 
+_CERTAIN = 1e-7
+"""A finite population factor below this is a stratum sampled whole: no variance (R's
+``onestrat`` returns 0 before any lonely-PSU rule)."""
+
+
 def _average_factor(design: Design, info: Strata) -> float:
-    """R's "average": every stratum with one PSU takes the average of the others."""
+    """R's "average": every stratum with one PSU takes the average of the others.
+
+    The strata with a variance are those of more than one PSU and those sampled whole (a
+    certainty stratum's variance is 0, not missing).
+    """
     if design.lonely_psu != "average":
         return 1.0
-    ok = sum(1 for n in info.psus if n > 1)
+    ok = sum(1 for n, f in zip(info.psus, info.factors, strict=True) if n > 1 or f < _CERTAIN)
     return len(info.psus) / ok if ok else math.nan
 
 
