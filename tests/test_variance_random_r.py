@@ -156,9 +156,8 @@ def generate(number: int, seed: int = SEED) -> Case:
         strata = max(strata, 2)
     use_strata = strata > 1 or rng.random() < 0.4
     use_psu = rng.random() < 0.85
-    lonely = strata > 1 and (
-        number < len(LONELY) or rng.random() < 0.4
-    )  # R: "Design has only one primary sampling unit"
+    # A lonely PSU needs another stratum (R: "Design has only one primary sampling unit").
+    lonely = strata > 1 and (number < len(LONELY) or rng.random() < 0.4)
     paired = use_psu and not lonely and rng.random() < 0.45
     psus = [2 if paired else rng.choice((2, 2, 3, 3, 4, 5, 6, 7, 8)) for _ in range(strata)]
     if lonely:
