@@ -68,7 +68,8 @@ class Design:
         rho: Fay's coefficient (fay).
         scale: The multiplier of the summed squared deviations (the method's default or the
             profile's ``scale``).
-        rscales: Per-replicate multipliers, one per replicate.
+        rscales: Per-replicate multipliers, one per replicate (0 leaves a replicate out, as
+            R's JKn does for the replicates of a stratum sampled whole).
         centre: One of :data:`CENTRES`.
         note: Why there are no standard errors (``none``), or None.
     """
@@ -335,8 +336,11 @@ def _rscales(check: Checker, written: object, count: int) -> tuple[float, ...]:
     if count and len(values) != count:
         check.add(key, f"must have one number per replicate ({count:,})", len(values))
         return ()
-    if not all(_is_number(v) and math.isfinite(float(v)) and float(v) > 0 for v in values):  # type: ignore[arg-type]
-        check.add(key, "must be positive numbers", written)
+    if not all(_is_number(v) and math.isfinite(float(v)) and float(v) >= 0 for v in values):  # type: ignore[arg-type]
+        check.add(key, "must be numbers of 0 or more", written)
+        return ()
+    if not any(float(v) > 0 for v in values):  # type: ignore[arg-type]
+        check.add(key, "must have a replicate with a multiplier above 0", written)
         return ()
     return tuple(float(v) for v in values)  # type: ignore[arg-type]
 

@@ -296,9 +296,11 @@ def _replicate_variance(estimate: np.ndarray, replicates: np.ndarray, design: De
     Returns:
         The variances.
     """
-    centre = estimate if design.centre == "estimate" else replicates.mean(axis=1)
-    deviations = replicates - centre[:, None]
     weights = np.asarray(design.rscales, dtype=np.float64)
+    # A replicate of multiplier 0 is left out of the replicate mean too (as R does).
+    used = replicates[:, weights > 0]
+    centre = estimate if design.centre == "estimate" else used.mean(axis=1)
+    deviations = replicates - centre[:, None]
     squares: np.ndarray = (deviations**2 * weights).sum(axis=1)  # a fixed order, no BLAS
     return design.scale * squares
 
@@ -433,6 +435,9 @@ def _replicate_ratio_variance(
     result[ok] = variance[ok]
     return result
 
+
+_SHARE_NOISE = 1e-12
+"""Relative size below which a share's one-pass sum of squared deviations is rounding noise."""
 
 _PSU_DECIMALS = 8
 """Decimals at which a Taylor design's PSU totals are summed (Int64: exact while a PSU's
@@ -596,7 +601,11 @@ def _share_variance(
     inside_c = frame["_inside"].fill_null(0.0).to_numpy()
     a_total = s1c - p * s1d
     squares = across_c + p * p * (s2d - inside_c)
-    deviations = np.maximum(squares - a_total * a_total / n, 0.0)
+    deviations = squares - a_total * a_total / n
+    # The one-pass difference cancels where the deviations are all but 0: below the
+    # floating-point noise of its terms it is 0 (as the totals' two-pass sums give it).
+    noise = _SHARE_NOISE * (across_c + p * p * s2d + a_total * a_total / n)
+    deviations = np.where(deviations > noise, deviations, 0.0)
     single = n <= 1
     contribution = f * n / np.where(single, 1, n - 1) * deviations
     contribution = _lonely_and_scale(contribution, single, f * a_total**2, design)
