@@ -39,6 +39,8 @@ PERCENT_MOE = "percent_moe"
 """The margin of error of ``percent``, in percentage points."""
 FLAG = "flag"
 """A status set by protection: the symbol shown instead of the value (``x`` suppressed)."""
+CONFIDENTIAL = "x"
+"""The flag of a cell suppressed to protect confidentiality (SDMX ``CONF_STATUS = C``)."""
 
 SAMPLING_ERRORS: tuple[str, ...] = (SE, MOE, CI_LOWER, CI_UPPER, CV, RELIABILITY)
 """The columns a table of a survey design carries about its ``value``."""
@@ -96,6 +98,56 @@ class SamplingErrors:
 
 
 @dataclass(frozen=True)
+class DisclosureControl:
+    """How a table was protected before publication, and what it cost: its protection report.
+
+    Counts of cells include the margins. Changes compare the published value of each cell
+    with the value computed (before protection); they are facts about the whole table, never
+    about one cell.
+
+    Attributes:
+        method: ``suppress``, ``round3``, ``round5`` or ``cell-key``.
+        description: The method in plain words, for the table's notes.
+        parameters: Parameter name -> value in words (threshold, rule, base, ptable...).
+        cells: Cells in the table.
+        primary: Cells suppressed by the threshold rule.
+        secondary: Cells suppressed so that no primary cell can be worked out.
+        changed: Published cells whose value differs from the value computed.
+        largest_change: Largest absolute change of a published value.
+        largest_relative_change: Largest change relative to the value computed, in percent,
+            over cells computed above 0 (None when there are none).
+        margins: Margin equations checked (a margin = the sum of its parts).
+        margins_not_additive: Margins whose published value differs from the sum of their
+            published parts (every part published).
+        largest_additivity_gap: Largest such difference.
+        narrowest_interval: The attack test: over the suppressed cells, the narrowest range
+            between the smallest and the largest value consistent with everything published
+            (None when nothing is suppressed).
+        interval: The range every suppressed cell had to reach (the protection interval).
+    """
+
+    method: str
+    description: str
+    parameters: tuple[tuple[str, str], ...]
+    cells: int
+    primary: int = 0
+    secondary: int = 0
+    changed: int = 0
+    largest_change: float = 0.0
+    largest_relative_change: float | None = None
+    margins: int = 0
+    margins_not_additive: int = 0
+    largest_additivity_gap: float = 0.0
+    narrowest_interval: float | None = None
+    interval: float | None = None
+
+    @property
+    def suppressed(self) -> int:
+        """Cells suppressed, primary and secondary."""
+        return self.primary + self.secondary
+
+
+@dataclass(frozen=True)
 class Accounting:
     """Where the records of a table's universe went.
 
@@ -147,6 +199,8 @@ class Table:
             design: then ``variance_note`` says why).
         variance_note: Why a weighted table has no sampling errors (the profile's
             ``[design] note``), or None.
+        protection: How the table was protected before publication (statistical
+            disclosure control), or None when it was published as computed.
     """
 
     recipe_id: str
@@ -166,6 +220,7 @@ class Table:
     layout: TableLayout = field(default_factory=TableLayout)
     sampling_errors: SamplingErrors | None = None
     variance_note: str | None = None
+    protection: DisclosureControl | None = None
 
     @property
     def dimensions(self) -> tuple[Dimension, ...]:
