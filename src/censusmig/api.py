@@ -62,6 +62,7 @@ LAZY_NAMES: Mapping[str, str] = {
     "OutputFolder": "censusmig.renderers.output_folder",
     "Profile": "censusmig.profiles.model",
     "Protection": "censusmig.protection",
+    "ProtectionSettings": "censusmig.disclosure",
     "Publication": "censusmig.protection",
     "Recipe": "censusmig.recipes.model",
     "RunContext": "censusmig.protection.record",
@@ -255,7 +256,7 @@ def tabulate(
     from censusmig.disclosure import COUNT_ONLY
     from censusmig.profiles.model import read_profile
     from censusmig.protection import Computed, identity, publish
-    from censusmig.protection.keys import RECORD_KEYS
+    from censusmig.protection.keys import RECORD_KEYS, with_record_keys
     from censusmig.protection.methods import protection_for, protects
     from censusmig.readers.formats import open_microdata
     from censusmig.readers.scan import hashing
@@ -277,7 +278,7 @@ def tabulate(
     catalog = load_catalog(Path(folder) for folder in recipes_dirs)
     chosen, skipped = select_recipes(catalog, loaded, recipes)
     check_table_sizes(loaded, chosen, max_cells)
-    settings = protection_settings(loaded, chosen, protect)
+    settings = _protection_settings(loaded, chosen, protect)
     keyed = any(s.method in COUNT_ONLY for s in settings.values())
     stage = progress or _no_progress
     stage("reading")
@@ -298,7 +299,8 @@ def tabulate(
 
         def compute(frame: pl.LazyFrame) -> RunResult:
             if keyed:
-                frame = with_record_keys(frame, loaded, settings)
+                seed = next(iter(settings.values())).seed
+                frame = with_record_keys(frame, loaded.person_id, seed)
             extra = [RECORD_KEYS] if keyed else []
             read = frame.select(*columns, *(c for c in [*summed, *extra] if c not in columns))
             return compute_tables(
@@ -347,7 +349,7 @@ def tabulate(
     return tabulation
 
 
-def protection_settings(
+def _protection_settings(
     profile: Profile, recipes: Sequence[Recipe], protect: str | None
 ) -> dict[str, ProtectionSettings]:
     """Each chosen recipe's protection: ``protect``, else the profile's, else the recipe's.
@@ -383,27 +385,6 @@ def protection_settings(
             )
         settings[recipe.id] = chosen
     return settings
-
-
-def with_record_keys(
-    frame: pl.LazyFrame, profile: Profile, settings: Mapping[str, ProtectionSettings]
-) -> pl.LazyFrame:
-    """The person file with each record's key (:data:`censusmig.protection.keys.RECORD_KEYS`).
-
-    The key comes from the seed and the profile's ``[data] person_id``, or the record's number
-    in the file when the profile names no id (the same file then gives the same keys).
-    """
-    import polars as pl
-
-    from censusmig.protection.keys import RECORD_KEYS, RECORD_NUMBER, record_key
-
-    seed = next(iter(settings.values())).seed
-    ids = list(profile.person_id)
-    if not ids:
-        frame = frame.with_row_index(RECORD_NUMBER)
-        ids = [RECORD_NUMBER]
-    schema = frame.collect_schema()
-    return frame.with_columns(record_key(ids, pl.Schema(schema), seed).alias(RECORD_KEYS))
 
 
 def _replicates(profile: Profile) -> int:
