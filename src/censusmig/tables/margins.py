@@ -248,6 +248,17 @@ def _zero_filled(
                 {levels[0]: [TOTAL, *shown, NOT_STATED]}, schema={levels[0]: pl.String}
             )
             observed = pl.concat([wanted, observed]).unique()
+        elif coding.nested:
+            # The outer level shows "not stated" always, as a one-level area does: a table
+            # by district has the same region subtotals as the table by region.
+            wanted = pl.LazyFrame(
+                {
+                    level: [TOTAL, NOT_STATED if depth == 0 else TOTAL]
+                    for depth, level in enumerate(levels)
+                },
+                schema=dict.fromkeys(levels, pl.String),
+            )
+            observed = pl.concat([wanted, observed]).unique()
         domain = observed if domain is None else domain.join(observed, how="cross")
     assert domain is not None
     keys = [level for coding in codings for level in coding.dimension.levels]
