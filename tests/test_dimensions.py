@@ -19,9 +19,10 @@ from censusmig.classifications.categories import (
     CategorySet,
     interval_groups,
 )
-from censusmig.classifications.codes import OTHER, TRAILING_ORDER
-from censusmig.concepts import CONCEPTS, GEOGRAPHY
+from censusmig.classifications.codes import OTHER, SPECIAL_LABELS, TRAILING_ORDER
+from censusmig.concepts import CONCEPTS, DISTRICT, GEOGRAPHY, GEOGRAPHY_LEVELS
 from censusmig.dimensions import DIMENSIONS
+from censusmig.dimensions.coding import NESTED_SEPARATOR
 from censusmig.dimensions.shapes import Interval
 from censusmig.errors import SpecError
 from censusmig.profiles.model import Profile
@@ -55,6 +56,15 @@ def test_every_dimension_derives_and_codes(
     assert len(column) == derived.height
     codes = set(column.cast(pl.String).unique().to_list())
     assert codes
+    if coding.nested:
+        # (region, district) pairs: every region labelled; districts the profile does not
+        # label are labelled with their code (see test_district.py).
+        outer, inner = coding.dimension.levels
+        pairs = {tuple(code.split(NESTED_SEPARATOR)) for code in codes}
+        assert {len(pair) for pair in pairs} == {2}
+        assert {pair[0] for pair in pairs} <= set(coding.labels[outer])
+        assert set(coding.labels[inner]) == set(SPECIAL_LABELS)
+        return
     # Every code produced has a label and, in a fixed set, is one of its categories.
     assert codes <= set(coding.labels[coding.inner]), sorted(
         codes - set(coding.labels[coding.inner])
@@ -69,9 +79,9 @@ def test_every_dimension_derives_and_codes(
 @pytest.mark.parametrize("name", NAMES)
 def test_every_dimension_validates_in_a_recipe(name: str, tmp_path: Path, profile: Profile) -> None:
     definition = DIMENSIONS[name]
-    assert set(definition.requires) <= {*CONCEPTS, GEOGRAPHY}
+    assert set(definition.requires) <= {*CONCEPTS, GEOGRAPHY, DISTRICT}
     assert set(definition.uses) <= set(CONCEPTS)
-    assert definition.concepts(profile) <= {*profile.concepts, "region"}
+    assert definition.concepts(profile) <= {*profile.concepts, *GEOGRAPHY_LEVELS}
     path = tmp_path / "one_dimension.toml"
     path.write_text(
         'schema_version = 1\nid = "one_dimension"\ntitle = "One dimension"\ndescription = "x"\n'

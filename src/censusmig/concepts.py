@@ -137,6 +137,14 @@ CONCEPTS: dict[str, ConceptSpec] = {
 GEOGRAPHY = "geography"
 """Pseudo-concept: the profile's geography levels (needed by the ``region`` dimension)."""
 
+DISTRICT = "district"
+"""Pseudo-concept: the profile's second geography level, whatever the profile calls it (needed
+by the ``district`` dimension); its codes are read like an area concept's."""
+
+GEOGRAPHY_LEVELS: tuple[str, ...] = ("region", DISTRICT)
+"""The pseudo-concepts of the profile's geography levels, by position: the first level is read
+as ``region`` and the second as ``district``."""
+
 
 # Fields a universe condition may test besides the dimensions: plain numeric concepts.
 NUMERIC_FIELDS: dict[str, tuple[str, ...]] = {

@@ -27,7 +27,7 @@ from censusmig.classifications.categories import (
     duration_groups,
     interval_groups,
 )
-from censusmig.concepts import GEOGRAPHY
+from censusmig.concepts import DISTRICT, GEOGRAPHY
 from censusmig.dimensions.columns import nativity_column
 from censusmig.dimensions.rules import (
     citizenship_status_rule,
@@ -47,6 +47,7 @@ from censusmig.dimensions.shapes import (
     Interval,
     Levelled,
     NativityInput,
+    NestedArea,
     Residence,
     Rule,
     as_is,
@@ -250,6 +251,16 @@ DIMENSIONS: dict[str, Definition] = {
             description="region of usual residence",
             title="Region of residence",
             concept="region",
+        ),
+        NestedArea(
+            name="district",
+            requires=(DISTRICT,),
+            description=(
+                "district of usual residence (the profile's second geography level), "
+                "under its region"
+            ),
+            title="District of residence",
+            levels=("region", "district"),
         ),
         Area(
             name="place_of_birth",

@@ -23,6 +23,11 @@ class Dimension:
     levels: tuple[str, ...]
 
 
+NESTED_SEPARATOR = "\x1f"
+"""Between the outer and the inner code of a :attr:`Coding.nested` pair: the ASCII unit
+separator, which no area code holds."""
+
+
 @dataclass(frozen=True)
 class Coding:
     """How a dimension's codes are completed, ordered and labelled.
@@ -41,6 +46,12 @@ class Coding:
         by_size: Order unlisted levels by size, largest first.
         top: Keep only the ``top`` largest inner categories; the rest become ``_O`` (other)
             under their own outer category. None keeps all.
+        nested: The inner level's cells come coded as pairs, the outer code, then
+            :data:`NESTED_SEPARATOR`, then the inner code (a dimension of two levels whose
+            outer category is the one the data give each inner one, such as a district's
+            region): the margins split the pairs, instead of looking the outer code up in
+            ``parents``. An inner code found under two outer codes is a data error
+            (:func:`censusmig.tables.margins.complete` says which).
     """
 
     dimension: Dimension
@@ -51,6 +62,7 @@ class Coding:
     order: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     by_size: bool = False
     top: int | None = None
+    nested: bool = False
 
     @property
     def inner(self) -> str:

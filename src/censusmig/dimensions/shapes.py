@@ -9,6 +9,7 @@ The shapes:
 
 - :class:`Coded`: a coded concept passed through (sex, reason for migration, nativity).
 - :class:`Area`: an area of the profile's geography, labelled by the profile.
+- :class:`NestedArea`: a second-level area under the first-level area its records give.
 - :class:`Countries`: a country classification with its UN M49 regions as outer level.
 - :class:`Levelled`: a coded concept with a roll-up and a detailed level of categories.
 - :class:`Residence`: residence at a past date, with its abroad-by-region detail level.
@@ -33,8 +34,8 @@ from censusmig.classifications.categories import (
     CategorySet,
 )
 from censusmig.classifications.codes import NOT_STATED, OTHER, SPECIAL_LABELS, TRAILING_ORDER
-from censusmig.concepts import CONCEPTS, ConceptKind
-from censusmig.dimensions.coding import Coding, Dimension
+from censusmig.concepts import CONCEPTS, GEOGRAPHY_LEVELS, ConceptKind
+from censusmig.dimensions.coding import NESTED_SEPARATOR, Coding, Dimension
 from censusmig.dimensions.columns import concept_column, nativity_column, status_column
 from censusmig.profiles.model import Profile
 
@@ -316,6 +317,65 @@ class Area(Coded):
             fixed=tuple(labels) or None,
             observed_only=not (level and level.all_labels),
             labels={self.name: {**SPECIAL_LABELS, **labels}},
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class NestedArea(Definition):
+    """An area of the profile's second geography level under the first-level area holding it.
+
+    ``levels`` is (outer, inner), e.g. (region, district). Which region a district belongs
+    to is not listed anywhere: it is the region its records have. The derivation pairs each
+    record's two codes (:attr:`~censusmig.dimensions.coding.Coding.nested`), and the margins
+    split the pairs, so that each region's subtotal sums the districts found in it; a
+    district found in two regions stops the run (a subtotal would mix areas). The two levels
+    are read as the pseudo-concepts :data:`~censusmig.concepts.GEOGRAPHY_LEVELS`.
+    """
+
+    def concepts(self, profile: Profile) -> set[str]:
+        """Both geography levels."""
+        return set(GEOGRAPHY_LEVELS)
+
+    def expression(self, profile: Profile, categories: CategorySet | None) -> pl.Expr:
+        """The inner area's code (what a universe condition on the dimension compares)."""
+        import polars as pl
+
+        return pl.col(concept_column(GEOGRAPHY_LEVELS[1]))
+
+    def columns(
+        self, profile: Profile, column: str, categories: CategorySet | None = None
+    ) -> list[pl.Expr]:
+        """The inner area's code, and the (outer, inner) pair the cells are counted by."""
+        import polars as pl
+
+        outer, inner = (pl.col(concept_column(name)).cast(pl.String) for name in GEOGRAPHY_LEVELS)
+        pair = pl.concat_str(outer, pl.lit(NESTED_SEPARATOR), inner)
+        return [
+            self.expression(profile, categories).alias(column),
+            pair.alias(self.inner_column(column)),
+        ]
+
+    def inner_column(self, column: str) -> str:
+        """The column of pairs."""
+        return f"{column}_in_{self.levels[0]}"
+
+    def coding(
+        self,
+        profile: Profile,
+        categories: CategorySet | None = None,
+        top: int | None = None,
+        by_size: bool = False,
+    ) -> Coding:
+        """Both levels labelled and ordered as the profile lists them, else by code."""
+        levels = profile.geography[: len(self.levels)]
+        labels = {
+            name: dict(level.labels) for name, level in zip(self.levels, levels, strict=False)
+        }
+        return Coding(
+            self.dimension,
+            labels={name: {**SPECIAL_LABELS, **named} for name, named in labels.items()},
+            order={name: tuple(named) for name, named in labels.items() if named},
+            nested=True,
         )
 
 

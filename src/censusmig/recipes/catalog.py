@@ -7,7 +7,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from censusmig.classifications.codes import NOT_APPLICABLE, NOT_STATED, UNKNOWN_CODE
-from censusmig.concepts import CONCEPTS, GEOGRAPHY, NUMERIC_FIELDS, ConceptKind
+from censusmig.concepts import (
+    CONCEPTS,
+    GEOGRAPHY,
+    GEOGRAPHY_LEVELS,
+    NUMERIC_FIELDS,
+    ConceptKind,
+)
 from censusmig.dimensions import DIMENSIONS
 from censusmig.dimensions.bands import describe, split_by_condition
 from censusmig.errors import Problem, RecipeNotServedError, SpecError, UnknownRecipeError
@@ -83,11 +89,20 @@ def load_catalog(extra_dirs: Iterable[Path] = ()) -> dict[str, Recipe]:
 
 
 def missing_concepts(recipe: Recipe, profile: Profile) -> tuple[str, ...]:
-    """Concepts the recipe needs that the profile does not map (``geography``: no levels)."""
+    """Concepts the recipe needs that the profile does not map.
+
+    ``geography`` is missing from a profile without geography levels, ``district`` from one
+    without a second level.
+    """
+    levels = len(profile.geography)
     return tuple(
         name
         for name in recipe.requires()
-        if not (name in profile.concepts or (name == GEOGRAPHY and profile.geography))
+        if not (
+            name in profile.concepts
+            or (name == GEOGRAPHY and levels)
+            or (name in GEOGRAPHY_LEVELS and GEOGRAPHY_LEVELS.index(name) < levels)
+        )
     )
 
 

@@ -318,7 +318,8 @@ def plan_checks(
         raise ValueError(f"max_ids must be 0 or more, not {max_ids}")
     concepts = set(profile.concepts) | ({"region"} if profile.geography else set())
     unknown = {
-        name: profile.concepts.get(name) or region_mapping(profile) for name in sorted(concepts)
+        name: profile.concepts.get(name) or region_mapping(profile, name)
+        for name in sorted(concepts)
     }
     person = profile.person_id
     ordered = all(schema[name].is_integer() or schema[name] == pl.String for name in person)

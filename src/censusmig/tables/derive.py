@@ -25,7 +25,7 @@ from censusmig.classifications.codes import (
     UNKNOWN_CODE,
     could_be_code,
 )
-from censusmig.concepts import CONCEPTS, ConceptKind
+from censusmig.concepts import CONCEPTS, GEOGRAPHY_LEVELS, ConceptKind
 from censusmig.dimensions import DIMENSIONS
 from censusmig.dimensions.columns import concept_column, status_column
 from censusmig.dimensions.expressions import (
@@ -299,10 +299,9 @@ def _whole_keys(table: Mapping[str, str]) -> dict[int, str]:
     return {n: v for k, v in table.items() if (n := whole_number(k)) is not None}
 
 
-def _area(mapping: ConceptMapping, schema: pl.Schema, profile: Profile) -> pl.Expr:
-    """An area code of the profile's first geography level (an Enum when the codes are known)."""
+def _area(mapping: ConceptMapping, schema: pl.Schema, labels: Mapping[str, str]) -> pl.Expr:
+    """An area code of a geography level with the profile's ``labels`` (an Enum if codes known)."""
     source, as_int = _source(mapping, mapping.column, schema)
-    labels = profile.geography[0].labels if profile.geography else {}
     known = list(mapping.codes.values()) or list(labels)
     table = _with_missing(mapping, mapping.codes or {code: code for code in labels})
     if not table or (not mapping.codes and not labels):
@@ -315,24 +314,32 @@ def _area(mapping: ConceptMapping, schema: pl.Schema, profile: Profile) -> pl.Ex
     return _lookup(source, as_int, keyed, mapping.other or UNKNOWN_CODE, NOT_STATED, dtype)
 
 
-def region_mapping(profile: Profile) -> ConceptMapping:
-    """The region of usual residence (first geography level), read like an area concept."""
-    return ConceptMapping("region", profile.geography[0].column)
+def region_mapping(profile: Profile, name: str = "region") -> ConceptMapping:
+    """An area of usual residence, read like an area concept.
+
+    Args:
+        profile: The profile of the run.
+        name: One of :data:`~censusmig.concepts.GEOGRAPHY_LEVELS`: ``region`` (the first
+            geography level) or ``district`` (the second).
+    """
+    return ConceptMapping(name, profile.geography[GEOGRAPHY_LEVELS.index(name)].column)
 
 
 def concept_exprs(profile: Profile, schema: pl.Schema, concepts: Iterable[str]) -> list[pl.Expr]:
     """Stage 1: the coded column (and status column, for numbers) of each concept.
 
-    ``region`` (the geography's first level) is coded like an area concept.
+    ``region`` and ``district`` (the geography's first and second levels) are coded like an
+    area concept, each with its level's labels.
     """
     exprs: list[pl.Expr] = []
     country_enum = enum(country_codes(profile))
     last_year = profile.reference_date.year
+    first_labels = profile.geography[0].labels if profile.geography else {}
     for name in sorted(set(concepts)):
-        if name == "region":
-            exprs.append(
-                _area(region_mapping(profile), schema, profile).alias(concept_column(name))
-            )
+        if name in GEOGRAPHY_LEVELS:
+            level = profile.geography[GEOGRAPHY_LEVELS.index(name)]
+            area = _area(region_mapping(profile, name), schema, level.labels)
+            exprs.append(area.alias(concept_column(name)))
             continue
         mapping = profile.concepts[name]
         kind = CONCEPTS[name].kind
@@ -343,7 +350,7 @@ def concept_exprs(profile: Profile, schema: pl.Schema, concepts: Iterable[str]) 
             base = countries.code_map(mapping.code_system) if mapping.code_system else {}
             exprs.append(map_codes(mapping, schema, base, country_enum).alias(concept_column(name)))
         elif kind is ConceptKind.AREA:
-            exprs.append(_area(mapping, schema, profile).alias(concept_column(name)))
+            exprs.append(_area(mapping, schema, first_labels).alias(concept_column(name)))
         else:
             low, high = (0, MAX_VALID_AGE) if name == "age" else (EARLIEST_YEAR, last_year)
             value, status = _number(mapping, schema, low, high)

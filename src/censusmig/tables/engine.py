@@ -310,7 +310,9 @@ def plan_run(
     written = _written(requests.values(), profile)
     if checks is not None and checks.source_columns() & written:
         checks = None
-    reported = {name: profile.concepts.get(name) or region_mapping(profile) for name in checked}
+    reported = {
+        name: profile.concepts.get(name) or region_mapping(profile, name) for name in checked
+    }
     read_by_report = {
         column
         for mapping in reported.values()

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 import polars as pl
 
 from censusmig.classifications.codes import NOT_STATED, OTHER, TOTAL, TRAILING_ORDER
-from censusmig.dimensions.coding import Coding, Dimension
+from censusmig.dimensions.coding import NESTED_SEPARATOR, Coding, Dimension
+from censusmig.errors import InputError
 from censusmig.tables.table import PERCENT, VALUE
 
 
@@ -40,11 +41,7 @@ def complete(
         publication, with a ``<level>_label`` column beside each level, then the measures in
         the order given.
     """
-    outer = cells.lazy().with_columns(
-        pl.col(coding.inner).replace_strict(mapping, default=OTHER).alias(level)
-        for coding in codings
-        for level, mapping in coding.parents.items()
-    )
+    outer = _outer_levels(cells, codings)
     topped = _top(outer, codings, measures)
     margins = _with_margins(topped, codings, measures, cells.height)
     full = _zero_filled(margins, codings, measures).collect()
@@ -78,11 +75,7 @@ def memberships(cells: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFrame:
         One row per (inner cell, cell of the complete table containing it): every level's
         code and :data:`INNER`.
     """
-    outer = cells.lazy().with_columns(
-        pl.col(coding.inner).replace_strict(mapping, default=OTHER).alias(level)
-        for coding in codings
-        for level, mapping in coding.parents.items()
-    )
+    outer = _outer_levels(cells, codings)
     topped = _top(outer, codings, [VALUE])  # the inner number is kept apart
     levels = [level for coding in codings for level in coding.dimension.levels]
     return (
@@ -90,6 +83,56 @@ def memberships(cells: pl.DataFrame, codings: Sequence[Coding]) -> pl.DataFrame:
         .select(*levels, INNER)
         .collect()
     )
+
+
+def _outer_levels(cells: pl.DataFrame, codings: Sequence[Coding]) -> pl.LazyFrame:
+    """The inner cells with their outer levels: split from nested pairs, else from ``parents``.
+
+    An inner code without a parent goes under ``_O`` (other).
+
+    Raises:
+        InputError: A nested inner code (a district) is found under two outer codes (regions)
+            that are categories, not special codes.
+    """
+    for coding in codings:
+        if coding.nested:
+            cells = _split_nested(cells, coding)
+    return cells.lazy().with_columns(
+        pl.col(coding.inner).replace_strict(mapping, default=OTHER).alias(level)
+        for coding in codings
+        for level, mapping in coding.parents.items()
+    )
+
+
+def _split_nested(cells: pl.DataFrame, coding: Coding) -> pl.DataFrame:
+    """Split a nested coding's pairs into its outer and inner level (see :attr:`Coding.nested`)."""
+    outer, inner = coding.dimension.levels
+    pair = pl.col(inner).str.split_exact(NESTED_SEPARATOR, 1)
+    cells = cells.with_columns(
+        pair.struct.field("field_0").alias(outer), pair.struct.field("field_1").alias(inner)
+    )
+    regular = cells.filter(
+        ~pl.col(outer).is_in(TRAILING_ORDER), ~pl.col(inner).is_in(TRAILING_ORDER)
+    )
+    shared = (
+        regular.group_by(inner)
+        .agg(pl.col(outer).unique().sort())
+        .filter(pl.col(outer).list.len() > 1)
+        .sort(inner)
+    )
+    if shared.height:
+        found = "; ".join(
+            f"{inner} {code!r} under {outer}s {', '.join(repr(o) for o in outers)}"
+            for code, outers in shared.head(5).iter_rows()
+        )
+        more = f" (and {shared.height - 5:,} more)" if shared.height > 5 else ""
+        raise InputError(
+            f"{shared.height:,} {inner} code(s) found in more than one {outer}: {found}{more}. "
+            f"Each {inner} must lie in one {outer}, or its {outer} subtotals would mix "
+            f"areas; correct the {inner} or {outer} codes of those records, or give "
+            f"each {inner} a code of its own in the country"
+        )
+    return cells
 
 
 def _top(cells: pl.LazyFrame, codings: Sequence[Coding], measures: Sequence[str]) -> pl.LazyFrame:
@@ -203,6 +246,17 @@ def _zero_filled(
             shown = () if coding.observed_only else coding.fixed
             wanted = pl.LazyFrame(
                 {levels[0]: [TOTAL, *shown, NOT_STATED]}, schema={levels[0]: pl.String}
+            )
+            observed = pl.concat([wanted, observed]).unique()
+        elif coding.nested:
+            # The outer level shows "not stated" always, as a one-level area does: a table
+            # by district has the same region subtotals as the table by region.
+            wanted = pl.LazyFrame(
+                {
+                    level: [TOTAL, NOT_STATED if depth == 0 else TOTAL]
+                    for depth, level in enumerate(levels)
+                },
+                schema=dict.fromkeys(levels, pl.String),
             )
             observed = pl.concat([wanted, observed]).unique()
         domain = observed if domain is None else domain.join(observed, how="cross")
