@@ -127,7 +127,10 @@ def test_the_blanked_cell_shows_x_in_the_workbook(
     assert len(totals) == 2  # counts and percent
     assert [row[2] for row in totals] == ["x", "x"]
     assert all(true_total not in row for row in totals)
-    legend = "Symbols: - magnitude zero; .. not available; x not published (confidentiality)."
+    legend = (
+        "Symbols: - magnitude zero; .. not available; x not published, to protect "
+        "confidentiality (SDMX CONF_STATUS = C)."
+    )
     assert legend in [row[0] for row in counts.iter_rows(values_only=True)]
     assert "Symbols: - magnitude zero; .. not available." in [
         row[0] for row in book["2 Generation age sex"].iter_rows(values_only=True)

@@ -101,7 +101,10 @@ def attention(record: RunRecord) -> tuple[Attention, ...]:
                 )
             )
     records = record.input.records
-    for concept, codes in record.unknown_codes.items():
+    for concept, published in record.unknown_codes.items():
+        if any(count is None for count in published.values()):
+            continue  # withheld by protection: small counts, which no share could flag
+        codes = {code: count for code, count in published.items() if count is not None}
         unknown = sum(codes.values())
         share = unknown / records if records else 0.0
         if unknown and share >= UNKNOWN_CODE_SHARE:
@@ -116,7 +119,7 @@ def attention(record: RunRecord) -> tuple[Attention, ...]:
                 )
             )
     for problem, count in record.weight_problems.items():
-        if count >= WEIGHT_PROBLEM_RECORDS:
+        if count is not None and count >= WEIGHT_PROBLEM_RECORDS:
             what = problem.replace("_", " ")
             items.append(
                 Attention(
