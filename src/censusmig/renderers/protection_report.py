@@ -33,7 +33,7 @@ METHOD_NOTES: dict[str, str] = {
     SUPPRESS: (
         "Cells have been suppressed to protect confidentiality: cells with too few "
         "contributors (unweighted records) to be published, and other cells with them so "
-        "that none can be worked out from the published totals; a suppressed cell shows x."
+        "that none can be worked out from the published totals."
     ),
     ROUND3: (
         "Values are randomly rounded to a multiple of 3, each independently: totals are "

@@ -23,6 +23,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from censusmig.disclosure import SUPPRESS
 from censusmig.protection import Publication
 from censusmig.protection.record import RunRecord
 from censusmig.renderers.formatting import survey_notes, symbols
@@ -284,16 +285,23 @@ def _write_cover(sheet: Any, record: RunRecord, tables: Sequence[Table]) -> None
         if census.weight is not None
         else "The values are counts of persons (a full count, not weighted)."
     )
+    changed = any(t.protection is not None and t.protection.method != SUPPRESS for t in tables)
+    additive = (
+        "every total and subtotal was computed as the sum of its cells, before protection "
+        "changed the values (see below)"
+        if changed
+        else "every total and subtotal is the sum of its cells"
+    )
     methods = (
         "Each table counts the usually resident persons of its universe (named under its "
         "title) by the categories of its dimensions. Every person of a universe is counted in "
-        "exactly one inner cell, and every total and subtotal is the sum of its cells. "
+        f"exactly one inner cell, and {additive}. "
         f"{weighting}{_sampling_methods(tables)}{_protection_methods(tables)} Answers that "
-        "are not stated, or hold a code in "
-        "no code list, are counted, not dropped: the notes say how each table shows them and "
-        "the Data quality sheet gives their numbers. The tables follow the United Nations "
-        "Principles and Recommendations for Population and Housing Censuses (Revision 3) and "
-        "the other standards listed on the Notes sheet, where the symbols are also explained."
+        "are not stated, or hold a code in no code list, are counted, not dropped: the notes "
+        "say how each table shows them and the Data quality sheet gives their numbers. The "
+        "tables follow the United Nations Principles and Recommendations for Population and "
+        "Housing Censuses (Revision 3) and the other standards listed on the Notes sheet, "
+        "where the symbols are also explained."
     )
     facts: list[tuple[str, object]] = [
         ("Country", _country(census.country)),
