@@ -346,8 +346,6 @@ def test_withheld_run_counts_read_back_and_render_as_x(
         run.record,
         input=replace(
             run.record.input,
-            records=None,
-            weighted_records=None,
             population="persons aged 0 and over",
             records_outside_population=None,
             weighted_outside_population=None,

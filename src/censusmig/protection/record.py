@@ -54,8 +54,8 @@ class InputFacts:
         path: The file as given.
         size_bytes: Size in bytes.
         sha256: Hash of its bytes.
-        records: Records in the file, as published (None: withheld by protection).
-        weighted_records: Sum of weights over the file, as published (None: withheld).
+        records: Records in the file, as published.
+        weighted_records: Sum of weights over the file, as published.
         blank_lines_skipped: Blank lines of a text file, skipped as not records (in
             ``run.json`` only when there were some, so its keys stay as they were otherwise).
         population: The profile's population, in words, or None when it defines none (the
@@ -68,8 +68,8 @@ class InputFacts:
     path: str
     size_bytes: int
     sha256: str
-    records: int | None
-    weighted_records: float | None
+    records: int
+    weighted_records: float
     blank_lines_skipped: int = 0
     population: str | None = None
     records_outside_population: int | None = None
@@ -519,10 +519,10 @@ class RunRecord:
         recipes: Recipes computed, in order.
         skipped: Recipes not computed, with the reason.
         tables: Record accounting of every published table, in order.
-        unknown_codes: Concept -> (source code -> records): codes in no code list (a count
-            None: withheld by protection).
+        unknown_codes: Concept -> (source code -> records): codes in no code list (None:
+            a count protection withheld).
         weight_problems: Problem -> records (missing, zero or negative weights; None:
-            withheld by protection).
+            withheld).
         edit_checks: The edit checks' counts (never record ids), or None when not run.
         timings_seconds: Wall time of the run's phases, filled in last; not in ``run.json``.
     """
