@@ -261,7 +261,11 @@ def test_the_workbook_shows_x_with_its_legend_and_the_protection_sheet(
     assert rounding[5:11] == (469, 2, 66.7, 222, 111, 17)
     assert perturb[1] == "Cell-key perturbation" and perturb[13] == "no cell suppressed"
     methods = {row[0]: row for row in protection}
-    assert methods["Random rounding to base 3"][1:3] == ("base: 3; seed: 42", "Table 2")
+    assert methods["Random rounding to base 3"][1:4] == (
+        "base: 3; seed: 42",
+        "Table 2",
+        ROUNDING.description,
+    )
     assert (CONFIDENTIAL_NOTE,) in [row[:1] for row in protection]
     # Data quality: the withheld counts are x, never a number.
     quality = {row[0]: row for row in book["Data quality"].iter_rows(values_only=True)}

@@ -81,7 +81,7 @@ TABLES_HEADER: tuple[str, ...] = (
 )
 """The columns of the per-table rows."""
 
-METHODS_HEADER: tuple[str, ...] = ("Method", "Parameters", "Tables", "Note")
+METHODS_HEADER: tuple[str, ...] = ("Method", "Parameters", "Tables", "In words")
 """The columns of the methods' rows."""
 
 PASSED, FAILED, NOTHING_SUPPRESSED = "passed", "FAILED", "no cell suppressed"
@@ -94,7 +94,8 @@ class ProtectionReport:
 
     Attributes:
         methods: One row per method and parameters used (:data:`METHODS_HEADER`): its name,
-            the parameters in words, the tables it protected (by number), its note.
+            the parameters in words, the tables it protected (by number), the method in
+            plain words (:attr:`DisclosureControl.description`).
         tables: One row per protected table (:data:`TABLES_HEADER`): text, or a count (an
             int) or a measure (a float); an empty string where a measure does not apply.
         notes: The notes on reading protected tables: each method's, the symbol ``x``
@@ -176,13 +177,13 @@ def protection_report(tables: Sequence[Table]) -> ProtectionReport | None:
     if not protected:
         return None
     used: dict[tuple[str, str], list[int]] = {}
-    notes: dict[tuple[str, str], str] = {}
+    described: dict[tuple[str, str], str] = {}
     for number, _, protection in protected:
         key = (protection.method, parameters_in_words(protection))
         used.setdefault(key, []).append(number)
-        notes.setdefault(key, METHOD_NOTES.get(protection.method, protection.description))
+        described.setdefault(key, protection.description)
     methods = tuple(
-        (method_name(method), parameters, _numbers(numbers), notes[(method, parameters)])
+        (method_name(method), parameters, _numbers(numbers), described[(method, parameters)])
         for (method, parameters), numbers in used.items()
     )
     rows = tuple(
