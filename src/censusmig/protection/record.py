@@ -10,7 +10,7 @@ counts of records.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from censusmig.tables.table import (
     RELIABILITY,
     UNRELIABLE,
     VALUE,
+    DisclosureControl,
     Table,
 )
 
@@ -60,8 +61,8 @@ class InputFacts:
         population: The profile's population, in words, or None when it defines none (the
             three population keys are then left out of ``run.json``).
         records_outside_population: Records of the file outside the population: in the
-            file's counts and edit checks, in no table.
-        weighted_outside_population: Sum of their weights.
+            file's counts and edit checks, in no table (None: withheld by protection).
+        weighted_outside_population: Sum of their weights (None: withheld).
     """
 
     path: str
@@ -265,6 +266,8 @@ class TableEntry:
             are flagged, or None when it has none (in ``run.json`` only when it has some).
         variance_note: Why a weighted table has no sampling errors, or None (in ``run.json``
             only when there is one).
+        protection: How the table was protected and what it cost (its protection report),
+            or None when it was published as computed (in ``run.json`` only when protected).
     """
 
     id: str
@@ -279,6 +282,7 @@ class TableEntry:
     cells: int
     sampling_errors: SamplingErrorsEntry | None = None
     variance_note: str | None = None
+    protection: DisclosureControl | None = None
 
     @classmethod
     def of(cls, table: Table) -> TableEntry:
@@ -311,6 +315,7 @@ class TableEntry:
             cells=cells.height,
             sampling_errors=SamplingErrorsEntry.of(table),
             variance_note=table.variance_note,
+            protection=table.protection,
         )
 
     @classmethod
@@ -318,22 +323,26 @@ class TableEntry:
         """Read an entry back from ``run.json`` data (the inverse of :meth:`to_dict`)."""
         found = dict(data)
         errors = found.pop("sampling_errors", None)
+        protection = found.pop("protection", None)
         return cls(
             **found,
             sampling_errors=None if errors is None else SamplingErrorsEntry(**errors),
+            protection=None if protection is None else protection_from_dict(protection),
         )
 
     def to_dict(self) -> dict[str, Any]:
         """One entry of ``tables`` in ``run.json``.
 
-        The survey keys are there only for a table that has them, so that a full count's
-        entry keeps the keys it always had.
+        The survey keys and ``protection`` are there only for a table that has them, so that
+        an unprotected full count's entry keeps the keys it always had.
         """
         survey: dict[str, Any] = {}
         if self.sampling_errors is not None:
             survey["sampling_errors"] = self.sampling_errors.to_dict()
         if self.variance_note is not None:
             survey["variance_note"] = self.variance_note
+        if self.protection is not None:
+            survey["protection"] = protection_to_dict(self.protection)
         return {
             "id": self.id,
             "universe": self.universe,
@@ -346,6 +355,98 @@ class TableEntry:
             "unknown_code_records": dict(self.unknown_code_records),
             "cells": self.cells,
         } | survey
+
+
+def protection_to_dict(protection: DisclosureControl) -> dict[str, Any]:
+    """The ``protection`` object of a table in ``run.json``: its protection report.
+
+    ``parameters`` is an object (parameter name -> value in words), in the method's order.
+    """
+    return {
+        "method": protection.method,
+        "description": protection.description,
+        "parameters": dict(protection.parameters),
+        "cells": protection.cells,
+        "primary": protection.primary,
+        "secondary": protection.secondary,
+        "changed": protection.changed,
+        "largest_change": protection.largest_change,
+        "largest_relative_change": protection.largest_relative_change,
+        "margins": protection.margins,
+        "margins_not_additive": protection.margins_not_additive,
+        "largest_additivity_gap": protection.largest_additivity_gap,
+        "narrowest_interval": protection.narrowest_interval,
+        "interval": protection.interval,
+    }
+
+
+def protection_from_dict(data: Mapping[str, Any]) -> DisclosureControl:
+    """Read a table's protection report back from ``run.json`` (see :func:`protection_to_dict`)."""
+    found = dict(data)
+    parameters = found.pop("parameters")
+    return DisclosureControl(**found, parameters=tuple(parameters.items()))
+
+
+@dataclass(frozen=True)
+class ProtectionSummary:
+    """What protection did over a whole run: the ``protection`` object of ``run.json``.
+
+    Derived from the tables' own reports (:attr:`TableEntry.protection`), so it can never
+    disagree with them; counts of cells include the margins.
+
+    Attributes:
+        methods: Method -> the ids of the tables it protected, in table order.
+        tables: Tables protected.
+        cells: Cells of the protected tables.
+        primary: Cells suppressed by the threshold rule, in all.
+        secondary: Cells suppressed so that no primary cell can be worked out, in all.
+        changed: Published cells whose value differs from the value computed, in all.
+    """
+
+    methods: Mapping[str, tuple[str, ...]]
+    tables: int
+    cells: int
+    primary: int
+    secondary: int
+    changed: int
+
+    @property
+    def suppressed(self) -> int:
+        """Cells suppressed, primary and secondary, in all."""
+        return self.primary + self.secondary
+
+    @classmethod
+    def of(cls, tables: Sequence[TableEntry]) -> ProtectionSummary | None:
+        """The summary of a run's tables, or None when none was protected."""
+        protected = [
+            (entry.id, entry.protection) for entry in tables if entry.protection is not None
+        ]
+        if not protected:
+            return None
+        methods: dict[str, list[str]] = {}
+        for recipe_id, report in protected:
+            methods.setdefault(report.method, []).append(recipe_id)
+        reports = [report for _, report in protected]
+        return cls(
+            methods={method: tuple(ids) for method, ids in methods.items()},
+            tables=len(reports),
+            cells=sum(report.cells for report in reports),
+            primary=sum(report.primary for report in reports),
+            secondary=sum(report.secondary for report in reports),
+            changed=sum(report.changed for report in reports),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run-level ``protection`` object of ``run.json``."""
+        return {
+            "methods": {method: list(ids) for method, ids in self.methods.items()},
+            "tables": self.tables,
+            "cells": self.cells,
+            "cells_suppressed": self.suppressed,
+            "primary": self.primary,
+            "secondary": self.secondary,
+            "cells_changed": self.changed,
+        }
 
 
 def _sums(
@@ -443,7 +544,11 @@ class RunRecord:
         """The record as JSON-able data: exactly what ``--json`` shows.
 
         ``run.json`` holds it without ``timings_seconds``: the same inputs give the same bytes.
+        A run that protected a table has a ``protection`` summary (:class:`ProtectionSummary`)
+        before ``timings_seconds``; any other run's record keeps the keys it always had.
         """
+        protection = self.protection
+        summary = {} if protection is None else {"protection": protection.to_dict()}
         return {
             "censusmig_version": self.censusmig_version,
             "command": list(self.command),
@@ -456,14 +561,21 @@ class RunRecord:
             "unknown_codes": {k: dict(v) for k, v in self.unknown_codes.items()},
             "weight_problems": dict(self.weight_problems),
             "edit_checks": self.edit_checks.to_dict() if self.edit_checks is not None else None,
+            **summary,
             "timings_seconds": dict(self.timings_seconds),
         }
+
+    @property
+    def protection(self) -> ProtectionSummary | None:
+        """What protection did over the run, or None when no table was protected."""
+        return ProtectionSummary.of(self.tables)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunRecord:
         """Read a record back from ``run.json`` data (the inverse of :meth:`to_dict`).
 
-        ``timings_seconds``, which ``run.json`` does not hold, is empty when absent.
+        ``timings_seconds``, which ``run.json`` does not hold, is empty when absent; the
+        run-level ``protection`` summary is derived from the tables' and not read.
 
         Raises:
             KeyError: A key of ``run.json`` is missing.

@@ -31,6 +31,10 @@ count, "0.0" for a percentage)."""
 SUPPRESSED = "x"
 """UN convention: not published, to protect confidentiality (set by a protection step)."""
 
+CONFIDENTIAL_MEANING = "not published, to protect confidentiality (SDMX CONF_STATUS = C)"
+"""What ``x`` means wherever a table shows it, or a protected run's legend lists it (SDMX's
+confidentiality status ``C``, confidential)."""
+
 NOT_APPLICABLE = "z"
 """SDMX ``_Z``: not applicable, a cell the table's universe excludes (age 0-4 in a table of
 persons aged 5 and over). Never shown as zero."""
@@ -71,12 +75,27 @@ ALWAYS_LISTED = (ZERO, NOT_AVAILABLE)
 """Symbols every legend lists, whether or not the table shows them."""
 
 
+def symbols(protected: bool) -> dict[str, str]:
+    """Every symbol and its meaning, as a legend of all of them lists them.
+
+    Args:
+        protected: Whether a table of the run was protected: ``x`` then has its full
+            meaning, :data:`CONFIDENTIAL_MEANING`; otherwise the short one of
+            :data:`SYMBOLS`, which the outputs of runs without protection keep.
+    """
+    return SYMBOLS | {SUPPRESSED: CONFIDENTIAL_MEANING} if protected else dict(SYMBOLS)
+
+
 def legend(grids: Iterable[Grid]) -> str:
-    """The symbols line under a table: the usual symbols, and any other its cells show."""
+    """The symbols line under a table: the usual symbols, and any other its cells show.
+
+    ``x`` is only shown where protection withheld a cell: its meaning is then the full one.
+    """
     shown = {cell.symbol for layout in grids for row in layout.values for cell in row}
     shown |= {ROUNDS_TO_ZERO for layout in grids if _rounds_to_zero(layout)}
-    listed = [s for s in SYMBOLS if s in ALWAYS_LISTED or s in shown]
-    return "Symbols: " + "; ".join(f"{s} {SYMBOLS[s]}" for s in listed) + "."
+    meanings = symbols(SUPPRESSED in shown)
+    listed = [s for s in meanings if s in ALWAYS_LISTED or s in shown]
+    return "Symbols: " + "; ".join(f"{s} {meanings[s]}" for s in listed) + "."
 
 
 def _rounds_to_zero(layout: Grid) -> bool:

@@ -75,15 +75,20 @@ def quality_sections(
     for result in results:
         if not result.skipped:
             checks.append(
-                (result.title, result.severity, result.records, _pairs(result.detail, ""))
+                (
+                    result.title,
+                    result.severity,
+                    _shown(result.records),
+                    _pairs(result.detail, ""),
+                )
             )
     for problem, count in record.weight_problems.items():
-        if count:
+        if count is None or count:  # None: withheld by protection, shown as x
             checks.append(
                 (
                     f"Weights {problem.replace('_', ' ')} (counted with weight 0 if missing)",
                     "warning",
-                    count,
+                    _shown(count),
                     "",
                 )
             )
@@ -92,7 +97,7 @@ def quality_sections(
             (
                 f"Records outside the population ({record.input.population}), in no table",
                 "note",
-                record.input.records_outside_population,
+                _shown(record.input.records_outside_population),
                 "",
             )
         )
@@ -106,7 +111,7 @@ def quality_sections(
             (
                 f"Source codes in no code list: {concept}",
                 "warning",
-                sum(count or 1 for count in codes.values()),  # withheld (None): 1 at least
+                _total(codes),
                 _pairs(codes),
             )
         )
@@ -166,6 +171,12 @@ def quality_text(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
+
+
+def _total(counts: Mapping[str, int | None]) -> int | str:
+    """The sum of some counts, or the symbol when protection withheld one of them."""
+    known = [count for count in counts.values() if count is not None]
+    return SUPPRESSED if len(known) < len(counts) else sum(known)
 
 
 def _shown(count: int | None) -> int | str:

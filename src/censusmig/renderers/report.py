@@ -4,10 +4,11 @@ One self-contained page: a title page (census, reference date, release date, pub
 contact), contents, a summary of headline figures and charts read from the published tables,
 every table (a keyboard-focusable scroll region with a sticky stub and header on screen; column
 panels that repeat the stub in print when a table is wider than a landscape page), a glossary
-of the standards cited, and the data quality. A survey's table shows each estimate's and
-percentage's reliability flag beside it, then its margins of error and coefficients of
-variation as tables of their own, with the flags' legend, the method and the confidence level
-under it. No script, no external resource, and the same inputs give the same bytes.
+of the standards cited, the protection report when a table was protected before publication
+(:mod:`censusmig.renderers.protection_report`), and the data quality. A survey's table shows
+each estimate's and percentage's reliability flag beside it, then its margins of error and
+coefficients of variation as tables of their own, with the flags' legend, the method and the
+confidence level under it. No script, no external resource, and the same inputs give the same bytes.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from markupsafe import Markup, escape
 from censusmig.protection import Publication
 from censusmig.renderers.charts import charts
 from censusmig.renderers.formatting import (
+    SUPPRESSED,
     format_cell,
     legend,
     measures,
@@ -34,6 +36,13 @@ from censusmig.renderers.formatting import (
 from censusmig.renderers.glossary import cited, short_name
 from censusmig.renderers.headlines import headlines
 from censusmig.renderers.layout import Grid, Grids, HeaderCell, StubRow, grids_of
+from censusmig.renderers.protection_report import (
+    METHODS_HEADER,
+    TABLES_HEADER,
+    ProtectionReport,
+    protection_notes,
+    protection_report,
+)
 from censusmig.renderers.quality import QualitySection, quality_sections
 from censusmig.resources import bundled
 from censusmig.tables.table import Table
@@ -168,6 +177,7 @@ def write_report(
             for measure in ("value", "percent")
         ),
         glossary=cited(citations),
+        protection=_protection_view(protection_report(tables)),
         quality=[_quality_section(part.title, [part.header, *part.rows]) for part in quality],
     )
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -237,7 +247,7 @@ def _table_view(table: Table, number: int, grids: Grids) -> dict[str, object]:
         "title": table.title,
         "universe": table.universe_label,
         "blocks": blocks,
-        "notes": (*layouts[0].notes, *method_notes(table)),
+        "notes": (*layouts[0].notes, *method_notes(table), *protection_notes(table)),
         "symbols": legend(layouts),
         "flags": reliability_legend(errors) if errors is not None else None,
         "source": table.source,
@@ -437,6 +447,17 @@ def panels(
     ]
 
 
+def _protection_view(report: ProtectionReport | None) -> dict[str, object] | None:
+    """The protection section for the template, or None when no table was protected."""
+    if report is None:
+        return None
+    return {
+        "methods": _quality_section("Methods", [METHODS_HEADER, *report.methods]),
+        "tables": _quality_section("Protected tables", [TABLES_HEADER, *report.tables]),
+        "notes": report.notes,
+    }
+
+
 def _quality_section(title: str, rows: Sequence[Sequence[object]]) -> dict[str, object]:
     """A data-quality table for the template: numbers formatted and flagged for alignment."""
     header, *body = rows
@@ -451,6 +472,8 @@ def _quality_cell(value: object) -> tuple[str, bool]:
     """A cell's text, and whether it is a number (right-aligned)."""
     if isinstance(value, bool):
         return str(value), False
+    if value == SUPPRESSED:  # a count that protection withheld: where the number would be
+        return SUPPRESSED, True
     if isinstance(value, int):
         return f"{value:,}", True
     if isinstance(value, float):

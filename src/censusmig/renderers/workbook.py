@@ -3,7 +3,9 @@
 Sheets in order: **Cover** (what the tables are, their source file and its hash, methods,
 release, publisher and contact), **Contents** (a link to every sheet), **Notes** (every
 table's notes numbered, the symbols, the standards cited), the table sheets (see
-:mod:`censusmig.renderers.workbook_tables` for the accessible and the classic layout) and
+:mod:`censusmig.renderers.workbook_tables` for the accessible and the classic layout),
+**Protection** when a table was protected before publication (the methods, what they changed
+and the attack test, as :mod:`censusmig.renderers.protection_report` gives them) and
 **Data quality** (the run record's accounting, as :mod:`censusmig.renderers.quality` gives
 it). The same tables give the same bytes: see :func:`save`.
 """
@@ -21,11 +23,19 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from censusmig.disclosure import SUPPRESS
 from censusmig.protection import Publication
 from censusmig.protection.record import RunRecord
-from censusmig.renderers.formatting import SYMBOLS, survey_notes
+from censusmig.renderers.formatting import survey_notes, symbols
 from censusmig.renderers.glossary import GLOSSARY
 from censusmig.renderers.layout import Grids, grids_of
+from censusmig.renderers.protection_report import (
+    METHODS_HEADER,
+    TABLES_HEADER,
+    ProtectionReport,
+    protection_report,
+    run_notes,
+)
 from censusmig.renderers.quality import quality_rows
 from censusmig.renderers.registry import RenderOptions
 from censusmig.renderers.workbook_style import (
@@ -61,6 +71,9 @@ zip entry can hold, a constant, so that the same tables give the same bytes on e
 run's date is in run.json's inputs, not in the workbook)."""
 
 COVER, CONTENTS, NOTES, QUALITY = "Cover", "Contents", "Notes", "Data quality"
+PROTECTION = "Protection"
+DECIMAL_FORMAT = "#,##0.0"
+"""A measure that is not a whole number (a relative change in percent, a weighted gap)."""
 PUBLICATION = "tables on international migration"
 """What the workbook is, after the census name (as the report's title says)."""
 
@@ -114,21 +127,26 @@ def write_workbook(
     grids = grids or Grids()
     styles = CellStyles()
     book = Workbook()
-    taken = {COVER, CONTENTS, NOTES, QUALITY}
+    protection = protection_report(tables)
+    taken = {COVER, CONTENTS, NOTES, QUALITY} | ({PROTECTION} if protection else set())
     sheets = plan_sheets(tables, layout, taken)
     notes, numbers = _number_notes(tables, grids)
     cover = book.active
     cover.title = COVER
     contents = book.create_sheet(CONTENTS)
-    _write_notes(book.create_sheet(NOTES), notes, sheets, styles, _flags(tables))
+    _write_notes(
+        book.create_sheet(NOTES), notes, sheets, styles, _flags(tables), protection is not None
+    )
     for spec in sheets:
         sheet = book.create_sheet(spec.name)
         (write_classic if layout == "classic" else write_accessible)(
             sheet, spec, numbers[spec.number - 1], grids, styles
         )
+    if protection is not None:
+        _write_protection(book.create_sheet(PROTECTION), protection, styles)
     _write_quality(book.create_sheet(QUALITY), quality, styles)
     _write_cover(cover, record, tables)
-    _write_contents(contents, record, tables, sheets, styles)
+    _write_contents(contents, record, tables, sheets, styles, protection is not None)
     _set_properties(book, record, tables)
     path.parent.mkdir(parents=True, exist_ok=True)
     save(book, path)
@@ -229,12 +247,14 @@ def _write_block(
         for column, value in enumerate(values, start=1):
             if value == "":
                 continue  # an empty cell, not an empty string
-            count = isinstance(value, int | float) and not isinstance(value, bool)
+            count = isinstance(value, int) and not isinstance(value, bool)
+            measure = isinstance(value, float) and not float(value).is_integer()
+            number = COUNT_FORMAT if count or isinstance(value, float) else None
             styles.apply(
                 sheet.cell(row=top + offset, column=column, value=value),
                 PLAIN,
                 WRAP,
-                COUNT_FORMAT if count else None,
+                DECIMAL_FORMAT if measure else number,
             )
     last = top + len(rows)
     if name is not None and rows:
@@ -265,15 +285,23 @@ def _write_cover(sheet: Any, record: RunRecord, tables: Sequence[Table]) -> None
         if census.weight is not None
         else "The values are counts of persons (a full count, not weighted)."
     )
+    changed = any(t.protection is not None and t.protection.method != SUPPRESS for t in tables)
+    additive = (
+        "every total and subtotal was computed as the sum of its cells, before protection "
+        "changed the values (see below)"
+        if changed
+        else "every total and subtotal is the sum of its cells"
+    )
     methods = (
         "Each table counts the usually resident persons of its universe (named under its "
         "title) by the categories of its dimensions. Every person of a universe is counted in "
-        "exactly one inner cell, and every total and subtotal is the sum of its cells. "
-        f"{weighting}{_sampling_methods(tables)} Answers that are not stated, or hold a code in "
-        "no code list, are counted, not dropped: the notes say how each table shows them and "
-        "the Data quality sheet gives their numbers. The tables follow the United Nations "
-        "Principles and Recommendations for Population and Housing Censuses (Revision 3) and "
-        "the other standards listed on the Notes sheet, where the symbols are also explained."
+        f"exactly one inner cell, and {additive}. "
+        f"{weighting}{_sampling_methods(tables)}{_protection_methods(tables)} Answers that "
+        "are not stated, or hold a code in no code list, are counted, not dropped: the notes "
+        "say how each table shows them and the Data quality sheet gives their numbers. The "
+        "tables follow the United Nations Principles and Recommendations for Population and "
+        "Housing Censuses (Revision 3) and the other standards listed on the Notes sheet, "
+        "where the symbols are also explained."
     )
     facts: list[tuple[str, object]] = [
         ("Country", _country(census.country)),
@@ -326,6 +354,22 @@ def _sampling_methods(tables: Sequence[Table]) -> str:
     return "".join(f" {note}" for note in dict.fromkeys(notes))
 
 
+def _protection_methods(tables: Sequence[Table]) -> str:
+    """The cover's sentences on disclosure control (empty when no table was protected)."""
+    notes = run_notes(tables)
+    if not notes:
+        return ""
+    lead = (
+        " Before publication the tables were protected against the disclosure of persons "
+        "(statistical disclosure control):"
+    )
+    tail = (
+        f" The {PROTECTION} sheet gives the methods, their parameters and, for every "
+        "protected table, the cells suppressed or changed and the attack test."
+    )
+    return lead + "".join(f" {note}" for note in notes) + tail
+
+
 def _country(code: str) -> str:
     """The country's name and ISO code, or the code when it is no ISO country."""
     import pycountry
@@ -348,6 +392,7 @@ def _write_contents(
     tables: Sequence[Table],
     sheets: Sequence[TableSheet],
     styles: CellStyles,
+    protected: bool = False,
 ) -> None:
     sources = list(dict.fromkeys(table.source for table in tables))
     lead = ["Contents", publication_title(record), *sources]
@@ -359,6 +404,11 @@ def _write_contents(
         (COVER, "", "About these tables: source, methods, release and contact", ""),
         (NOTES, "", "Notes on the tables, the symbols used and the standards cited", ""),
         *[(s.name, s.caption, s.table.title, s.table.universe_label) for s in sheets],
+        *(
+            [(PROTECTION, "", "How the tables were protected, what it changed, attack test", "")]
+            if protected
+            else []
+        ),
         (QUALITY, "", "Record accounting, edit checks and codes in no code list", ""),
     ]
     end = _write_block(
@@ -379,11 +429,13 @@ def _write_notes(
     sheets: Sequence[TableSheet],
     styles: CellStyles,
     flags: Sequence[tuple[str, str]] = (),
+    protected: bool = False,
 ) -> None:
     """Write the Notes sheet: the tables' notes, the symbols and the standards cited.
 
     ``flags``: the reliability flags of the survey estimates and their meanings, listed with
-    the symbols (none for a full count).
+    the symbols (none for a full count). ``protected``: a table was protected, and ``x``
+    has its full meaning (see :func:`censusmig.renderers.formatting.symbols`).
     """
     top = _lead(
         sheet,
@@ -405,9 +457,9 @@ def _write_notes(
         sheet, top + 1, ["Note number", "Note text", "Sheets"], rows, styles, "Notes_table"
     )
     sheet.cell(row=top, column=1, value="Symbols").font = HEADING
-    symbols = [[mark, meaning] for mark, meaning in SYMBOLS.items()]
-    symbols += [[flag, f"{meaning} (shown beside the value)"] for flag, meaning in flags]
-    top = _write_block(sheet, top + 1, ["Symbol", "Meaning"], symbols, styles, "Symbols_table")
+    listed = [[mark, meaning] for mark, meaning in symbols(protected).items()]
+    listed += [[flag, f"{meaning} (shown beside the value)"] for flag, meaning in flags]
+    top = _write_block(sheet, top + 1, ["Symbol", "Meaning"], listed, styles, "Symbols_table")
     sheet.cell(row=top, column=1, value="Standards cited").font = HEADING
     glossary = [[short, title] for short, title in GLOSSARY.items()]
     _write_block(sheet, top + 1, ["Abbreviation", "Standard"], glossary, styles, "Standards_table")
@@ -415,6 +467,38 @@ def _write_notes(
     set_widths(sheet, widths)
     _fit_heights(sheet, widths, 3)
     print_setup(sheet, "Notes", widths, text=True)
+
+
+def _write_protection(sheet: Any, report: ProtectionReport, styles: CellStyles) -> None:
+    """Write the Protection sheet: the methods, each protected table's report, the notes."""
+    top = _lead(
+        sheet,
+        [
+            PROTECTION,
+            "How the tables were protected before publication (statistical disclosure "
+            "control), what it changed and the attack test, as in run.json. This sheet has "
+            "three tables: the methods, the protected tables and the notes.",
+            "Attack test: for every suppressed cell, the smallest and the largest value "
+            "consistent with everything published must lie at least the protection interval "
+            "apart.",
+        ],
+    )
+    sheet.cell(row=top, column=1, value="Methods").font = HEADING
+    top = _write_block(
+        sheet, top + 1, list(METHODS_HEADER), report.methods, styles, "Protection_methods"
+    )
+    sheet.cell(row=top, column=1, value="Protected tables").font = HEADING
+    top = _write_block(
+        sheet, top + 1, list(TABLES_HEADER), report.tables, styles, "Protection_tables"
+    )
+    sheet.cell(row=top, column=1, value="Notes on protection").font = HEADING
+    _write_block(
+        sheet, top + 1, ["Note"], [[note] for note in report.notes], styles, "Protection_notes"
+    )
+    widths = [50.0, 30.0, 14.0, 45.0, *[14.0] * (len(TABLES_HEADER) - 4)]
+    set_widths(sheet, widths)
+    _fit_heights(sheet, widths, 2)
+    print_setup(sheet, PROTECTION, widths, text=True)
 
 
 def _write_quality(sheet: Any, quality: Sequence[Sequence[object]], styles: CellStyles) -> None:

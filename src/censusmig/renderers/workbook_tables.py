@@ -42,6 +42,7 @@ from censusmig.renderers.formatting import (
     symbol,
 )
 from censusmig.renderers.layout import Cell, Grid, Grids
+from censusmig.renderers.protection_report import protection_notes
 from censusmig.renderers.workbook_style import (
     BOLD,
     HEADER_ALIGNMENT,
@@ -320,14 +321,21 @@ def table_notes(table: Table, grids: Grids | None = None) -> tuple[str, ...]:
 
     The layout's notes: the recipe's, then what the published layout merged or left out;
     then, for a weighted table, that it is, and how its sampling errors were estimated with
-    the meaning of its reliability flags (or why they could not be).
+    the meaning of its reliability flags (or why they could not be); then, for a protected
+    table, how protection changed its values (see
+    :func:`censusmig.renderers.protection_report.protection_notes`).
 
     Args:
         table: The table.
         grids: Where the table's grid is laid out once (None: laid out here).
     """
     weighted = ("Weighted estimates.",) if table.weighted else ()
-    return (*(grids or Grids()).grid(table).notes, *weighted, *survey_notes(table))
+    return (
+        *(grids or Grids()).grid(table).notes,
+        *weighted,
+        *survey_notes(table),
+        *protection_notes(table),
+    )
 
 
 def _percent_line(table: Table) -> str:
