@@ -2,8 +2,8 @@
 
 Usage: python scripts/make_ptable.py [OUT_DIR]   (default: src/censusmig/protection/data)
 
-Writes ``ptable_default.csv`` (columns pcv, ckey, pvalue: one row per count row 1..6 and cell
-key 0..255) and ``ptable_default.md`` (what it does, per count band). Every probability is a
+Writes ``ptable_default.csv`` (columns pcv, ckey, pvalue: one row per count row 1..750 and
+cell key 0..255) and ``ptable_default.md`` (what it does, per count band). Every probability is a
 whole number of 256ths (one cell key each), so the table is exactly what is written below:
 
 - every row is unbiased: the sum of its 256 perturbations is 0;
@@ -12,8 +12,9 @@ whole number of 256ths (one cell key each), so the table is exactly what is writ
   to 3);
 - the perturbation never exceeds 3 (counts 1 and 3) or 2 (every other count).
 
-Row 5 is every count from 5 up; row 6 repeats it so that the ONS row-reuse rule (the last
-third of the rows, here rows 5-6, serves every count above the table) reuses only that row.
+Rows 5 to 750 are all the row of every count from 5 up. The table has 750 rows because the ONS
+package expects that many: it looks a count up to 750 in its own row (a count without a row is
+left unperturbed) and reuses rows 501-750 above, so the file works there unchanged.
 Within a row the cell keys take the perturbations in ascending order (the lowest keys the
 most negative one), as the cumulative intervals of an sdcTools ``ptable`` would give them.
 """
@@ -41,8 +42,8 @@ ROWS: dict[int, dict[int, int]] = {
 }
 """Count row -> perturbation -> number of cell keys (of 256) that give it."""
 
-MAX_PCV = 6
-"""Rows in the table: 1-4 their own, 5 and 6 the row of every count from 5 up."""
+MAX_PCV = 750
+"""Rows in the table: 1-4 their own, 5-750 the row of every count from 5 up (the ONS size)."""
 
 
 def distribution(pcv: int) -> dict[int, int]:
@@ -104,9 +105,10 @@ def describe() -> str:
         "  published as 1 or 2 (a count of 4 never loses 2; 5 is the smallest count that can",
         "  become 3). A count of 0 stays 0 (it is not in the table).",
         "- **Largest perturbation**: 3 (counts 1 and 3), 2 for every other count.",
-        "- **Counts above the table** (7 and more) reuse its last third of rows (rows 5-6),",
-        "  as the ONS package reuses rows 501-750 of its 750-row table: row",
-        "  `((count - 1) mod 2) + 5`; both rows are the row of every count from 5 up.",
+        "- **750 rows**, as the ONS package expects: rows 5-750 are all the row of every",
+        "  count from 5 up, and counts above 750 reuse rows 501-750 (row",
+        "  `((count - 1) mod 250) + 501`), as in the ONS package, so the file works there",
+        "  unchanged.",
         "- Within a row the cell keys take the perturbations in ascending order (the lowest",
         "  keys the most negative), as an sdcTools `ptable`'s cumulative intervals would.",
         "",

@@ -16,7 +16,9 @@ coarser table, and not the sum of its published parts.
 larger count reuses the last :attr:`PTable.reused_rows` rows cyclically:
 ``row = ((count - 1) mod P) + D - P + 1``. The ONS package reuses rows 501-750 of its
 750-row table (``P = 250``); censusmig generalises this to the last third of any table in the
-ONS layout, ``P = D - floor(2 D / 3)``. A table in the sdcTools layout names its last row
+ONS layout, ``P = D - floor(2 D / 3)``. (The ONS package assumes 750 rows: given another
+table it leaves a count without a row of its own unperturbed; the default table has 750 rows
+so that it works there unchanged.) A table in the sdcTools layout names its last row
 "``i >= D``", so there ``P = 1``: every count from ``D`` up uses row ``D`` (as the sdcTools
 ``cellKey`` package does).
 
@@ -43,13 +45,15 @@ c >= 5    c-2: 16, c-1: 64, c: 96, c+1: 64, c+2: 16     0         1           2
 ========  ============================================  ========  ==========  ========
 
 Every count's perturbation has mean exactly 0 (unbiased); a count of 1 or 2 is never
-published as 1 or 2 and no count is ever published as 1 or 2; a count of 0 stays 0.
+published as 1 or 2 and no count is ever published as 1 or 2; a count of 0 stays 0. Rows 5 to
+750 are all the row of ``c >= 5``; counts above 750 reuse rows 501-750 (the ONS rule).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -132,6 +136,7 @@ def ons_reused_rows(max_pcv: int) -> int:
     return max_pcv - (2 * max_pcv) // 3
 
 
+@cache
 def default_ptable() -> PTable:
     """The default perturbation table shipped with censusmig (see the module documentation)."""
     data = resources.files("censusmig.protection").joinpath("data", DEFAULT_PTABLE)
