@@ -33,6 +33,9 @@ from censusmig.renderers.registry import parse_formats as parse_formats
 # Everything else is imported by the functions that use it, so that the command line starts
 # without Polars, pyarrow, pycountry and the rest (``censusmig --help`` stays fast).
 if TYPE_CHECKING:
+    import polars as pl
+
+    from censusmig.disclosure import ProtectionSettings
     from censusmig.profiles.model import Profile
     from censusmig.protection import Protection, Publication
     from censusmig.protection.attention import Attention as Attention
@@ -59,6 +62,7 @@ LAZY_NAMES: Mapping[str, str] = {
     "OutputFolder": "censusmig.renderers.output_folder",
     "Profile": "censusmig.profiles.model",
     "Protection": "censusmig.protection",
+    "ProtectionSettings": "censusmig.disclosure",
     "Publication": "censusmig.protection",
     "Recipe": "censusmig.recipes.model",
     "RunContext": "censusmig.protection.record",
@@ -187,6 +191,7 @@ def tabulate(
     read_options: ReadOptions | None = None,
     edit_checks: bool = True,
     protection: Protection | None = None,
+    protect: str | None = None,
     measures: Sequence[Measure] | None = None,
     backend: Backend | None = None,
     strict: bool = False,
@@ -210,8 +215,14 @@ def tabulate(
         read_options: How to read the data file (delimiter, encoding, codebook...).
         edit_checks: Also run the edit checks (counted in the tables' read of the data) and
             report their counts in the run record and the data-quality section.
-        protection: The protection method every published table and count passes through
-            (default: :func:`censusmig.protection.identity`, publish everything as computed).
+        protection: The protection method every published table and count passes through,
+            instead of the one the profile, the recipes and ``protect`` choose.
+        protect: Protect every table with this method (statistical disclosure control): one
+            of :data:`censusmig.disclosure.METHODS` (``suppress``, ``round3``, ``round5``,
+            ``cell-key``, ``none``), over the profile's ``[protection]`` and the recipes'
+            own choice. By default each table follows the profile's ``[protection.recipes]``,
+            then its recipe's ``protection`` key, then the profile's ``[protection] method``;
+            without any, tables are published as computed.
         measures: The additive measures summed into every cell (default
             :data:`censusmig.tables.plan.CELL_MEASURES`: the value and the record count);
             a measure may sum any column of the data file. Measures other than the value
@@ -242,17 +253,18 @@ def tabulate(
             country, reference date); the message says what and where.
         TableTooLargeError: A table would have more than ``max_cells`` cells.
     """
-    import polars as pl
-
+    from censusmig.disclosure import COUNT_ONLY
     from censusmig.profiles.model import read_profile
     from censusmig.protection import Computed, identity, publish
+    from censusmig.protection.keys import RECORD_KEYS, with_record_keys
+    from censusmig.protection.methods import protection_for, protects
     from censusmig.readers.formats import open_microdata
     from censusmig.readers.scan import hashing
     from censusmig.recipes.catalog import load_catalog, select_recipes
     from censusmig.tables.backend import POLARS
     from censusmig.tables.checks import plan_checks
     from censusmig.tables.engine import check_table_sizes, compute_tables
-    from censusmig.tables.plan import CELL_MEASURES
+    from censusmig.tables.plan import CELL_MEASURES, Measure
 
     started = time.perf_counter()
     if batch_rows is not None:
@@ -266,6 +278,8 @@ def tabulate(
     catalog = load_catalog(Path(folder) for folder in recipes_dirs)
     chosen, skipped = select_recipes(catalog, loaded, recipes)
     check_table_sizes(loaded, chosen, max_cells)
+    settings = _protection_settings(loaded, chosen, protect)
+    keyed = any(s.method in COUNT_ONLY for s in settings.values())
     stage = progress or _no_progress
     stage("reading")
     with (
@@ -279,10 +293,16 @@ def tabulate(
         loaded.check_columns(names, str(data_path))
         summed = _measure_columns(measures, names, str(data_path))
         batch_rows = _batch_rows(source, batch_rows, _replicates(loaded))
+        if keyed:  # the cell-key method and rounding need each cell's sum of record keys
+            measures = (*measures, Measure(RECORD_KEYS, RECORD_KEYS))
         stage("computing")
 
         def compute(frame: pl.LazyFrame) -> RunResult:
-            read = frame.select(*columns, *(c for c in summed if c not in columns))
+            if keyed:
+                seed = next(iter(settings.values())).seed
+                frame = with_record_keys(frame, loaded.person_id, seed)
+            extra = [RECORD_KEYS] if keyed else []
+            read = frame.select(*columns, *(c for c in [*summed, *extra] if c not in columns))
             return compute_tables(
                 read,
                 loaded,
@@ -306,7 +326,9 @@ def tabulate(
             source.blank_lines,
             facts=input_hash.result(),
         )
-        publication = publish(Computed(result, edits), context, protection or identity)
+        if protection is None:
+            protection = protection_for(settings) if protects(settings) else identity
+        publication = publish(Computed(result, edits), context, protection)
         outputs: tuple[Path, ...] = ()
         if folder is not None:
             stage("writing")
@@ -325,6 +347,44 @@ def tabulate(
     if strict and tabulation.attention:
         raise NeedsAttentionError(tabulation)
     return tabulation
+
+
+def _protection_settings(
+    profile: Profile, recipes: Sequence[Recipe], protect: str | None
+) -> dict[str, ProtectionSettings]:
+    """Each chosen recipe's protection: ``protect``, else the profile's, else the recipe's.
+
+    Raises:
+        CensusmigError: ``protect`` or a recipe's ``protection`` is no method, or a
+            count-only method (rounding, cell key) would protect a weighted table.
+    """
+    from censusmig.disclosure import METHODS
+    from censusmig.profiles.protection import method_problem
+
+    if protect is not None and protect not in METHODS:
+        match = nearest(protect, METHODS)
+        hint = f" Did you mean {match!r}?" if match else ""
+        raise CensusmigError(
+            Setting("protect"),
+            f": unknown protection method {protect!r}.{hint} Valid: {', '.join(METHODS)}.",
+        )
+    settings = {}
+    for recipe in recipes:
+        chosen = profile.protection.for_recipe(recipe.id, recipe.protection, protect)
+        problem = method_problem(chosen.method, profile.weight)
+        if problem is not None:
+            where = (
+                Setting("protect", chosen.method)
+                if protect is not None
+                else f"recipe {recipe.id!r} ({recipe.path})"
+            )
+            raise CensusmigError(
+                where,
+                f": protection method {chosen.method!r} {problem[0]}. Valid: "
+                f"{', '.join(problem[1])}.",
+            )
+        settings[recipe.id] = chosen
+    return settings
 
 
 def _replicates(profile: Profile) -> int:

@@ -25,6 +25,7 @@ OPTIONS: dict[str, str] = {
     "header": "--no-header",
     "keep_blanks": "--keep-blanks",
     "max_cells": "--max-cells",
+    "protect": "--protect",
     "max_codes": "--max-codes",
     "max_ids": "--max-ids",
     "out": "--out",

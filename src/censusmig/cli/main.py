@@ -394,6 +394,18 @@ def tabulate(
             "sheets) or classic (spanners over merged cells, indented stub).",
         ),
     ] = "accessible",
+    protect: Annotated[
+        str | None,
+        typer.Option(
+            "--protect",
+            metavar="METHOD",
+            help="Protect every table before publication (statistical disclosure control): "
+            "suppress (cells of fewer than the threshold, 3 by default, withheld as x, with "
+            "secondary suppression), round3 or round5 (unbiased random rounding), cell-key "
+            "(the cell-key method with a perturbation table), or none. Overrides the "
+            "profile's [protection] and the recipes' own choice.",
+        ),
+    ] = None,
     *,
     read_options: ReadOptions,
 ) -> None:
@@ -428,6 +440,7 @@ def tabulate(
                 max_cells=max_cells,
                 excel_layout=excel_layout,
                 progress=progress,
+                protect=protect,
             )
     except api.NeedsAttentionError as error:  # the outputs are written: show them, then fail
         run, failure = error.tabulation, error

@@ -15,8 +15,10 @@ from typing import Any
 
 from censusmig.classifications import countries
 from censusmig.concepts import CONCEPTS, ConceptKind
+from censusmig.disclosure import ProtectionPlan
 from censusmig.errors import InputError, nearest
 from censusmig.profiles.design import Design, Estimates, read_design
+from censusmig.profiles.protection import read_protection
 from censusmig.specfile import Checker, join, load_toml
 
 RESIDENCE_RULES = (12, 6)
@@ -275,6 +277,7 @@ class Profile:
         design: The sampling design (``[design]``): how standard errors are computed, or
             None when the profile states none.
         estimates: Confidence level and reliability cut-offs (``[estimates]``).
+        protection: How the tables are protected before publication (``[protection]``).
     """
 
     path: Path
@@ -294,6 +297,7 @@ class Profile:
     release: Release = field(default_factory=Release)
     design: Design | None = None
     estimates: Estimates = field(default_factory=Estimates)
+    protection: ProtectionPlan = field(default_factory=ProtectionPlan)
 
     @property
     def sampling_design(self) -> Design | None:
@@ -366,6 +370,7 @@ _TOP_KEYS = (
     "concepts",
     "design",
     "estimates",
+    "protection",
 )
 _PUBLICATION_KEYS = ("publisher", "contact", "release_date")
 _CENSUS_KEYS = ("name", "country", "country_name", "reference_date", "residence_rule_months")
@@ -450,6 +455,7 @@ def read_profile(path: Path, *, reviewed: bool = False) -> Profile:
     household_id = _read_id(check, data, "household_id", '("HH_ID" or ["DWELLING", "HH"])')
     weight = check.string(data, "weight", "data", required=False)
     design, estimates = read_design(check, document, weight)
+    protection = read_protection(check, document, weight, path)
 
     geography = _read_geography(check, document)
     concepts = _read_concepts(check, document, version)
@@ -478,6 +484,7 @@ def read_profile(path: Path, *, reviewed: bool = False) -> Profile:
         release=release,
         design=design,
         estimates=estimates,
+        protection=protection,
     )
 
 

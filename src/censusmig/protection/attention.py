@@ -89,7 +89,8 @@ def attention(record: RunRecord) -> tuple[Attention, ...]:
     items: list[Attention] = []
     results = record.edit_checks.results if record.edit_checks is not None else ()
     for result in results:
-        if result.severity == "error" and result.records > 0 and not result.skipped:
+        failing = result.records is None or result.records > 0  # None: withheld, 1 to k - 1
+        if result.severity == "error" and failing and not result.skipped:
             items.append(
                 Attention(
                     "edit_check",
@@ -102,7 +103,8 @@ def attention(record: RunRecord) -> tuple[Attention, ...]:
             )
     records = record.input.records
     for concept, codes in record.unknown_codes.items():
-        unknown = sum(codes.values())
+        # A count protection withheld (None, 1 to threshold - 1) adds at least 1.
+        unknown = sum(count or 1 for count in codes.values())
         share = unknown / records if records else 0.0
         if unknown and share >= UNKNOWN_CODE_SHARE:
             items.append(
@@ -116,7 +118,7 @@ def attention(record: RunRecord) -> tuple[Attention, ...]:
                 )
             )
     for problem, count in record.weight_problems.items():
-        if count >= WEIGHT_PROBLEM_RECORDS:
+        if count is not None and count >= WEIGHT_PROBLEM_RECORDS:
             what = problem.replace("_", " ")
             items.append(
                 Attention(
@@ -171,8 +173,13 @@ def attention(record: RunRecord) -> tuple[Attention, ...]:
     return tuple(items)
 
 
-def _codes(codes: Mapping[str, int]) -> str:
-    """The most frequent codes with their counts: ``POB=999: 8, POB=998: 2, ...``."""
-    ranked = sorted(codes.items(), key=lambda item: (-item[1], item[0]))
-    shown = ", ".join(f"{code}: {count:,}" for code, count in ranked[:SHOWN_CODES])
+def _codes(codes: Mapping[str, int | None]) -> str:
+    """The most frequent codes with their counts: ``POB=999: 8, POB=998: 2, ...``.
+
+    A count protection withheld is shown as ``x`` (1 to the threshold - 1).
+    """
+    ranked = sorted(codes.items(), key=lambda item: (-(item[1] or 1), item[0]))
+    shown = ", ".join(
+        f"{code}: {'x' if count is None else f'{count:,}'}" for code, count in ranked[:SHOWN_CODES]
+    )
     return shown + (", ..." if len(ranked) > SHOWN_CODES else "")

@@ -124,3 +124,20 @@ def uniform(count: pl.Expr, seed: int, salt: int = 0) -> pl.Expr:
     counted = count.cast(pl.Int64).reinterpret(signed=False)
     mixed = mix64(mix64(_u64(mix64_int(seed ^ salt)).xor(keys)).xor(counted))
     return _shift(mixed, 11).cast(pl.Float64) / float(2**53)
+
+
+def with_record_keys(frame: pl.LazyFrame, person_id: Sequence[str], seed: int) -> pl.LazyFrame:
+    """The person file with each record's key in :data:`RECORD_KEYS`.
+
+    Args:
+        frame: The person file, lazily, whole (before any slicing: record numbers count
+            from its first record).
+        person_id: The profile's ``[data] person_id``; when empty, the record's number in
+            the file is its identifier (the same file then gives the same keys).
+        seed: The record-key seed.
+    """
+    ids = list(person_id)
+    if not ids:
+        frame = frame.with_row_index(RECORD_NUMBER)
+        ids = [RECORD_NUMBER]
+    return frame.with_columns(record_key(ids, frame.collect_schema(), seed).alias(RECORD_KEYS))

@@ -418,8 +418,10 @@ class RunRecord:
         recipes: Recipes computed, in order.
         skipped: Recipes not computed, with the reason.
         tables: Record accounting of every published table, in order.
-        unknown_codes: Concept -> (source code -> records): codes in no code list.
-        weight_problems: Problem -> records (missing, zero or negative weights).
+        unknown_codes: Concept -> (source code -> records): codes in no code list (None:
+            a count protection withheld).
+        weight_problems: Problem -> records (missing, zero or negative weights; None:
+            withheld).
         edit_checks: The edit checks' counts (never record ids), or None when not run.
         timings_seconds: Wall time of the run's phases, filled in last; not in ``run.json``.
     """
@@ -432,8 +434,8 @@ class RunRecord:
     recipes: tuple[RecipeEntry, ...]
     skipped: tuple[SkippedEntry, ...]
     tables: tuple[TableEntry, ...]
-    unknown_codes: Mapping[str, Mapping[str, int]]
-    weight_problems: Mapping[str, int]
+    unknown_codes: Mapping[str, Mapping[str, int | None]]
+    weight_problems: Mapping[str, int | None]
     edit_checks: CheckReport | None
     timings_seconds: Mapping[str, float] = field(default_factory=dict)
 

@@ -12,6 +12,7 @@ from censusmig.classifications.categories import CategorySet
 from censusmig.classifications.codes import NOT_APPLICABLE, NOT_STATED, UNKNOWN_CODE
 from censusmig.concepts import CONCEPTS, NUMERIC_FIELDS, ConceptKind
 from censusmig.dimensions import DIMENSIONS
+from censusmig.disclosure import METHODS
 from censusmig.specfile import Checker, load_toml
 
 OPERATORS = ("=", "!=", ">=", "<=", ">", "<", "in")
@@ -101,6 +102,8 @@ class Recipe:
             the groups asked for, use the nearest groups they can give (the bands merged
             wherever a group splits them) instead of stopping.
         layout: How the report and the workbook lay the table out (``[layout]``).
+        protection: The table's protection method (``protection = "suppress"``), or None to
+            follow the profile; a profile's ``[protection.recipes]`` and ``--protect`` win.
     """
 
     id: str
@@ -120,6 +123,7 @@ class Recipe:
     percent_of: tuple[str, ...] = ()
     allow_coarser: bool = False
     layout: TableLayout = field(default_factory=TableLayout)
+    protection: str | None = None
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -152,6 +156,7 @@ _KEYS = (
     "options",
     "categories",
     "layout",
+    "protection",
 )
 _LAYOUT_KEYS = ("stub", "spanners", "titles", "keep_not_stated")
 
@@ -222,6 +227,9 @@ def read_recipe(path: Path) -> Recipe:
 
     categories, top = _read_categories(check, document, rows + columns)
     layout = _read_layout(check, document, rows + columns)
+    protection = document.get("protection")
+    if protection is not None and protection not in METHODS:
+        check.add("protection", "unknown protection method", protection, METHODS)
     check.raise_if_any(f"invalid recipe {path}")
     return Recipe(
         id=recipe_id,
@@ -241,6 +249,7 @@ def read_recipe(path: Path) -> Recipe:
         top=top,
         allow_coarser=allow_coarser is True,
         layout=layout,
+        protection=None if protection is None else str(protection),
     )
 
 

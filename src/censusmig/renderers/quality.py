@@ -106,7 +106,7 @@ def quality_sections(
             (
                 f"Source codes in no code list: {concept}",
                 "warning",
-                sum(codes.values()),
+                sum(count or 1 for count in codes.values()),  # withheld (None): 1 at least
                 _pairs(codes),
             )
         )

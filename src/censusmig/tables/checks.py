@@ -87,7 +87,8 @@ class CheckResult:
         id: Stable identifier of the rule ("arrival_before_birth").
         title: What the rule looks for, in plain words for a statistician.
         severity: "error" (cannot be right) or "warning" (possible, but worth a look).
-        records: Records failing the rule (0 when skipped).
+        records: Records failing the rule (0 when skipped; None when protection withheld a
+            count from 1 to its threshold - 1).
         detail: Breakdown of the failures as "COLUMN=code" -> records, for rules about codes;
             codes only, never other values of a record. Often empty.
         ids: Identifiers of failing records, in file order, when asked for (else empty);
@@ -98,8 +99,8 @@ class CheckResult:
     id: str
     title: str
     severity: Severity
-    records: int
-    detail: Mapping[str, int] = field(default_factory=dict)
+    records: int | None
+    detail: Mapping[str, int | None] = field(default_factory=dict)
     ids: tuple[str, ...] = ()
     skipped: str | None = None
 
@@ -131,7 +132,10 @@ class CheckReport:
     @property
     def problems(self) -> bool:
         """Whether any error-severity rule has failing records (warnings alone do not count)."""
-        return any(r.severity == ERROR and r.records > 0 for r in self.results)
+        # A count withheld by protection (None) is one from 1 to the threshold - 1.
+        return any(
+            r.severity == ERROR and (r.records is None or r.records > 0) for r in self.results
+        )
 
     def result(self, check_id: str) -> CheckResult:
         """The result of one rule.

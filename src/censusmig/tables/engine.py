@@ -95,8 +95,8 @@ class OutsidePopulation:
     """
 
     label: str
-    records: int
-    weighted_records: float
+    records: int | None
+    weighted_records: float | None
 
 
 @dataclass(frozen=True)
@@ -119,9 +119,9 @@ class RunResult:
     tables: tuple[Table, ...]
     records: int
     weighted_records: float
-    unknown_codes: Mapping[str, Mapping[str, int]]
+    unknown_codes: Mapping[str, Mapping[str, int | None]]
     seconds: Mapping[str, float] = field(default_factory=dict)
-    weight_problems: Mapping[str, int] = field(default_factory=dict)
+    weight_problems: Mapping[str, int | None] = field(default_factory=dict)
     outside_population: OutsidePopulation | None = None
     checks: CheckReport | None = None
 
