@@ -62,6 +62,17 @@ def test_reads_the_ons_layout_and_reuses_the_last_third_of_its_rows(tmp_path: Pa
     assert PTable(((0,) * 256,) * 750, 250).row(1001) == 501
 
 
+def test_a_file_is_parsed_once_per_content(tmp_path: Path) -> None:
+    path = write_ons(tmp_path / "p.csv", full_ons(2))
+    first = read_ptable(path)
+    assert read_ptable(path) is first
+    assert first.perturb_count(2, 200) == 3 and first.perturb_count(2, 3) == 1
+    rows = full_ons(2)
+    rows[0] = (1, 0, 0)
+    changed = read_ptable(write_ons(path, rows))
+    assert changed is not first and changed.pvalue(1, 0) == 0
+
+
 def test_an_ons_table_missing_a_column_names_it(tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
     path.write_text("pcv,ckey,value\n1,0,0\n")

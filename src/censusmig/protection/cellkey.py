@@ -51,6 +51,7 @@ published as 1 or 2 and no count is ever published as 1 or 2; a count of 0 stays
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
@@ -126,6 +127,10 @@ class PTable:
         """The perturbation of a count with a cell key; 0 for a count of 0."""
         return 0 if count == 0 else self.pvalues[self.row(count) - 1][ckey]
 
+    def perturb_count(self, count: int, ckey: int) -> int:
+        """The published value of a count with a cell key: ``count + pvalue``."""
+        return count + self.pvalue(count, ckey)
+
 
 def ons_reused_rows(max_pcv: int) -> int:
     """The rows the ONS rule reuses for larger counts: the last third of the table.
@@ -150,7 +155,8 @@ def read_ptable(path: Path) -> PTable:
 
     The layout is told by the header: ``pcv, ckey, pvalue`` (ONS; comma-separated) or
     ``i, j, p, v, p_int_lb, p_int_ub, type`` (sdcTools; comma or semicolon). Every problem
-    found is reported, with its line and column.
+    found is reported, with its line and column. A file read before with the same content is
+    not parsed again.
 
     Args:
         path: The CSV file.
@@ -165,11 +171,33 @@ def read_ptable(path: Path) -> PTable:
     """
     name = str(path)
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            header = handle.readline()
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise CensusmigError(
+            f"cannot read the perturbation table {name}: {type(error).__name__}"
+        ) from error
+    key = (name, hashlib.blake2b(data, digest_size=16).digest())
+    if key not in _READ:
+        table = _parse_ptable(name, data)
+        if len(_READ) >= _READ_MAX:
+            _READ.clear()
+        _READ[key] = table
+    return _READ[key]
+
+
+_READ_MAX = 8
+_READ: dict[tuple[str, bytes], PTable] = {}
+"""Tables read, by file name and content hash: a run that reads one file often parses it once."""
+
+
+def _parse_ptable(name: str, data: bytes) -> PTable:
+    """:func:`read_ptable` of a file's bytes."""
+    try:
+        text = data.decode("utf-8-sig")
+        header = text.split("\n", 1)[0]
         separator = ";" if header.count(";") > header.count(",") else ","
-        frame = pl.read_csv(path, separator=separator, infer_schema=False)
-    except (OSError, UnicodeDecodeError, pl.exceptions.PolarsError) as error:
+        frame = pl.read_csv(text.encode(), separator=separator, infer_schema=False)
+    except (UnicodeDecodeError, pl.exceptions.PolarsError) as error:
         raise CensusmigError(
             f"cannot read the perturbation table {name}: {type(error).__name__}"
         ) from error
