@@ -43,9 +43,10 @@ class ProtectionSettings:
 
     Attributes:
         method: One of :data:`METHODS`.
-        threshold: ``k`` of the threshold rule: a cell with fewer unweighted contributors
-            (and more than 0) is suppressed (``suppress``), and no count from 1 to ``k - 1``
-            is published by any method.
+        threshold: ``k`` of the threshold rule (``suppress``): a cell with fewer unweighted
+            contributors (and more than 0) is suppressed; a count the run publishes beside
+            its tables from 1 to ``k - 1`` is withheld. Rounding publishes multiples of its
+            base only, and the default perturbation table never publishes 1 or 2.
         rule: :data:`COUNT` or :data:`COUNT_OR_MARGIN` (``suppress`` only).
         interval: The protection interval: for every suppressed cell, the largest and the
             smallest value consistent with everything published must lie at least this far
