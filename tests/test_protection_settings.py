@@ -16,7 +16,7 @@ from censusmig.errors import CensusmigError, SpecError
 from censusmig.profiles.model import read_profile
 from censusmig.protection.keys import KEY_RANGE, mix64, mix64_int, record_key, with_record_keys
 from censusmig.protection.methods import protect_count
-from helpers import SAMPLE_DIR, SAMPLE_PROFILE
+from helpers import SAMPLE_DIR, SAMPLE_PROFILE, people
 
 SURVEY_PROFILE = SAMPLE_DIR / "survey.profile.toml"
 
@@ -157,16 +157,29 @@ def test_counts_beside_the_tables_are_protected() -> None:
 
 
 def test_protected_run_json_keeps_no_count_below_the_threshold(tmp_path: Path) -> None:
-    api.tabulate(
-        SAMPLE_DIR / "census.parquet",
-        SAMPLE_PROFILE,
-        out=tmp_path / "out",
-        recipes=["nativity_age_sex"],
-        protect="suppress",
-        formats=(),
+    rows = [(1 + i % 2, 20 + i % 50, 900) for i in range(60)]
+    rows[0] = (3, 30, 900)  # one record with sex code 3, two with birthplace 999
+    rows[1] = rows[2] = (1, 30, 999)
+    data = tmp_path / "people.parquet"
+    people(rows).write_parquet(data)
+    for method, folder in ((None, "plain"), ("suppress", "out")):
+        api.tabulate(
+            data,
+            SAMPLE_PROFILE,
+            out=tmp_path / folder,
+            recipes=["nativity_age_sex"],
+            protect=method,
+            formats=(),
+        )
+    plain, record = (
+        json.loads((tmp_path / f / "run.json").read_text(encoding="utf-8"))
+        for f in ("plain", "out")
     )
-    record = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
-    counts = [n for codes in record["unknown_codes"].values() for n in codes.values()]
-    counts += [r["records"] for r in record["edit_checks"]["results"]]
-    assert counts and not [n for n in counts if n is not None and 0 < n < 3]
-    assert None in counts  # the sample census has unknown codes seen once or twice
+    assert plain["unknown_codes"] == {"country_of_birth": {"POB=999": 2}, "sex": {"SEX=3": 1}}
+    assert record["unknown_codes"] == {
+        "country_of_birth": {"POB=999": None},
+        "sex": {"SEX=3": None},
+    }
+    checks = {r["id"]: r for r in record["edit_checks"]["results"]}
+    assert checks["unknown_code"]["records"] == 3
+    assert checks["unknown_code"]["detail"] == {"POB=999": None, "SEX=3": None}

@@ -36,7 +36,6 @@ from censusmig.disclosure import (
     SUPPRESSED,
     ProtectionSettings,
 )
-from censusmig.errors import CensusmigError
 from censusmig.protection import Computed, Protection
 from censusmig.protection.equations import margin_equations
 from censusmig.protection.keys import mix64_int
@@ -114,28 +113,23 @@ def _suppress(
     suppressed: Sequence[int],
     protected: list[Table],
 ) -> tuple[list[Table], dict[int, tuple[float, float]]]:
-    """Suppress the tables together, attack every suppressed cell, stop if one is open."""
-    from censusmig.protection.suppression import attack, suppress
+    """Suppress the tables together; each table's narrowest protected range.
 
-    before = [tables[i] for i in suppressed]
-    their = [chosen[i] for i in suppressed]
-    after = suppress(before, their)
-    by_id = {tables[i].recipe_id: i for i in suppressed}
+    :func:`~censusmig.protection.suppression.suppress` proves every withheld cell: by the
+    hypercube that protects it (every cell of it can move that far, whatever else is
+    published), or, for a hypercube through cells another table holds, by the joint attack
+    LP; it stops the run rather than publish a cell it cannot prove.
+    """
+    from censusmig.protection.suppression import INTERVAL, suppress
+
+    after = suppress([tables[i] for i in suppressed], [chosen[i] for i in suppressed])
     narrowest: dict[int, tuple[float, float]] = {}
-    for cell in attack(before, after, their):
-        index = by_id[cell.recipe_id]
-        if not cell.holds:
-            raise CensusmigError(
-                f"disclosure control failed on table {cell.recipe_id!r}: a suppressed cell can "
-                f"be worked out from the published cells to within {cell.upper - cell.lower:g} "
-                f"(it must be at least {cell.required:g}); nothing was published. This is a "
-                "fault of censusmig: please report it with the profile and recipes"
-            )
-        width = cell.upper - cell.lower
-        if index not in narrowest or width < narrowest[index][0]:
-            narrowest[index] = (width, cell.required)
     for position, index in enumerate(suppressed):
-        protected[index] = after[position]
+        table = after[position]
+        widths = table.cells[INTERVAL].drop_nulls()
+        if widths.len():
+            narrowest[index] = (float(widths.min()), float(chosen[index].protection_interval))  # type: ignore[arg-type]
+        protected[index] = table
     return protected, narrowest
 
 

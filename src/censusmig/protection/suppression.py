@@ -16,24 +16,25 @@ computed value and count) is one unknown, suppressed alike in both tables, and t
 equations of both tables constrain it together, so two overlapping tables (by region and
 by region > district) cannot be differenced.
 
-Secondary suppression is a greedy heuristic verified by the attack LPs (not a MIP):
+Secondary suppression is the hypercube method (:mod:`.hypercube`, the GHMITER idea of
+tau-argus extended to margins and hierarchies): every withheld cell is protected by a set of
+cells of its table that can all shift together, with signs, without breaking any margin
+equation, wide enough for the protection interval; the cheapest such set found is withheld.
+That protects every cell of the set by construction within its table. Linked tables: a cell
+withheld in one table is withheld (and protected) in every table that holds it. A hypercube
+through cells another table holds is proven only for its own table, so those cells are then
+checked by the joint attack LP, and any it finds too narrow get every cell of their equations
+withheld, in every table, before the check is repeated (the run stops rather than publish a
+cell it cannot prove).
 
-1. While some margin equation has exactly one withheld cell (which it would give away),
-   withhold the member of that equation with the lowest cost, preferring cells above 0
-   (a zero cannot go lower, so it hides little) and cells that also close another such
-   equation.
-2. Solve the attack LPs; for every withheld cell whose feasible range is narrower than its
-   protection interval, withhold the cheapest published cell of one of its equations
-   (preferring cells at least as large as the missing width), then go back to 1.
-
-The cost of withholding a cell is its value times (1 + the number of the table's dimensions
-in which it is a total or subtotal): the information lost is the suppressed total, and a
-margin, read by more users and for more purposes, costs more than an inner cell.
+The cost of withholding a cell is its value times (1 + the number of its levels at a total
+or subtotal), ten times more when another table of the run holds it: the information lost is
+the suppressed total, and a margin, read by more users and for more purposes, costs more
+than an inner cell.
 """
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -48,6 +49,7 @@ from highspy import _core as highs
 from censusmig.classifications.codes import TOTAL
 from censusmig.errors import CensusmigError
 from censusmig.protection.equations import margin_equations
+from censusmig.protection.hypercube import Grid, suppress_table
 from censusmig.protection.settings import (
     COUNT_OR_MARGIN,
     PRIMARY,
@@ -73,6 +75,16 @@ TOLERANCE = 1e-9
 _SNAP = 1e-6
 """An LP bound this close to a whole number is that number (the solver's own tolerance is
 1e-7, and a count's bounds are whole numbers)."""
+
+INTERVAL = "_interval"
+"""Internal column: per withheld cell, the width of the hypercube that protects it (a range
+the attacker cannot narrow: every cell of a hypercube can move that far)."""
+
+_REPAIRS = 4
+"""Rounds of repair for shared cells the joint attack still finds too narrow."""
+
+_SHARED_COST = 10.0
+"""How much more withholding a cell costs when another table of the run holds it too."""
 
 _NEIGHBOURHOOD = 64
 """Most withheld cells in the small LP that checks one cell during secondary suppression."""
@@ -156,46 +168,137 @@ def suppress(tables: Sequence[Table], settings: Sequence[ProtectionSettings]) ->
         (null for a published cell).
     """
     system = _system(tables, settings)
-    withheld = system.primary.copy()
-    counts = np.zeros(len(system.members), dtype=np.int64)
-    for equation, members in enumerate(system.members):
-        counts[equation] = int(withheld[list(members)].sum())
-    _close(system, withheld, counts, [e for e in range(len(counts)) if counts[e] > 0])
-    # Every point an LP finds stays feasible as more cells are withheld (a newly withheld
-    # cell at its value satisfies every equation as before): ranges seen only ever grow.
-    lowest = system.value.copy()
-    highest = system.value.copy()
-    unchecked = sorted(int(c) for c in np.flatnonzero(withheld))
-    while True:
-        failing: list[tuple[int, float]] = []
-        for cell in unchecked:
-            # The small LP first; a cell it cannot show wide enough gets its whole component.
-            for limit in (_NEIGHBOURHOOD, len(withheld)):
-                if highest[cell] - lowest[cell] < system.required[cell] - TOLERANCE:
-                    _local_range(system, withheld, cell, lowest, highest, limit)
-            missing = float(system.required[cell] - (highest[cell] - lowest[cell]))
-            if missing > TOLERANCE:
-                failing.append((cell, missing))
+    withheld = [system.primary[rows].copy() for rows in system.rows]
+    widths = [np.zeros(len(rows)) for rows in system.rows]
+    exposed = [np.zeros(len(rows), dtype=np.bool_) for rows in system.rows]
+    grids: list[Grid | None] = [None] * len(tables)
+    # A cell two tables share costs more: a hypercube through it must hold in both tables.
+    tables_of = np.zeros(len(system.value))
+    for rows in system.rows:
+        tables_of[rows] += 1
+    shared = tables_of > 1
+    cost = system.cost * np.where(shared, _SHARED_COST, 1.0)
+    required = system.required
+    for _ in range(_REPAIRS + 1):
+        _linked(tables, system, cost, required, shared, withheld, widths, exposed, grids)
+        anywhere = np.zeros(len(system.value), dtype=np.bool_)
+        suspect = np.zeros(len(system.value), dtype=np.bool_)
+        for rows, hidden, doubt in zip(system.rows, withheld, exposed, strict=True):
+            anywhere[rows[hidden]] = True
+            suspect[rows[hidden & doubt]] = True
+        failing = _failing(system, anywhere, sorted(int(c) for c in np.flatnonzero(suspect)))
         if not failing:
             break
-        before = withheld.copy()
-        opened: list[int] = []
-        for cell, missing in failing:
-            partner = _widening_partner(system, withheld, cell, missing)
-            if partner is not None and not withheld[partner]:
-                opened += _withhold(system, withheld, counts, partner)
-        if not opened:
-            raise CensusmigError(
-                "secondary suppression found no cell left to withhold for a cell its "
-                "equations still disclose"
-            )
-        _close(system, withheld, counts, opened)
-        added = np.flatnonzero(withheld & ~before)
-        unchecked = sorted({cell for cell, _ in failing} | {int(c) for c in added})
+        # Hypercubes through cells other tables hold may not shift them alike there: withhold
+        # every cell of the failing cell's equations, in every table, protect them, and look
+        # again (rare: a small cell shared by several tables).
+        for cell in failing:
+            for equation in system.equations_of[cell]:
+                for member in system.members[equation]:
+                    for rows, hidden in zip(system.rows, withheld, strict=True):
+                        hidden[rows == member] = True
+    else:
+        raise CensusmigError(
+            f"secondary suppression could not protect {len(failing):,} cell(s) shared by "
+            "several tables of the run; nothing was published. Protect those tables in "
+            "separate runs, or report it with the profile and recipes"
+        )
+    # What is proven: a hypercube's width, or for one through shared cells the interval the
+    # joint LP confirmed (at least).
+    proven = [
+        np.where(doubt, np.minimum(width, system.required[rows]), width)
+        for width, doubt, rows in zip(widths, exposed, system.rows, strict=True)
+    ]
     return tuple(
-        _published(table, withheld[rows], system.primary[rows])
-        for table, rows in zip(tables, system.rows, strict=True)
+        _published(table, hidden, system.primary[rows], width)
+        for table, hidden, rows, width in zip(tables, withheld, system.rows, proven, strict=True)
     )
+
+
+def _linked(
+    tables: Sequence[Table],
+    system: _System,
+    cost: npt.NDArray[np.float64],
+    required: npt.NDArray[np.float64],
+    shared: npt.NDArray[np.bool_],
+    withheld: list[npt.NDArray[np.bool_]],
+    widths: list[npt.NDArray[np.float64]],
+    exposed: list[npt.NDArray[np.bool_]],
+    grids: list[Grid | None],
+) -> None:
+    """Protect every withheld cell of every table by a hypercube of its table (updated).
+
+    A cell withheld in one table is withheld in every table that holds it, and must be
+    protected there too (linked tables): repeat until no table withholds more.
+    """
+    changed = True
+    while changed:
+        changed = False
+        for index, (table, rows) in enumerate(zip(tables, system.rows, strict=True)):
+            todo = [
+                int(row)
+                for row in np.flatnonzero(withheld[index])
+                if widths[index][row] < required[rows][row] - TOLERANCE
+            ]
+            if todo:
+                grids[index] = suppress_table(
+                    table,
+                    system.value[rows],
+                    cost[rows],
+                    required[rows],
+                    withheld[index],
+                    widths[index],
+                    todo,
+                    grids[index],
+                    shared[rows],
+                    exposed[index],
+                )
+            # At once, so that the next table reuses what this one withheld (its hypercubes
+            # then run through the same shared cells, and shift them alike).
+            changed = _propagate(system, withheld) or changed
+
+
+def _propagate(system: _System, withheld: list[npt.NDArray[np.bool_]]) -> bool:
+    """Withhold in every table each cell some table withholds; whether any table changed."""
+    anywhere = np.zeros(len(system.value), dtype=np.bool_)
+    for rows, hidden in zip(system.rows, withheld, strict=True):
+        anywhere[rows[hidden]] = True
+    changed = False
+    for index, rows in enumerate(system.rows):
+        more = anywhere[rows] & ~withheld[index]
+        if more.any():
+            withheld[index] |= more
+            changed = True
+    return changed
+
+
+def _failing(system: _System, withheld: npt.NDArray[np.bool_], cells: Sequence[int]) -> list[int]:
+    """The cells among ``cells`` whose range, given everything published, is too narrow."""
+    lowest = system.value.copy()
+    highest = system.value.copy()
+    wanted_cells = set(cells)
+    components = [c for c in _components(system, withheld) if wanted_cells.intersection(c)]
+    failing = []
+    for component in components:
+        programme = _programme(system, withheld, component)
+        where = np.array(component, dtype=np.int64)
+        for i, cell in enumerate(component):
+            if cell not in wanted_cells:
+                continue
+            # Every solution is a point an attacker cannot exclude: it widens the ranges seen
+            # of every cell of the component, so most cells need no LP of their own.
+            for maximum in (False, True):
+                if highest[cell] - lowest[cell] >= system.required[cell] - TOLERANCE:
+                    break
+                point = _solve(programme, i, maximum=maximum)
+                if point is None:
+                    highest[cell] = np.inf
+                    break
+                lowest[where] = np.minimum(lowest[where], point)
+                highest[where] = np.maximum(highest[where], point)
+            if highest[cell] - lowest[cell] < system.required[cell] - _SNAP:
+                failing.append(cell)
+    return sorted(failing)
 
 
 def attack(
@@ -286,7 +389,7 @@ def _system(tables: Sequence[Table], settings: Sequence[ProtectionSettings]) -> 
             n = counts[row]
             weight = values[row] / n if table.weighted and n > 0 else mean_weight
             interval = setting.protection_interval * weight
-            margin = sum(any(codes[i] == TOTAL for i in dim) for dim in dimensions)
+            margin = sum(codes[i] == TOTAL for dim in dimensions for i in dim)
             small = 0 < n < threshold
             cell = index.get(key)
             if cell is None:
@@ -334,104 +437,6 @@ def _mean_weight(values: Sequence[float], counts: Sequence[int]) -> float:
     if largest is None or counts[largest] == 0:
         return 1.0
     return values[largest] / counts[largest]
-
-
-def _withhold(
-    system: _System, withheld: npt.NDArray[np.bool_], counts: npt.NDArray[np.int64], cell: int
-) -> list[int]:
-    """Withhold a cell; the equations it is in (to be looked at again)."""
-    withheld[cell] = True
-    for equation in system.equations_of[cell]:
-        counts[equation] += 1
-    return list(system.equations_of[cell])
-
-
-def _missing(
-    system: _System,
-    withheld: npt.NDArray[np.bool_],
-    counts: npt.NDArray[np.int64],
-    equation: int,
-) -> float:
-    """How much more withheld value an equation needs so it discloses none of its cells.
-
-    An equation with a single withheld cell gives it away. With its margin published, the
-    withheld parts' sum is known, and none of them can range wider than that sum. 0: the
-    equation alone discloses nothing (the attack LP still checks the whole system).
-    """
-    if counts[equation] == 0:
-        return 0.0
-    total, *parts = system.members[equation]
-    if counts[equation] == 1:
-        only = total if withheld[total] else next(p for p in parts if withheld[p])
-        return max(float(system.required[only]), TOLERANCE)
-    if withheld[total]:
-        return 0.0
-    hidden = [p for p in parts if withheld[p]]
-    need = float(system.required[hidden].max())
-    known = float(system.value[hidden].sum())
-    return need - known if known < need - TOLERANCE else 0.0
-
-
-def _close(
-    system: _System,
-    withheld: npt.NDArray[np.bool_],
-    counts: npt.NDArray[np.int64],
-    opened: Sequence[int],
-) -> None:
-    """Withhold partners until no equation on its own discloses a withheld cell.
-
-    Equations are taken in their order (tables in order, then rows), so the pattern is the
-    same for the same inputs.
-    """
-    heap = sorted(set(opened))
-    while heap:
-        equation = heapq.heappop(heap)
-        missing = _missing(system, withheld, counts, equation)
-        if missing <= 0:
-            continue
-
-        def rank(
-            cell: int, equation: int = equation, missing: float = missing
-        ) -> tuple[bool, bool, float, int]:
-            size = float(system.value[cell])
-            closes = sum(
-                1 for other in system.equations_of[cell] if other != equation and counts[other] == 1
-            )
-            return (size <= 0, size < missing, float(system.cost[cell]) / (1 + closes), cell)
-
-        candidates = [c for c in system.members[equation] if not withheld[c]]
-        if not candidates:
-            continue
-        for new in _withhold(system, withheld, counts, min(candidates, key=rank)):
-            heapq.heappush(heap, new)
-
-
-def _widening_partner(
-    system: _System, withheld: npt.NDArray[np.bool_], cell: int, missing: float
-) -> int | None:
-    """The published cell to withhold so that a too-narrow cell's range can widen.
-
-    The cheapest published member of one of the cell's equations, preferring cells above 0
-    and cells at least as large as the width missing; failing any, the cheapest published
-    member of an equation of a withheld cell those equations hold.
-    """
-
-    def rank(candidate: int) -> tuple[bool, bool, float, int]:
-        size = float(system.value[candidate])
-        return (size <= 0, size < missing, float(system.cost[candidate]), candidate)
-
-    near = [c for e in system.equations_of[cell] for c in system.members[e] if not withheld[c]]
-    if near:
-        return min(near, key=rank)
-    neighbours = {c for e in system.equations_of[cell] for c in system.members[e]}
-    further = [
-        c
-        for n in sorted(neighbours)
-        for e in system.equations_of[n]
-        for c in system.members[e]
-        if not withheld[c]
-    ]
-    return min(further, key=rank) if further else None
 
 
 def _components(system: _System, withheld: npt.NDArray[np.bool_]) -> list[tuple[int, ...]]:
@@ -645,7 +650,10 @@ def _snapped(bound: float) -> float:
 
 
 def _published(
-    table: Table, withheld: npt.NDArray[np.bool_], primary: npt.NDArray[np.bool_]
+    table: Table,
+    withheld: npt.NDArray[np.bool_],
+    primary: npt.NDArray[np.bool_],
+    width: npt.NDArray[np.float64],
 ) -> Table:
     """The table with its withheld cells flagged ``x`` and emptied."""
     hidden = pl.Series(withheld, dtype=pl.Boolean)
@@ -668,5 +676,6 @@ def _published(
         ),
         pl.when(hidden).then(pl.lit(CONFIDENTIAL)).otherwise(flag).alias(FLAG),
         status.alias(SUPPRESSED),
+        pl.Series(INTERVAL, np.where(withheld, width, np.nan)).fill_nan(None),
     )
     return replace(table, cells=cells)
