@@ -43,7 +43,8 @@ golden: $(VENV)/.installed
 
 # Speed and memory, whole processes paired against hand-written Polars floors, on the sample
 # layout and a national layout (bench/README.md; not part of `make test`). Writes bench/RESULTS.md,
-# then what survey standard errors cost (bench/survey_bench.py) to bench/SURVEY.md.
+# then what survey standard errors cost (bench/survey_bench.py) to bench/SURVEY.md, then what
+# disclosure control costs and changes (bench/protection_bench.py) to bench/PROTECTION.md.
 # Quick run: `make bench SIZES=1000000 ROUNDS=2 LAYOUTS=national`; `PANDAS=1` adds pandas
 # (minutes), `BIG=1` the 100M-person memory run (generating that file takes about 5 minutes).
 bench: $(VENV)/.dev-installed
@@ -51,6 +52,7 @@ bench: $(VENV)/.dev-installed
 		$(if $(ROUNDS),--rounds $(ROUNDS),) $(if $(LAYOUTS),--layouts $(LAYOUTS),) \
 		$(if $(PANDAS),--pandas,) $(if $(BIG),--big,)
 	$(BIN)/python bench/survey_bench.py $(if $(ROUNDS),--rounds $(ROUNDS),)
+	$(BIN)/python bench/protection_bench.py $(if $(ROUNDS),--rounds $(ROUNDS),)
 
 # Generated-input suite: 1,000 seeded odd inputs through the real CLI, 2 at a time; failures kept
 # under out/fuzz/failures/<signature>/ (`make fuzz CASES=200 SEED=7` for another run).

@@ -83,9 +83,8 @@ def test_no_margin_equation_reveals_a_withheld_cell_alone() -> None:
 
 
 def test_the_attack_finds_every_withheld_cell_protected() -> None:
-    from censusmig.protection.suppression import attack
-
     from censusmig.disclosure import ProtectionSettings
+    from censusmig.protection.suppression import attack
 
     computed = _computed()
     published = _run("suppress").tables
@@ -159,3 +158,41 @@ def test_protected_outputs_are_the_same_bytes_twice(tmp_path: Path) -> None:
         record.pop("timings_seconds", None)
         record.pop("command", None)
     assert records[0]["tables"] == records[1]["tables"]
+
+
+def test_region_and_district_tables_cannot_be_differenced() -> None:
+    from censusmig.disclosure import ProtectionSettings
+    from censusmig.protection.suppression import attack, suppress
+
+    computed = _computed()
+    pair = [computed["migratory_status_sex_age_region"], computed["migratory_status_age_district"]]
+    settings = [ProtectionSettings("suppress")] * 2
+    # Suppressed each on its own, the region table publishes cells the district table
+    # withholds (its region subtotals): together they give some withheld cells away.
+    alone = [suppress([table], settings[:1])[0] for table in pair]
+    leaks = [cell for cell in attack(pair, alone, settings) if not cell.holds]
+    assert leaks
+    # Suppressed together, they withhold their shared cells alike and nothing leaks.
+    together = suppress(pair, settings)
+    intervals = attack(pair, together, settings)
+    assert intervals and all(cell.holds for cell in intervals)
+    region, district = together
+    shared = district.cells.filter(pl.col("district") == TOTAL, pl.col("region") != TOTAL)
+    assert shared[VALUE].null_count() > 0  # some region subtotals are withheld in both
+
+
+def test_a_survey_is_suppressed_on_its_sample_records(tmp_path: Path) -> None:
+    profile = SAMPLE_DIR / "survey.profile.toml"
+    run = api.tabulate(
+        SAMPLE_DIR / "survey.parquet", profile, recipes=["nativity_age_sex"], protect="suppress"
+    )
+    plain = api.tabulate(SAMPLE_DIR / "survey.parquet", profile, recipes=["nativity_age_sex"])
+    [table], [before] = run.tables, plain.tables
+    withheld = table.cells[VALUE].is_null()
+    small = before.cells[N_UNWEIGHTED].is_between(1, 2)
+    assert small.any() and not (small & ~withheld).any()
+    hidden = table.cells.filter(withheld)
+    for column in ("se", "cv", "reliability", N_UNWEIGHTED):
+        assert hidden[column].null_count() == hidden.height, column
+    kept = table.cells.filter(~withheld)
+    assert kept["se"].equals(before.cells.filter(~withheld)["se"])  # errors beside the values
