@@ -537,6 +537,8 @@ def _profile_case(rng: random.Random, case: Case) -> None:
             "schema_version",
             "design",
             "design",
+            "protection",
+            "protection",
         )
     )
     must_fail: str | None = None
@@ -633,6 +635,8 @@ def _profile_case(rng: random.Random, case: Case) -> None:
     elif mutation == "design":
         which, must_fail = _design(rng, document)
         mutation += "_" + which
+    elif mutation == "protection":
+        mutation += "_" + _protection(rng, document)
     text = raw or toml_text.dumps(document)
     if mutation == "deep_nesting":
         depth = rng.choice((50, 5000))
@@ -659,6 +663,27 @@ def _profile_case(rng: random.Random, case: Case) -> None:
         case.argv = ["convert", "in/data.csv", "--to", "out/x.parquet", "-p", "in/profile.toml"]
         case.target = "out/x.parquet"
     case.command = command
+
+
+def _protection(rng: random.Random, document: dict[str, Any]) -> str:
+    """Disclosure control ([protection]) on small files: a valid choice or an odd value.
+
+    Returns:
+        What was made (an odd value must give a clean error, a valid one a protected run).
+    """
+    method = rng.choice(("suppress", "suppress", "round3", "round5", "cell-key"))
+    table: dict[str, Any] = {"method": method, "threshold": rng.choice((2, 3, 5))}
+    if method == "suppress":
+        table["rule"] = rng.choice(("count", "count-or-margin"))
+    table["seed"] = rng.randrange(2**32)
+    which = "valid_" + method
+    if rng.random() < 0.4:
+        odd = rng.choice((0, -1, True, 1.5, [], {}, "x", 10**20, float("nan"), "cellkey"))
+        key = rng.choice(("method", "threshold", "rule", "interval", "seed", "ptable", "recipes"))
+        table[key] = odd
+        which = "odd_" + key
+    document["protection"] = table
+    return which
 
 
 def _design(rng: random.Random, document: dict[str, Any]) -> tuple[str, str | None]:
