@@ -27,8 +27,8 @@ checked by the joint attack LP, and any it finds too narrow get every cell of th
 withheld, in every table, before the check is repeated (the run stops rather than publish a
 cell it cannot prove).
 
-The cost of withholding a cell is its value times (1 + the number of its levels at a total
-or subtotal), ten times more when another table of the run holds it: the information lost is
+The cost of withholding a cell is its value times 4 to the power of the number of its levels
+at a total or subtotal, ten times more when another table of the run holds it: the information lost is
 the suppressed total, and a margin, read by more users and for more purposes, costs more
 than an inner cell.
 """
@@ -82,6 +82,10 @@ the attacker cannot narrow: every cell of a hypercube can move that far)."""
 
 _REPAIRS = 4
 """Rounds of repair for shared cells the joint attack still finds too narrow."""
+
+_MARGIN_COST = 4.0
+"""Withholding a cell costs its value times this to the power of its levels at a total: a
+national total is read far more than a district's cell, and is the last to go."""
 
 _SHARED_COST = 10.0
 """How much more withholding a cell costs when another table of the run holds it too."""
@@ -179,7 +183,7 @@ def suppress(tables: Sequence[Table], settings: Sequence[ProtectionSettings]) ->
     shared = tables_of > 1
     cost = system.cost * np.where(shared, _SHARED_COST, 1.0)
     required = system.required
-    for _ in range(_REPAIRS + 1):
+    for attempt in range(_REPAIRS + 1):
         _linked(tables, system, cost, required, shared, withheld, widths, exposed, grids)
         anywhere = np.zeros(len(system.value), dtype=np.bool_)
         suspect = np.zeros(len(system.value), dtype=np.bool_)
@@ -192,9 +196,18 @@ def suppress(tables: Sequence[Table], settings: Sequence[ProtectionSettings]) ->
         # Hypercubes through cells other tables hold may not shift them alike there: withhold
         # every cell of the failing cell's equations, in every table, protect them, and look
         # again (rare: a small cell shared by several tables).
+        hidden_anywhere = anywhere.copy()
         for cell in failing:
             for equation in system.equations_of[cell]:
-                for member in system.members[equation]:
+                members = [m for m in system.members[equation] if not hidden_anywhere[m]]
+                if attempt < _REPAIRS - 1:
+                    # The cheapest published cell above 0 of each of its equations first;
+                    # every cell of them only as the last resort.
+                    members = sorted(
+                        (m for m in members if system.value[m] > 0), key=lambda m: (cost[m], m)
+                    )[:1]
+                for member in members:
+                    hidden_anywhere[member] = True
                     for rows, hidden in zip(system.rows, withheld, strict=True):
                         hidden[rows == member] = True
     else:
@@ -423,7 +436,7 @@ def _system(tables: Sequence[Table], settings: Sequence[ProtectionSettings]) -> 
         value=values_array,
         count=np.array(count, dtype=np.int64),
         required=np.array(required, dtype=np.float64),
-        cost=values_array * (1 + np.array(order, dtype=np.float64)),
+        cost=values_array * _MARGIN_COST ** np.array(order, dtype=np.float64),
         primary=np.array(primary, dtype=np.bool_),
         rows=rows,
         members=members,
