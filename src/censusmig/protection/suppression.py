@@ -28,9 +28,9 @@ withheld, in every table, before the check is repeated (the run stops rather tha
 cell it cannot prove).
 
 The cost of withholding a cell is its value times 4 to the power of the number of its levels
-at a total or subtotal, ten times more when another table of the run holds it: the information lost is
-the suppressed total, and a margin, read by more users and for more purposes, costs more
-than an inner cell.
+at a total or subtotal, ten times more when another table of the run holds it: the
+information lost is the suppressed total, and a margin, read by more users and for more
+purposes, costs more than an inner cell.
 """
 
 from __future__ import annotations
