@@ -385,6 +385,33 @@ def test_sigint_mid_run_removes_the_temporary_folder_and_keeps_the_previous_set(
     assert leftovers(out) == []
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_an_interrupted_sample_leaves_no_file_that_looks_complete(
+    tmp_path: Path, suffix: str
+) -> None:
+    # A CSV cut between two records would read as a smaller census: the sample is written
+    # beside the target and renamed only when whole.
+    target = tmp_path / f"census{suffix}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "censusmig", "-q", "sample", "-n", "20000000", "-o", str(target)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 60
+    while not [p for p in tmp_path.iterdir() if p.stat().st_size > 0]:
+        assert process.poll() is None, "the sample ended before it wrote anything"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert not target.exists(), "the sample is written under its own name while it grows"
+    process.send_signal(signal.SIGINT)
+    _, errors = process.communicate(timeout=120)
+    assert process.returncode == 130, errors
+    assert b"interrupted" in errors
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- 5. same inputs, same bytes --------------------------------------------------------------
 
 

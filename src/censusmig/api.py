@@ -624,6 +624,7 @@ def write_sample(persons: int, seed: int, out: str | Path) -> Path:
         CensusmigError: Unsupported extension, bad size, or unwritable path.
     """
     # The generator needs numpy (and pyarrow or pyreadstat to write); only this command does.
+    from censusmig.readers.cleanup import removed_unless_done
     from censusmig.synth.write import SAMPLE_SUFFIXES, write_census
 
     path = Path(out)
@@ -634,8 +635,14 @@ def write_sample(persons: int, seed: int, out: str | Path) -> Path:
         )
     check_range(Setting("persons"), persons, 1, MAX_SAMPLE_PERSONS)
     check_range(Setting("seed"), seed, 0, MAX_SEED)
+    # Written beside the target and renamed when whole: an interrupted run never leaves a
+    # truncated file that looks like a complete census (a CSV cut between two records would).
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
     try:
-        write_census(persons, seed, path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with removed_unless_done(partial):
+            write_census(persons, seed, partial)
+            partial.replace(path)
     except OSError as error:
         raise CensusmigError(f"cannot write {path}: {error.strerror}") from None
     return path
