@@ -772,7 +772,7 @@ def recipes_show(
     ] = "en",
     as_json: AsJson = False,
 ) -> None:
-    """Explain recipe ID in plain words: who is counted, by what, and from which standard.
+    """Explain recipe ID in plain words: who is counted, by what, and why.
 
     Shows each dimension with its categories, the standards spelled out, the profile
     entries the table needs, and an example layout with no numbers.
@@ -923,7 +923,7 @@ def recipes_new(
         bool, typer.Option("--force", help="Replace DIR/NEW_ID.toml if it exists.")
     ] = False,
 ) -> None:
-    """Copy recipe EXISTING_ID as DIR/NEW_ID.toml, a starting point for a custom table.
+    """Copy recipe EXISTING_ID to DIR/NEW_ID.toml to start a custom table.
 
     The copy keeps the comments, with its id set to NEW_ID and a header saying where it
     came from. Prints the file written; run it with tabulate --recipes-dir DIR --recipe NEW_ID.
