@@ -167,7 +167,8 @@ def _conditions() -> list[str]:
         "## Universe conditions",
         "",
         "Each item of `universe.where` is one condition, `FIELD OPERATOR VALUE` or "
-        "`FIELD in VALUE, VALUE, ...`; a record is counted when it meets all of them. "
+        "`FIELD in VALUE, VALUE, ...` (square brackets around the list may be written: "
+        "`region_1_year_ago in [3, 4]`); a record is counted when it meets all of them. "
         f"The operators are {_code(OPERATORS)}. What a field may be compared with:",
         "",
         "| field | operators | values |",
@@ -233,6 +234,7 @@ def _annotated_recipe() -> list[str]:
 
 def recipe_reference() -> str:
     long_lists = {
+        "universe.where": "the operators; see Universe conditions",
         "rows": "see Dimensions",
         "columns": "see Dimensions",
         "categories.<dimension>": "see Dimensions",
@@ -354,7 +356,13 @@ def _annotated_profile() -> list[str]:
 
 
 def profile_reference() -> str:
-    long_lists = {"concepts.<concept>": "see Concepts"}
+    long_lists = {
+        "concepts.<concept>": "see Concepts",
+        "concepts.<concept>.codes": "the code systems; or a table",
+        "population.conditions": "the operators; see Population conditions",
+        "population.conditions[].operator": "see Population conditions",
+        "protection.recipes": "the methods",
+    }
     intro = {
         "top": "A profile is a TOML file telling censusmig which column of a data file holds "
         "which concept and what its codes mean. This key sits at the top of the file."

@@ -165,13 +165,13 @@ def accepted(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
     """Every ``unknown_keys`` call the readers make on the examples and the bundled files."""
     calls: Recorded = {"recipe": [], "profile": []}
     original: Callable[..., None] = Checker.unknown_keys
-    kind = ""
 
     def record(self: Checker, table: Any, allowed: Any, path: str) -> None:
         allowed = tuple(allowed)
-        caller = sys._getframe(1).f_code.co_filename
-        module = Path(caller).resolve().relative_to(PACKAGE).as_posix()
-        calls[kind].append((module, sys._getframe(1).f_lineno, path, allowed))
+        caller = sys._getframe(1)
+        module = Path(caller.f_code.co_filename).resolve().relative_to(PACKAGE).as_posix()
+        kind = "recipe" if module.startswith("recipes/") else "profile"
+        calls[kind].append((module, caller.f_lineno, path, allowed))
         original(self, table, allowed, path)
 
     bundled = {

@@ -16,7 +16,7 @@ from __future__ import annotations
 from censusmig.dimensions import DIMENSIONS
 from censusmig.disclosure import METHODS
 from censusmig.profiles.schema import Key, Schema
-from censusmig.recipes.model import COUNTRY_ORDERS, MAX_TOP
+from censusmig.recipes.model import COUNTRY_ORDERS, MAX_TOP, OPERATORS
 from censusmig.specfile import SCHEMA_VERSION
 
 REGROUPABLE = tuple(name for name, spec in DIMENSIONS.items() if spec.regroupable)
@@ -102,6 +102,7 @@ RECIPE_KEYS: tuple[Key, ...] = (
         '[universe]\nlabel = "Non-citizens aged 15 and over"\n'
         'where = ["citizenship_status in foreign_citizen, stateless", "age >= 15"]',
         default="`[]` (everyone)",
+        allowed=OPERATORS,
     ),
     Key(
         "rows",
