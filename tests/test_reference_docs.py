@@ -293,6 +293,7 @@ def test_the_allowed_values_cover_the_choices_the_reader_names(tmp_path: Path) -
         ("recipe", "options.country_order", '[options]\ncountry_order = "nonsense"'),
         ("recipe", "protection", 'protection = "nonsense"'),
         ("recipe", "rows", 'rows = ["nonsense"]'),
+        ("recipe", "categories.<dimension>", "[categories.sex]\ntop = 3"),
         ("profile", "design.method", '[data]\nweight = "W"\n[design]\nmethod = "nonsense"'),
         ("profile", "protection.method", '[protection]\nmethod = "nonsense"'),
         (

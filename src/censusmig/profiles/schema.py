@@ -367,7 +367,8 @@ PROFILE_KEYS: tuple[Key, ...] = (
     Key(
         "geography.levels",
         "list of tables",
-        "The geography levels, coarsest first: at most the region and, under it, the district.",
+        "The geography levels, coarsest first: tables read the first as the region and the "
+        "second, nested in it, as the district.",
         "[geography]\n"
         'levels = [\n    { name = "region", column = "REGION" },\n'
         '    { name = "district", column = "DISTRICT" },\n]',
@@ -376,7 +377,7 @@ PROFILE_KEYS: tuple[Key, ...] = (
     Key(
         "geography.levels[].name",
         "string",
-        "The level's name, used in titles and headings (`region`, `province`).",
+        "The level's name (`region`, `province`); messages about the level use it.",
         '[geography]\nlevels = [{ name = "province", column = "PROV" }]',
         required=True,
     ),
