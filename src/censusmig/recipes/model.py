@@ -18,7 +18,8 @@ from censusmig.specfile import Checker, load_toml
 OPERATORS = ("=", "!=", ">=", "<=", ">", "<", "in")
 _CONDITION = re.compile(r"^\s*([a-z_0-9]+)\s*(!=|>=|<=|=|>|<|\bin\b)\s*(.+?)\s*$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_ORDERS = ("size", "alphabetical")
+COUNTRY_ORDERS = ("size", "alphabetical")
+"""How countries are ordered within their region (``[options] country_order``)."""
 _WHOLE_NUMBER = re.compile(r"^-?[0-9]{1,12}$")
 """A whole number in a condition: ASCII digits, at most one leading minus sign."""
 
@@ -219,8 +220,8 @@ def read_recipe(path: Path) -> Recipe:
                 rows + columns,
             )
     country_order = options.get("country_order", "size")
-    if country_order not in _ORDERS:
-        check.add("options.country_order", "unknown order", country_order, _ORDERS)
+    if country_order not in COUNTRY_ORDERS:
+        check.add("options.country_order", "unknown order", country_order, COUNTRY_ORDERS)
     allow_coarser = options.get("allow_coarser", False)
     if not isinstance(allow_coarser, bool):
         check.add("options.allow_coarser", "must be true or false", allow_coarser)
