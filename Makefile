@@ -20,6 +20,9 @@ $(VENV)/.dev-installed: $(VENV)/.installed pyproject.toml
 demo: $(VENV)/.installed
 	$(BIN)/censusmig tabulate $(SAMPLE) --profile $(PROFILE) --out out/demo
 	@echo "Demo outputs: out/demo/report.html, out/demo/tables.xlsx, out/demo/csv/, out/demo/run.json"
+	@echo "The data-quality items above are expected: the sample census holds errors planted on purpose"
+	@echo "for the edit checks to find (sample_microdata/CODEBOOK.md, 'Deliberate dirt'; docs/outputs.md)."
+	@echo "Next: .venv/bin/censusmig --help, or 'source .venv/bin/activate' then 'censusmig --help'; docs/index.md."
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests scripts bench
