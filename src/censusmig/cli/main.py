@@ -361,26 +361,70 @@ def _note(text: str) -> None:
 
 @contextmanager
 def progress_bar(description: str) -> Iterator[Progress | None]:
-    """A rich progress bar on stderr (none with ``--quiet``), fed by a progress callback."""
-    if _State.quiet:
+    """A progress display on stderr, fed by a progress callback of records done.
+
+    With a known total (Parquet metadata, an SPSS or Stata header) it is a bar with
+    ``250,000 of 1,000,000 records``; without one a spinner with the running count
+    (``1,000,000 records``). The display goes when the step ends.
+
+    Shown only when stderr is a terminal and not ``--quiet``: otherwise nothing is printed
+    and no display module is loaded. Stdout is never written to.
+
+    Args:
+        description: What the step does, e.g. ``Converting census.sav``.
+
+    Yields:
+        The ``progress`` callback, called with (records done, records in all or None); None
+        when nothing is shown.
+    """
+    if _State.quiet or not stderr_is_terminal():
         yield None
         return
-    import rich.progress  # only commands that show a bar pay for it
+    import rich.progress  # only a terminal pays for the display
+    from rich.console import RenderableType
+    from rich.text import Text
+
+    class Bar(rich.progress.ProgressColumn):
+        """The bar, drawn only when the total is known (else the spinner says it works)."""
+
+        bar = rich.progress.BarColumn()
+
+        def render(self, task: rich.progress.Task) -> RenderableType:
+            return self.bar.render(task) if task.total else Text("")
+
+    class Records(rich.progress.ProgressColumn):
+        """Records done (of the total, when known), with thousands separators."""
+
+        def render(self, task: rich.progress.Task) -> Text:
+            return Text(records_done(int(task.completed), int(task.total or 0) or None))
 
     with rich.progress.Progress(
+        rich.progress.SpinnerColumn(),
         rich.progress.TextColumn("{task.description}"),
-        rich.progress.BarColumn(),
-        rich.progress.MofNCompleteColumn(),
+        Bar(),
+        Records(),
         rich.progress.TimeElapsedColumn(),
         console=stderr(),
         transient=True,
+        redirect_stdout=False,  # results stay on stdout, never drawn through the display
+        refresh_per_second=4,
     ) as bar:
         task = bar.add_task(description, total=None)
 
         def update(done: int, total: int | None) -> None:
-            bar.update(task, completed=done, total=total)
+            bar.update(task, completed=done, total=total or None)
 
         yield update
+
+
+def records_done(done: int, total: int | None) -> str:
+    """The count a progress display shows: ``250,000 of 1,000,000 records``, ``1,000 records``.
+
+    Nothing before the first record when the total is unknown (the spinner says it works).
+    """
+    if total:
+        return f"{done:,} of {total:,} records"
+    return f"{done:,} records" if done else ""
 
 
 STAGE_TEXT = {
@@ -415,6 +459,32 @@ def stage_display(data: Path) -> Iterator[Callable[[str], None] | None]:
     Yields:
         The ``progress`` callback of :func:`censusmig.api.tabulate`, or None.
     """
+    with spinner("Reading the profile and recipes") as describe:
+        if describe is None:
+            yield None
+            return
+
+        def show(stage: str) -> None:
+            describe(STAGE_TEXT.get(stage, stage).format(data=data.name))
+
+        yield show
+
+
+@contextmanager
+def spinner(description: str) -> Iterator[Callable[[str], None] | None]:
+    """A spinner on stderr saying what is under way and the time since the start.
+
+    Shown only when stderr is a terminal and not ``--quiet``: otherwise nothing is printed
+    and no display module is loaded. Stdout is never written to. The display goes when the
+    step ends.
+
+    Args:
+        description: What is under way, e.g. ``Checking census.parquet``.
+
+    Yields:
+        A callback that changes the description (shown at once), or None when nothing is
+        shown.
+    """
     if _State.quiet or not stderr_is_terminal():
         yield None
         return
@@ -429,14 +499,13 @@ def stage_display(data: Path) -> Iterator[Callable[[str], None] | None]:
         redirect_stdout=False,  # results stay on stdout, never drawn through the display
         refresh_per_second=4,
     ) as display:
-        task = display.add_task("Reading the profile and recipes", total=None)
+        task = display.add_task(description, total=None)
 
-        def show(stage: str) -> None:
-            text = STAGE_TEXT.get(stage, stage).format(data=data.name)
+        def describe(text: str) -> None:
             display.update(task, description=text)
             display.refresh()  # at once: a short stage is shown too
 
-        yield show
+        yield describe
 
 
 @app.command()
@@ -717,7 +786,8 @@ def inspect(
     Only codes are listed, never free-text values or identifiers.
     """
     try:
-        report = api.inspect(data, read_options=read_options, max_codes=max_codes)
+        with spinner(f"Inspecting {data.name}"):
+            report = api.inspect(data, read_options=read_options, max_codes=max_codes)
     except CensusmigError as error:
         raise fail(error) from None
     if as_json:
@@ -811,14 +881,15 @@ def check(
     duplicate person ids, a person found in two households.
     """
     try:
-        report = api.check(
-            data,
-            profile,
-            read_options=read_options,
-            show_ids=show_ids,
-            max_ids=max_ids,
-            batch_rows=batch_rows,
-        )
+        with spinner(f"Checking {data.name}"):
+            report = api.check(
+                data,
+                profile,
+                read_options=read_options,
+                show_ids=show_ids,
+                max_ids=max_ids,
+                batch_rows=batch_rows,
+            )
     except CensusmigError as error:
         raise fail(error) from None
     if as_json:
