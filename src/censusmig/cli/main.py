@@ -717,7 +717,8 @@ def sample(
         api.check_range(Setting("persons"), persons, 1, api.MAX_SAMPLE_PERSONS)  # before the status
         api.check_range(Setting("seed"), seed, 0, api.MAX_SEED)
         status(f"Generating {persons:,} persons (seed {seed}) ...")
-        path = api.write_sample(persons, seed, out)
+        with spinner(f"Generating {persons:,} persons"):
+            path = api.write_sample(persons, seed, out)
     except CensusmigError as error:
         raise fail(error) from None
     typer.echo(str(path))
@@ -954,14 +955,15 @@ def profile_init(
     could not be matched to ISO codes are listed. The draft validates; review it before use.
     """
     try:
-        path = api.init_profile(
-            data,
-            out,
-            read_options=read_options,
-            country=country,
-            reference_date=reference_date,
-            force=force,
-        )
+        with spinner(f"Reading {data.name}"):
+            path = api.init_profile(
+                data,
+                out,
+                read_options=read_options,
+                country=country,
+                reference_date=reference_date,
+                force=force,
+            )
     except CensusmigError as error:
         raise fail(error) from None
     typer.echo(str(path))
