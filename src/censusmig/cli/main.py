@@ -105,8 +105,18 @@ class Command(_ReadableHelp, TyperCommand):
     """A command whose help reads as paragraphs, with placeholders that match its words."""
 
 
+COMMAND_ORDER = ("sample", "inspect", "profile", "check", "tabulate", "recipes", "convert")
+"""The order ``censusmig --help`` lists the commands in: a newcomer's path through them."""
+
+
 class Group(_ReadableHelp, TyperGroup):
     """A group of commands whose help reads as paragraphs, like :class:`Command`'s."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """The commands in :data:`COMMAND_ORDER`, then any other in the order they came."""
+        names = super().list_commands(ctx)
+        known = [name for name in COMMAND_ORDER if name in names]
+        return known + [name for name in names if name not in known]
 
 
 class _Typer(typer.Typer):
@@ -119,10 +129,20 @@ class _Typer(typer.Typer):
         return super().command(*args, cls=cls or Command, **kwargs)
 
 
+ROOT_HELP = """Census and survey microdata to the recommended tables on international migration.
+
+With your own data: censusmig inspect DATA to see its columns and codes; censusmig profile
+init DATA --out PROFILE to draft the profile that maps them to the census concepts, then
+review every GUESS and REVIEW in it; censusmig check DATA --profile PROFILE for the edit
+checks; censusmig tabulate DATA --profile PROFILE --out OUT for the tables.
+
+To try it first: censusmig sample --out census.csv writes a synthetic census.
+"""
+
 app = _Typer(
     cls=Group,
     name="censusmig",
-    help="Census and survey microdata to the recommended tables on international migration.",
+    help=ROOT_HELP,
     # An exception no command caught is told by run(), never as typer's traceback (whose
     # frames and message may hold data values).
     pretty_exceptions_enable=False,
