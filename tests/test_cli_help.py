@@ -7,7 +7,10 @@ checked without naming it here.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -106,6 +109,20 @@ def test_help_renders_cleanly_at_any_width(command: Any, ctx: Any, width: int) -
         for paragraph in (command.help or "").split("\n\n"):
             if len(paragraph) < 180:
                 assert " ".join(paragraph.split()) in lines, (paragraph, shown)
+
+
+@pytest.mark.parametrize("command", [["--help"], ["tabulate", "--help"], ["profile", "--help"]])
+def test_help_in_a_real_process_on_a_narrow_terminal(command: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "censusmig", *command],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "80"},
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.lstrip().startswith("Usage: ")
+    assert max(len(line) for line in done.stdout.splitlines()) <= 80
 
 
 def test_docs_cli_md_is_what_the_script_writes() -> None:
