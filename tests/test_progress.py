@@ -1,4 +1,6 @@
-"""The progress display of ``tabulate``: on a terminal's stderr only, never with --quiet.
+"""Progress displays (tabulate's stages, convert's bar, check's and inspect's spinners).
+
+They appear on a terminal's stderr only, never on a pipe nor with --quiet.
 
 The command runs in a child process whose stderr is a pseudo-terminal (or a pipe); its
 stdout is always a pipe, and must hold the same lines whatever stderr is.
@@ -19,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from censusmig import api
+from censusmig.cli.main import records_done
 from helpers import ROOT, SAMPLE_DIR, SAMPLE_PROFILE
 
 DATA = SAMPLE_DIR / "census.parquet"
@@ -44,22 +47,20 @@ def tabulate(
     Returns:
         The exit code, stdout, and stderr as text (terminal control sequences kept).
     """
-    command = [
-        sys.executable,
-        "-m",
-        "censusmig",
-        *options,
-        "tabulate",
-        str(DATA),
-        "--profile",
-        str(SAMPLE_PROFILE),
-        "--out",
-        str(out),
-        "--recipe",
-        RECIPE,
-        "--format",
-        "csv",
-    ]
+    command = [*options, "tabulate", str(DATA), "--profile", str(SAMPLE_PROFILE), "--out",
+               str(out), "--recipe", RECIPE, "--format", "csv"]  # fmt: skip
+    return censusmig(*command, terminal=terminal, env=env)
+
+
+def censusmig(
+    *args: str, terminal: bool, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
+    """Run ``censusmig ARGS`` with stderr on a pseudo-terminal or a pipe, stdout on a pipe.
+
+    Returns:
+        The exit code, stdout, and stderr as text (terminal control sequences kept).
+    """
+    command = [sys.executable, "-m", "censusmig", *args]
     if not terminal:
         done = subprocess.run(
             command,
@@ -148,3 +149,84 @@ def test_the_api_tells_each_stage_once_in_order(tmp_path: Path, out: bool) -> No
     )
     expected = api.TABULATE_STAGES if out else api.TABULATE_STAGES[:2]
     assert tuple(seen) == expected
+
+
+def frames(stderr: str) -> list[str]:
+    """The lines a live display drew, control sequences removed (one per redraw)."""
+    return [line.strip() for line in re.split(r"[\r\n]", ANSI.sub("", stderr)) if line.strip()]
+
+
+def test_convert_shows_a_bar_with_formatted_counts_on_a_terminal(tmp_path: Path) -> None:
+    target = tmp_path / "copy.parquet"
+    code, stdout, stderr = censusmig("convert", str(DATA), "--to", str(target), terminal=True)
+    assert code == 0, stderr
+    assert stdout == f"{target}\n"
+    assert HIDE_CURSOR in stderr
+    drawn = frames(stderr)
+    # the Parquet footer gives the total; numbers have thousands separators, never 20000/20000
+    assert any(
+        re.search(r"Converting census\.parquet .*20,000 of 20,000 records", f) for f in drawn
+    )
+    assert not any("0/?" in f or "20000" in f for f in drawn), drawn
+    assert drawn[-1] == "20,000 records, 24 columns, value labels of 0 columns kept"
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["check", str(DATA), "--profile", str(SAMPLE_PROFILE)], "Checking census.parquet"),
+        (["inspect", str(DATA), "--max-codes", "3"], "Inspecting census.parquet"),
+        (["convert", str(DATA), "--to", "OUT/copy.parquet"], "Converting census.parquet"),
+        (["profile", "init", str(DATA), "--out", "OUT/draft.toml"], "Reading census.parquet"),
+        (["sample", "--persons", "500", "--out", "OUT/sample.csv"], "Generating 500 persons"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else " ".join(value[:2]),
+)
+def test_long_steps_show_a_display_on_a_terminal_only(
+    tmp_path: Path, args: list[str], shown: str
+) -> None:
+    runs = {}
+    for name, options, terminal, env in (
+        ("terminal", [], True, None),
+        ("pipe", [], False, None),
+        ("quiet", ["--quiet"], True, None),
+        ("forced", [], False, child_env(FORCE_COLOR="1")),
+    ):
+        (tmp_path / name).mkdir()
+        command = [arg.replace("OUT", str(tmp_path / name)) for arg in args]
+        runs[name] = censusmig(*options, *command, terminal=terminal, env=env)
+    code, stdout, stderr = runs["terminal"]
+    assert HIDE_CURSOR in stderr
+    display = re.compile(rf"\S {re.escape(shown)} .*\d+:\d\d:\d\d$")  # spinner, text, time
+    assert any(display.match(frame) for frame in frames(stderr)), stderr
+    assert shown not in stdout
+    for name in ("pipe", "quiet", "forced"):
+        other_code, other_stdout, other_stderr = runs[name]
+        assert other_code == code, other_stderr
+        assert "\x1b" not in other_stderr
+        assert not any(display.match(frame) for frame in frames(other_stderr)), other_stderr
+        # stdout carries the same result whatever stderr is
+        assert other_stdout.replace(str(tmp_path / name), "OUT") == stdout.replace(
+            str(tmp_path / "terminal"), "OUT"
+        )
+
+
+def test_records_done_formats_the_count() -> None:
+    assert records_done(250_000, 1_000_000) == "250,000 of 1,000,000 records"
+    assert records_done(1_000_000, None) == "1,000,000 records"
+    assert records_done(0, None) == ""  # before the first record the spinner says enough
+
+
+@pytest.mark.parametrize("name", ["census.parquet", "census.sav", "census.csv"])
+def test_convert_tells_the_total_when_the_file_knows_it(tmp_path: Path, name: str) -> None:
+    heard: list[tuple[int, int | None]] = []
+    done = api.convert(
+        SAMPLE_DIR / name, tmp_path / "copy.parquet", progress=lambda *a: heard.append(a)
+    )
+    assert heard[-1] == (done.records, done.records) == (20_000, 20_000)
+    done_counts = [count for count, _ in heard]
+    assert done_counts == sorted(done_counts)  # never backwards
+    if name == "census.csv":  # a text file's size is known only once it is read
+        assert heard[0] == (0, None)
+    else:  # Parquet metadata and the SPSS header tell it before any record is written
+        assert all(total == 20_000 for _, total in heard)

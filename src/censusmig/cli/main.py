@@ -11,17 +11,20 @@ import functools
 import gc
 import json
 import os
+import re
 import signal
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
-from inspect import Parameter, signature
+from inspect import Parameter, cleandoc, signature
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup, TyperOption
+from typer.models import CommandFunctionType
 
 from censusmig import __version__, api
 from censusmig.api import DATA_FORMATS, Progress, ReadOptions
@@ -30,18 +33,125 @@ from censusmig.errors import EXIT_CANNOT_RUN, EXIT_PROBLEMS, CensusmigError, Set
 if TYPE_CHECKING:
     from rich.console import Console
 
-app = typer.Typer(
+
+def paragraphs(text: str | None) -> str | None:
+    r"""Help text as paragraphs: the line breaks of a docstring within a paragraph go.
+
+    Docstrings are wrapped to the source's line length; typer's rich help keeps those breaks,
+    which cut sentences in the middle of a line on any terminal wider or narrower than the
+    source. A paragraph is a run of lines between blank lines; a line that starts with ``\b``
+    keeps its paragraph as written (click's marker for a verbatim block).
+    """
+    if not text:
+        return text
+    blocks = cleandoc(text).split("\n\n")
+    return "\n\n".join(
+        block if block.startswith("\b") else " ".join(block.split()) for block in blocks
+    )
+
+
+def _readable(param: Any) -> None:
+    """Give a parameter the placeholder its help text uses.
+
+    typer writes each parameter's Python type where click writes a placeholder: ``<bool>``
+    after a switch, ``<path>`` or ``<list[Path]>`` after an option, ``{data}`` in the usage
+    line. A switch takes no value and gets none; an argument is named in capitals, as the
+    commands' help text names it (DATA), and so is the value of an option that names no
+    placeholder of its own (``--recipes-dir RECIPES_DIR``).
+    """
+    if param.metavar is not None:
+        return
+    if isinstance(param, TyperOption) and param.is_flag:
+        param.metavar = ""
+    elif param.name:
+        param.metavar = param.name.upper()
+
+
+_REQUIRED_PIECE = re.compile(r"\{(?P<name>[^{}]+)\}(?P<more>(\.\.\.)?)")
+
+
+if TYPE_CHECKING:
+    _Base = TyperCommand
+else:
+    _Base = object
+
+
+class _ReadableHelp(_Base):
+    """Help for people, shared by the commands and the groups (see :func:`paragraphs`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = paragraphs(self.help)
+        for param in self.params:
+            _readable(param)
+
+    def get_help_option(self, ctx: Any) -> TyperOption | None:
+        """The --help option, shown as a switch without a placeholder."""
+        option = super().get_help_option(ctx)
+        if option is not None:
+            _readable(option)
+        return option
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """The usage line's words: a required argument as DATA, as the text names it.
+
+        typer writes it ``{DATA}``, braces a newcomer takes for part of the syntax.
+        """
+        pieces = super().collect_usage_pieces(ctx)
+        return [_REQUIRED_PIECE.sub(r"\g<name>\g<more>", piece) for piece in pieces]
+
+
+class Command(_ReadableHelp, TyperCommand):
+    """A command whose help reads as paragraphs, with placeholders that match its words."""
+
+
+COMMAND_ORDER = ("sample", "inspect", "profile", "check", "tabulate", "recipes", "convert")
+"""The order ``censusmig --help`` lists the commands in: a newcomer's path through them."""
+
+
+class Group(_ReadableHelp, TyperGroup):
+    """A group of commands whose help reads as paragraphs, like :class:`Command`'s."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """The commands in :data:`COMMAND_ORDER`, then any other in the order they came."""
+        names = super().list_commands(ctx)
+        known = [name for name in COMMAND_ORDER if name in names]
+        return known + [name for name in names if name not in known]
+
+
+class _Typer(typer.Typer):
+    """A typer app whose commands are :class:`Command` unless they name their own class."""
+
+    def command(
+        self, *args: Any, cls: type[TyperCommand] | None = None, **kwargs: Any
+    ) -> Callable[[CommandFunctionType], CommandFunctionType]:
+        """Register a command, as :meth:`typer.Typer.command`, made with :class:`Command`."""
+        return super().command(*args, cls=cls or Command, **kwargs)
+
+
+ROOT_HELP = """Census and survey microdata to the recommended tables on international migration.
+
+With your own data: censusmig inspect DATA to see its columns and codes; censusmig profile
+init DATA --out PROFILE to draft the profile that maps them to the census concepts, then
+review every GUESS and REVIEW in it; censusmig check DATA --profile PROFILE for the edit
+checks; censusmig tabulate DATA --profile PROFILE --out OUT for the tables.
+
+To try it first: censusmig sample --out census.csv writes a synthetic census.
+"""
+
+app = _Typer(
+    cls=Group,
     name="censusmig",
-    help="Census and survey microdata to the recommended tables on international migration.",
+    help=ROOT_HELP,
     # An exception no command caught is told by run(), never as typer's traceback (whose
     # frames and message may hold data values).
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
-recipes_app = typer.Typer(help="List and explain the table recipes.")
+recipes_app = _Typer(cls=Group, help="List and explain the table recipes.")
 app.add_typer(recipes_app, name="recipes")
-profile_app = typer.Typer(help="Draft and check profiles for real data files.")
+profile_app = _Typer(cls=Group, help="Draft and check profiles for real data files.")
 app.add_typer(profile_app, name="profile")
 
 
@@ -107,11 +217,19 @@ profile_app.callback(invoke_without_command=True)(help_without_command)
 def main(
     ctx: typer.Context,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Hide status messages (errors still show).")
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="Hide status messages and progress displays (errors and data-quality notes "
+            "still show).",
+        ),
     ] = False,
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
     ] = False,
 ) -> None:
     """Census and survey microdata to the recommended tables on international migration."""
@@ -123,11 +241,15 @@ Delimiter = Annotated[
     str | None,
     typer.Option(
         "--delimiter",
+        metavar="CHAR",
         help="Field separator of a text file: one character, or tab, semicolon, pipe.",
     ),
 ]
 Encoding = Annotated[
-    str, typer.Option("--encoding", help="Text encoding: utf-8 (default), latin-1, cp1252...")
+    str,
+    typer.Option(
+        "--encoding", metavar="NAME", help="Text encoding: utf-8 (default), latin-1, cp1252..."
+    ),
 ]
 NoHeader = Annotated[
     bool,
@@ -140,12 +262,16 @@ NoHeader = Annotated[
 Codebook = Annotated[
     Path | None,
     typer.Option(
-        "--codebook", help="Codebook of a fixed-width file: IPUMS DDI .xml or CSPro .dcf."
+        "--codebook",
+        metavar="FILE",
+        help="Codebook of a fixed-width file: IPUMS DDI .xml or CSPro .dcf.",
     ),
 ]
 Record = Annotated[
     str | None,
-    typer.Option("--record", help="Record type to read from a hierarchical fixed-width file."),
+    typer.Option(
+        "--record", metavar="TYPE", help="Record type to read from a hierarchical fixed-width file."
+    ),
 ]
 KeepBlanks = Annotated[
     bool,
@@ -160,6 +286,7 @@ DataFormat = Annotated[
     str | None,
     typer.Option(
         "--data-format",
+        metavar="FORMAT",
         help=f"Read DATA as this format whatever its name says: {', '.join(DATA_FORMATS)} "
         "(for .data, .asc, .dat or files without an extension). Not --format, which chooses "
         "what tabulate writes.",
@@ -169,6 +296,7 @@ Columns = Annotated[
     str | None,
     typer.Option(
         "--columns",
+        metavar="NAMES",
         help="Column names of a text file without a header line, comma-separated in file "
         "order (with --no-header): one name a field.",
     ),
@@ -253,26 +381,70 @@ def _note(text: str) -> None:
 
 @contextmanager
 def progress_bar(description: str) -> Iterator[Progress | None]:
-    """A rich progress bar on stderr (none with ``--quiet``), fed by a progress callback."""
-    if _State.quiet:
+    """A progress display on stderr, fed by a progress callback of records done.
+
+    With a known total (Parquet metadata, an SPSS or Stata header) it is a bar with
+    ``250,000 of 1,000,000 records``; without one a spinner with the running count
+    (``1,000,000 records``). The display goes when the step ends.
+
+    Shown only when stderr is a terminal and not ``--quiet``: otherwise nothing is printed
+    and no display module is loaded. Stdout is never written to.
+
+    Args:
+        description: What the step does, e.g. ``Converting census.sav``.
+
+    Yields:
+        The ``progress`` callback, called with (records done, records in all or None); None
+        when nothing is shown.
+    """
+    if _State.quiet or not stderr_is_terminal():
         yield None
         return
-    import rich.progress  # only commands that show a bar pay for it
+    import rich.progress  # only a terminal pays for the display
+    from rich.console import RenderableType
+    from rich.text import Text
+
+    class Bar(rich.progress.ProgressColumn):
+        """The bar, drawn only when the total is known (else the spinner says it works)."""
+
+        bar = rich.progress.BarColumn()
+
+        def render(self, task: rich.progress.Task) -> RenderableType:
+            return self.bar.render(task) if task.total else Text("")
+
+    class Records(rich.progress.ProgressColumn):
+        """Records done (of the total, when known), with thousands separators."""
+
+        def render(self, task: rich.progress.Task) -> Text:
+            return Text(records_done(int(task.completed), int(task.total or 0) or None))
 
     with rich.progress.Progress(
+        rich.progress.SpinnerColumn(),
         rich.progress.TextColumn("{task.description}"),
-        rich.progress.BarColumn(),
-        rich.progress.MofNCompleteColumn(),
+        Bar(),
+        Records(),
         rich.progress.TimeElapsedColumn(),
         console=stderr(),
         transient=True,
+        redirect_stdout=False,  # results stay on stdout, never drawn through the display
+        refresh_per_second=4,
     ) as bar:
         task = bar.add_task(description, total=None)
 
         def update(done: int, total: int | None) -> None:
-            bar.update(task, completed=done, total=total)
+            bar.update(task, completed=done, total=total or None)
 
         yield update
+
+
+def records_done(done: int, total: int | None) -> str:
+    """The count a progress display shows: ``250,000 of 1,000,000 records``, ``1,000 records``.
+
+    Nothing before the first record when the total is unknown (the spinner says it works).
+    """
+    if total:
+        return f"{done:,} of {total:,} records"
+    return f"{done:,} records" if done else ""
 
 
 STAGE_TEXT = {
@@ -307,6 +479,32 @@ def stage_display(data: Path) -> Iterator[Callable[[str], None] | None]:
     Yields:
         The ``progress`` callback of :func:`censusmig.api.tabulate`, or None.
     """
+    with spinner("Reading the profile and recipes") as describe:
+        if describe is None:
+            yield None
+            return
+
+        def show(stage: str) -> None:
+            describe(STAGE_TEXT.get(stage, stage).format(data=data.name))
+
+        yield show
+
+
+@contextmanager
+def spinner(description: str) -> Iterator[Callable[[str], None] | None]:
+    """A spinner on stderr saying what is under way and the time since the start.
+
+    Shown only when stderr is a terminal and not ``--quiet``: otherwise nothing is printed
+    and no display module is loaded. Stdout is never written to. The display goes when the
+    step ends.
+
+    Args:
+        description: What is under way, e.g. ``Checking census.parquet``.
+
+    Yields:
+        A callback that changes the description (shown at once), or None when nothing is
+        shown.
+    """
     if _State.quiet or not stderr_is_terminal():
         yield None
         return
@@ -321,14 +519,13 @@ def stage_display(data: Path) -> Iterator[Callable[[str], None] | None]:
         redirect_stdout=False,  # results stay on stdout, never drawn through the display
         refresh_per_second=4,
     ) as display:
-        task = display.add_task("Reading the profile and recipes", total=None)
+        task = display.add_task(description, total=None)
 
-        def show(stage: str) -> None:
-            text = STAGE_TEXT.get(stage, stage).format(data=data.name)
+        def describe(text: str) -> None:
             display.update(task, description=text)
             display.refresh()  # at once: a short stage is shown too
 
-        yield show
+        yield describe
 
 
 @app.command()
@@ -336,27 +533,51 @@ def stage_display(data: Path) -> Iterator[Callable[[str], None] | None]:
 def tabulate(
     data: Annotated[Path, typer.Argument(help=DATA_HELP)],
     profile: Annotated[
-        Path, typer.Option("--profile", "-p", help="Profile TOML mapping columns to concepts.")
+        Path,
+        typer.Option(
+            "--profile",
+            "-p",
+            metavar="PROFILE",
+            help="Profile TOML mapping the data's columns to the census concepts.",
+        ),
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", metavar="OUT", help="Folder to write the outputs to."),
+    ],
     recipe: Annotated[
         list[str] | None,
-        typer.Option("--recipe", "-r", help="Recipe id to run (repeatable); default: all."),
+        typer.Option(
+            "--recipe",
+            "-r",
+            metavar="ID",
+            help="Recipe to run, by id (repeatable). Default: every recipe the profile serves.",
+        ),
     ] = None,
     recipes_dir: Annotated[
         list[Path] | None,
-        typer.Option("--recipes-dir", help="Folder of extra recipes (repeatable)."),
+        typer.Option(
+            "--recipes-dir",
+            metavar="DIR",
+            help="Folder of your own recipes, read besides the standard ones (repeatable).",
+        ),
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help=api.format_help())
+        str, typer.Option("--format", "-f", metavar="FORMATS", help=api.format_help())
     ] = ",".join(api.FORMATS),
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the run manifest as JSON on stdout.")
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the run manifest as JSON on stdout instead of the paths written "
+            "(what censusmig.api.tabulate returns).",
+        ),
     ] = False,
     batch_rows: Annotated[
         int | None,
         typer.Option(
             "--batch-rows",
+            metavar="N",
             help="Read the data in slices of N records (bounded memory), 1 to 4294967295. "
             "Default: Parquet files above 5,000,000 records are read in slices of that size.",
         ),
@@ -380,6 +601,7 @@ def tabulate(
         int,
         typer.Option(
             "--max-cells",
+            metavar="N",
             help="Most cells a table may have, estimated from the profile and recipe before "
             "the data are read (categories of its dimensions multiplied, totals included); "
             f"a larger table stops the run with exit 2. Up to {api.MAX_CELLS_LIMIT:,}.",
@@ -389,6 +611,7 @@ def tabulate(
         str,
         typer.Option(
             "--excel-layout",
+            metavar="LAYOUT",
             help="Layout of the workbook's table sheets: accessible (default: one header row, "
             "no merged cells, an Excel table per sheet, counts and percentages on separate "
             "sheets) or classic (spanners over merged cells, indented stub).",
@@ -403,7 +626,7 @@ def tabulate(
             "suppress (cells of fewer than the threshold, 3 by default, withheld as x, with "
             "secondary suppression), round3 or round5 (unbiased random rounding), cell-key "
             "(the cell-key method with a perturbation table), or none. Overrides the "
-            "profile's [protection] and the recipes' own choice.",
+            "profile's protection table and the recipes' own choice.",
         ),
     ] = None,
     *,
@@ -411,14 +634,20 @@ def tabulate(
 ) -> None:
     """Compute the migration tables of DATA and write them to OUT.
 
-    Writes OUT/csv/<recipe>.csv (tidy), OUT/tables.xlsx, OUT/report.html and OUT/run.json.
-    Recipes the profile cannot serve are skipped with a reason on stderr. A data-quality
-    summary goes to stderr (even with --quiet) when something needs attention: failing
-    error-level edit checks, codes in no code list, missing or non-positive weights, tables
-    that do not reconcile; with --strict that is exit 1, after the outputs are written. A
-    profile that still holds a draft's REVIEW placeholder (census country, reference date)
-    is refused with exit 2, and so is a recipe whose table would exceed --max-cells. On a
-    terminal, stderr shows the stage under way (reading, computing, writing) unless --quiet.
+    Writes OUT/csv/<recipe>.csv (tidy), OUT/tables.xlsx, OUT/report.html and OUT/run.json,
+    and prints their paths on stdout. Recipes the profile cannot serve are skipped with a
+    reason on stderr.
+
+    A data-quality summary goes to stderr (even with --quiet) when something needs
+    attention: failing error-level edit checks, codes in no code list, missing or
+    non-positive weights, tables that do not reconcile; with --strict that is exit 1, after
+    the outputs are written.
+
+    A profile that still holds a draft's REVIEW placeholder (census country, reference date)
+    is refused with exit 2, and so is a recipe whose table would exceed --max-cells.
+
+    On a terminal, stderr shows the stage under way (reading, computing, writing) unless
+    --quiet.
     """
     failure: CensusmigError | None = None
     try:
@@ -484,16 +713,23 @@ def sample(
     out: Annotated[
         Path,
         typer.Option(
-            "--out", "-o", help="File to write: .csv, .parquet, .sav (SPSS) or .dta (Stata)."
+            "--out",
+            "-o",
+            metavar="FILE",
+            help="File to write: .csv, .parquet, .sav (SPSS) or .dta (Stata).",
         ),
     ],
     persons: Annotated[
         int,
-        typer.Option("--persons", "-n", help="Number of persons (1 to 1,000,000,000)."),
+        typer.Option(
+            "--persons", "-n", metavar="N", help="Number of persons (1 to 1,000,000,000)."
+        ),
     ] = 20_000,
     seed: Annotated[
         int,
-        typer.Option("--seed", help="Random seed, 0 to 4294967295 (same seed, same file)."),
+        typer.Option(
+            "--seed", metavar="N", help="Random seed, 0 to 4294967295 (same seed, same file)."
+        ),
     ] = 2025,
 ) -> None:
     """Generate the synthetic census of Quetzalia (a fictional country) for training and tests."""
@@ -501,7 +737,8 @@ def sample(
         api.check_range(Setting("persons"), persons, 1, api.MAX_SAMPLE_PERSONS)  # before the status
         api.check_range(Setting("seed"), seed, 0, api.MAX_SEED)
         status(f"Generating {persons:,} persons (seed {seed}) ...")
-        path = api.write_sample(persons, seed, out)
+        with spinner(f"Generating {persons:,} persons"):
+            path = api.write_sample(persons, seed, out)
     except CensusmigError as error:
         raise fail(error) from None
     typer.echo(str(path))
@@ -511,10 +748,15 @@ def sample(
 @reads_data
 def convert(
     data: Annotated[Path, typer.Argument(help=DATA_HELP)],
-    to: Annotated[Path, typer.Option("--to", help="Parquet file to write.")],
+    to: Annotated[Path, typer.Option("--to", metavar="FILE", help="Parquet file to write.")],
     profile: Annotated[
         Path | None,
-        typer.Option("--profile", "-p", help="Keep only the columns this profile names."),
+        typer.Option(
+            "--profile",
+            "-p",
+            metavar="PROFILE",
+            help="Keep only the columns this profile names.",
+        ),
     ] = None,
     *,
     read_options: ReadOptions,
@@ -541,10 +783,21 @@ def convert(
 @reads_data
 def inspect(
     data: Annotated[Path, typer.Argument(help=DATA_HELP)],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the inspection as JSON.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the inspection as JSON on stdout instead of text "
+            "(what censusmig.api.inspect returns).",
+        ),
+    ] = False,
     max_codes: Annotated[
         int,
-        typer.Option("--max-codes", help="Most frequent codes listed per column (1 to 1,000,000)."),
+        typer.Option(
+            "--max-codes",
+            metavar="N",
+            help="Most frequent codes listed per column (1 to 1,000,000).",
+        ),
     ] = 30,
     *,
     read_options: ReadOptions,
@@ -554,7 +807,8 @@ def inspect(
     Only codes are listed, never free-text values or identifiers.
     """
     try:
-        report = api.inspect(data, read_options=read_options, max_codes=max_codes)
+        with spinner(f"Inspecting {data.name}"):
+            report = api.inspect(data, read_options=read_options, max_codes=max_codes)
     except CensusmigError as error:
         raise fail(error) from None
     if as_json:
@@ -606,19 +860,33 @@ def _describe(data: Path, report: dict[str, Any]) -> str:
 def check(
     data: Annotated[Path, typer.Argument(help=DATA_HELP)],
     profile: Annotated[
-        Path, typer.Option("--profile", "-p", help="Profile TOML mapping columns to concepts.")
+        Path,
+        typer.Option(
+            "--profile",
+            "-p",
+            metavar="PROFILE",
+            help="Profile TOML mapping the data's columns to the census concepts.",
+        ),
     ],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the report as JSON on stdout instead of text "
+            "(what censusmig.api.check returns).",
+        ),
+    ] = False,
     show_ids: Annotated[
         bool, typer.Option("--show-ids", help="List the ids of failing records (no other values).")
     ] = False,
     max_ids: Annotated[
-        int, typer.Option("--max-ids", help="Ids listed per check (0 to 1,000,000).")
+        int, typer.Option("--max-ids", metavar="N", help="Ids listed per check (0 to 1,000,000).")
     ] = 100,
     batch_rows: Annotated[
         int | None,
         typer.Option(
             "--batch-rows",
+            metavar="N",
             help="Read the data in slices of N records (bounded memory), 1 to 4294967295. "
             "Default: Parquet files above 5,000,000 records are read in slices of that size.",
         ),
@@ -634,14 +902,15 @@ def check(
     duplicate person ids, a person found in two households.
     """
     try:
-        report = api.check(
-            data,
-            profile,
-            read_options=read_options,
-            show_ids=show_ids,
-            max_ids=max_ids,
-            batch_rows=batch_rows,
-        )
+        with spinner(f"Checking {data.name}"):
+            report = api.check(
+                data,
+                profile,
+                read_options=read_options,
+                show_ids=show_ids,
+                max_ids=max_ids,
+                batch_rows=batch_rows,
+            )
     except CensusmigError as error:
         raise fail(error) from None
     if as_json:
@@ -685,12 +954,16 @@ def _check_text(report: api.CheckReport) -> str:
 @reads_data
 def profile_init(
     data: Annotated[Path, typer.Argument(help=DATA_HELP)],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Profile TOML file to write.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="OUT", help="Profile TOML file to write.")
+    ],
     country: Annotated[
-        str | None, typer.Option("--country", help="Census country, ISO alpha-3 (e.g. ARG).")
+        str | None,
+        typer.Option("--country", metavar="CODE", help="Census country, ISO alpha-3 (e.g. ARG)."),
     ] = None,
     reference_date: Annotated[
-        str | None, typer.Option("--reference-date", help="Census reference date, YYYY-MM-DD.")
+        str | None,
+        typer.Option("--reference-date", metavar="DATE", help="Census reference date, YYYY-MM-DD."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
     *,
@@ -702,14 +975,15 @@ def profile_init(
     could not be matched to ISO codes are listed. The draft validates; review it before use.
     """
     try:
-        path = api.init_profile(
-            data,
-            out,
-            read_options=read_options,
-            country=country,
-            reference_date=reference_date,
-            force=force,
-        )
+        with spinner(f"Reading {data.name}"):
+            path = api.init_profile(
+                data,
+                out,
+                read_options=read_options,
+                country=country,
+                reference_date=reference_date,
+                force=force,
+            )
     except CensusmigError as error:
         raise fail(error) from None
     typer.echo(str(path))

@@ -102,8 +102,10 @@ def convert_to_parquet(
                     )
             keep = list(columns) if columns is not None else names
             meta = opened.meta if columns is None else _only(opened.meta, keep)
+            # Parquet's footer holds the record count: the display can show the size at once
+            known = _footer_records(opened.frame) if kind == "parquet" else None
             records = opened.run(
-                lambda frame: _sink(frame.select(keep), target, meta.to_json(), progress)
+                lambda frame: _sink(frame.select(keep), target, meta.to_json(), progress, known)
             )
             return Conversion(source, target, records, len(keep), len(meta.value_labels))
     except OSError as error:
@@ -142,15 +144,30 @@ def _only(meta: Metadata, columns: Sequence[str]) -> Metadata:
     )
 
 
-def _sink(frame: pl.LazyFrame, target: Path, metadata: bytes, progress: Progress | None) -> int:
+def _footer_records(frame: pl.LazyFrame) -> int | None:
+    """The record count of a scanned Parquet file, read from its footer (no records read)."""
+    try:
+        return int(frame.select(pl.len()).collect().item())
+    except pl.exceptions.PolarsError:  # told properly by the conversion itself
+        return None
+
+
+def _sink(
+    frame: pl.LazyFrame,
+    target: Path,
+    metadata: bytes,
+    progress: Progress | None,
+    total: int | None = None,
+) -> int:
     """Stream a lazy frame into Parquet with Polars' sink (its fastest path), metadata kept.
 
-    The sink gives no progress of its own: the bar pulses while it runs and fills at the end.
-    A partial file is written beside the target and renamed only when complete.
+    The sink gives no progress of its own: ``progress`` hears (0, the record count when the
+    source's metadata tell it, else None) before and (records, records) after. A partial file
+    is written beside the target and renamed only when complete.
     """
     partial = target.with_name(target.name + ".partial")
     if progress is not None:
-        progress(0, None)
+        progress(0, total)
     with removed_unless_done(partial):
         frame.sink_parquet(
             partial,
