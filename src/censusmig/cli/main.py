@@ -133,8 +133,9 @@ ROOT_HELP = """Census and survey microdata to the recommended tables on internat
 
 With your own data: censusmig inspect DATA to see its columns and codes; censusmig profile
 init DATA --out PROFILE to draft the profile that maps them to the census concepts, then
-review every GUESS and REVIEW in it; censusmig check DATA --profile PROFILE for the edit
-checks; censusmig tabulate DATA --profile PROFILE --out OUT for the tables.
+review every GUESS and REVIEW in it; censusmig profile validate PROFILE --data DATA until it
+finds nothing; censusmig check DATA --profile PROFILE for the edit checks; censusmig tabulate
+DATA --profile PROFILE --out OUT for the tables.
 
 To try it first: censusmig sample --out census.csv writes a synthetic census.
 """
@@ -149,9 +150,9 @@ app = _Typer(
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
-recipes_app = _Typer(cls=Group, help="List and explain the table recipes.")
+recipes_app = _Typer(cls=Group, help="List, explain, validate and create the table recipes.")
 app.add_typer(recipes_app, name="recipes")
-profile_app = _Typer(cls=Group, help="Draft and check profiles for real data files.")
+profile_app = _Typer(cls=Group, help="Draft and validate profiles for real data files.")
 app.add_typer(profile_app, name="profile")
 
 
@@ -993,9 +994,21 @@ def profile_init(
 @recipes_app.command("list")
 def recipes_list(
     recipes_dir: Annotated[
-        list[Path] | None, typer.Option("--recipes-dir", help="Folder of extra recipes.")
+        list[Path] | None,
+        typer.Option(
+            "--recipes-dir",
+            metavar="DIR",
+            help="Folder of your own recipes, read besides the standard ones (repeatable).",
+        ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the list as JSON on stdout instead of text (what "
+            "censusmig.api.list_recipes returns).",
+        ),
+    ] = False,
 ) -> None:
     """List recipe ids, titles, standards and the concepts each needs."""
     try:
@@ -1012,7 +1025,11 @@ def recipes_list(
 
 RecipesDirs = Annotated[
     list[Path] | None,
-    typer.Option("--recipes-dir", metavar="DIR", help="Folder of extra recipes (repeatable)."),
+    typer.Option(
+        "--recipes-dir",
+        metavar="DIR",
+        help="Folder of your own recipes, read besides the standard ones (repeatable).",
+    ),
 ]
 AsJson = Annotated[
     bool, typer.Option("--json", help="Print the result as JSON, as the Python API returns it.")
@@ -1156,7 +1173,7 @@ def _print_problems(problems: tuple[api.Problem, ...], files: int, as_json: bool
 @recipes_app.command("validate")
 def recipes_validate(
     files: Annotated[
-        list[Path], typer.Argument(metavar="FILE...", help="Recipe TOML files to check.")
+        list[Path], typer.Argument(metavar="FILE", help="Recipe TOML files to check (one or more).")
     ],
     as_json: AsJson = False,
 ) -> None:
@@ -1183,7 +1200,7 @@ def recipes_new(
     ],
     from_id: Annotated[
         str,
-        typer.Option("--from", metavar="EXISTING_ID", help="Id of the recipe to copy."),
+        typer.Option("--from", metavar="ID", help="Id of the recipe to copy."),
     ],
     recipes_dir: Annotated[
         Path,
