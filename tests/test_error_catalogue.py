@@ -220,7 +220,7 @@ CASES = (
     Case("unsupported schema_version", tabulate("small.csv", *CSV_ONLY, profile="version.toml"),
          2, ("schema_version: unsupported version", "(got '9')", "valid: 2, 1"), group="Profiles"),
     Case("profile init over a file", ("-q", "profile", "init", "small.csv", "-o", PROFILE), 2,
-         (f"{PROFILE} exists; use --force to replace it",), group="Profiles"),
+         ("exists; use --force to replace it", PROFILE), group="Profiles"),
     # --- recipes ---
     Case("unknown recipe id", tabulate("small.csv", "-r", "nativity_age_sx"), 2,
          ("unknown recipe id 'nativity_age_sx'", "Did you mean 'nativity_age_sex'?",
