@@ -37,7 +37,13 @@ file or more (usual residents coded 2 where the profile says 1) is flagged here.
 """
 
 Kind = Literal[
-    "edit_check", "unknown_codes", "weights", "reconciliation", "population", "sampling_errors"
+    "edit_check",
+    "unknown_codes",
+    "weights",
+    "reconciliation",
+    "empty",
+    "population",
+    "sampling_errors",
 ]
 """What an item is about."""
 
@@ -76,7 +82,8 @@ def attention(record: RunRecord) -> tuple[Attention, ...]:
 
     Failing error-level edit checks; concepts whose unknown codes reach
     :data:`UNKNOWN_CODE_SHARE` of the records; missing, zero or negative weights; tables
-    whose records do not reconcile with their universe; records outside the population
+    whose records do not reconcile with their universe; a file of no records, or tables
+    whose universe no record is in; records outside the population
     reaching :data:`OUTSIDE_POPULATION_SHARE` of the file; weighted tables without standard
     errors because the profile states no sampling design (``[design]``).
 
@@ -84,7 +91,8 @@ def attention(record: RunRecord) -> tuple[Attention, ...]:
         record: The published run record.
 
     Returns:
-        The items, edit checks first, then unknown codes, weights, tables and population.
+        The items, edit checks first, then unknown codes, weights, tables, empty tables and
+        population.
     """
     items: list[Attention] = []
     results = record.edit_checks.results if record.edit_checks is not None else ()
@@ -142,6 +150,7 @@ def attention(record: RunRecord) -> tuple[Attention, ...]:
                     f"({entry.universe})",
                 )
             )
+    items += _empty(record)
     unknown_errors = [entry.id for entry in record.tables if entry.variance_note == NO_DESIGN_NOTE]
     if unknown_errors:
         items.append(
@@ -171,6 +180,39 @@ def attention(record: RunRecord) -> tuple[Attention, ...]:
                 )
             )
     return tuple(items)
+
+
+def _empty(record: RunRecord) -> list[Attention]:
+    """A file of no records, or tables whose universe no record is in: empty tables, exit 0.
+
+    Not an error (a universe may rightly be empty in a small area's file), but a table of
+    zeros should never pass unnoticed.
+    """
+    records = record.input.records
+    if records == 0:
+        return [
+            Attention(
+                "empty",
+                "input",
+                0,
+                None,
+                "the data file holds no records: every table is empty; check that it is the "
+                "right file and that it was read whole (a header line alone?)",
+            )
+        ]
+    return [
+        Attention(
+            "empty",
+            entry.id,
+            0,
+            0.0,
+            f"table {entry.id} counts no one: none of the {records:,} records is in its "
+            f"universe ({entry.universe}); check the recipe's universe and the profile's "
+            "[population] and codes",
+        )
+        for entry in record.tables
+        if entry.universe_records == 0
+    ]
 
 
 def _codes(codes: Mapping[str, int | None]) -> str:

@@ -157,6 +157,14 @@ def _make_parent(real: Path, target: Path) -> None:
     try:
         real.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
+        # The OS says "File exists" of a folder to be made under a file: name the file.
+        under = next((p for p in real.parents if p.exists() and not p.is_dir()), None)
+        if under is not None:
+            raise OutputFolderError(
+                f"{_cannot(target)}: cannot create {real.parent}: {under} is a file, not a "
+                "folder; choose another ",
+                Setting("out"),
+            ) from None
         raise _os_error(target, f"cannot create {real.parent}", error) from None
 
 

@@ -1,0 +1,91 @@
+"""docs/troubleshooting.md names every message censusmig can print (found in the source)."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from types import ModuleType
+
+from helpers import ROOT
+from test_error_catalogue import CASES
+
+
+def _script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("docs_errors", ROOT / "scripts/docs_errors.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["docs_errors"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+docs_errors = _script()
+DOC = (ROOT / "docs" / "troubleshooting.md").read_text(encoding="utf-8")
+
+PASSED_ON = {
+    "errors.py::__init__": "SpecError: 'invalid …: N problem(s)' and its Problems (scanned)",
+    "api.py::get_recipe": "re-raises UnknownRecipeError, whose text errors.py writes (scanned)",
+    "api.py::tabulate": "re-raises NeedsAttentionError(run), whose text is scanned in its class",
+    "cli/main.py::_print_attention": "prints the Attention items' messages (scanned)",
+    "cli/main.py::status": "status lines, not errors (hidden by --quiet)",
+    "profiles/model.py::_population_condition": "adds source_code_problem's text (scanned)",
+    "profiles/protection.py::_method": "adds method_problem's text (scanned)",
+    "protection/cellkey.py::_read_sdc": "per-line Problems whose messages are listed above it",
+    "readers/fixedwidth/layout.py::check_layout": "raises _no_record_message's text (scanned)",
+    "readers/formats.py::_check_columns": "joins the column Problems (scanned) into one error",
+    "readers/stat_child.py::write_stat_file_isolated": "re-raises the child reader's message",
+    "recipes/catalog.py::select_recipes": "UnknownRecipeError, written in errors.py (scanned)",
+    "recipes/model.py::_read_categories": "the ValueError text of a dimension's regrouping",
+    "renderers/output_folder.py::_os_error": "prefix 'cannot write outputs to' + OS reason",
+    "specfile.py::add": "Checker.add itself: its callers' messages are scanned",
+    "specfile.py::raise_if_any": "SpecError of the problems collected (scanned)",
+    "tables/engine.py::_check_measures": "passes a measure's own error message on",
+    "tables/engine.py::_check_observed_size": "TableTooLargeError, written in its class",
+    "tables/engine.py::check_table_sizes": "TableTooLargeError, written in its class",
+}
+"""Calls whose message is made elsewhere and passed on, each with where its text is."""
+
+
+def test_the_scan_finds_the_messages_a_user_meets() -> None:
+    found, _ = docs_errors.messages()
+    openings = {message.opening for message in found}
+    assert len(found) > 250
+    for known in ("data file not found", "unknown key", "still the draft's placeholder",
+                  "is required", "unknown recipe id", "censusmig: interrupted",
+                  "have a code in no code"):  # fmt: skip
+        assert any(known in opening for opening in openings), known
+
+
+def test_every_message_is_in_the_troubleshooting_guide() -> None:
+    found, _ = docs_errors.messages()
+    doc = docs_errors.normalise(DOC)
+    missing = sorted({f"{m.where}: {m.opening}" for m in found if m.opening not in doc})
+    assert not missing, "run scripts/docs_errors.py:\n" + "\n".join(missing)
+
+
+def test_the_generated_list_is_up_to_date() -> None:
+    found, _ = docs_errors.messages()
+    assert docs_errors.generated(found) in DOC, "run python scripts/docs_errors.py"
+
+
+def test_every_message_not_followed_is_a_justified_exception() -> None:
+    _, unfollowed = docs_errors.messages()
+    assert set(unfollowed) == set(PASSED_ON)
+
+
+def _pieces(phrase: str) -> list[str]:
+    """The words of a phrase between its quoted values: what the guide quotes of it."""
+    pieces = [p for part in phrase.split("'")[::2] for p in re.split(r"[;:(]", part)]
+    return [p.strip(" ,.()") for p in pieces if len(p.strip(" ,.()")) > 8]
+
+
+def test_every_catalogue_case_is_explained_by_hand_in_its_section() -> None:
+    handwritten = DOC.split(docs_errors.BEGIN)[0]
+    for case in CASES:
+        section = handwritten.split(f"## {case.group}\n", 1)[1].split("\n## ", 1)[0]
+        text = docs_errors.normalise(section)
+        phrases = case.says or case.stdout
+        assert any(
+            docs_errors.normalise(piece) in text for phrase in phrases for piece in _pieces(phrase)
+        ), (case.id, case.group)
