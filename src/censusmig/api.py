@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from censusmig import __version__
 from censusmig.errors import EXIT_PROBLEMS, CensusmigError, InputError, Setting, nearest
+from censusmig.errors import Problem as Problem  # re-exported: validate_* return them
 from censusmig.readers.options import DATA_FORMATS as DATA_FORMATS  # re-exported for the CLI
 from censusmig.readers.options import Progress as Progress
 from censusmig.readers.options import ReadOptions as ReadOptions
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from censusmig.readers.formats import Source
     from censusmig.readers.scan import FileFacts
     from censusmig.recipes.catalog import Skipped
+    from censusmig.recipes.explain import Explanation as Explanation
     from censusmig.recipes.model import Recipe as Recipe
     from censusmig.renderers.output_folder import OutputFolder
     from censusmig.tables.backend import Backend
@@ -57,6 +59,7 @@ LAZY_NAMES: Mapping[str, str] = {
     "Backend": "censusmig.tables.backend",
     "CheckReport": "censusmig.tables.checks",
     "Conversion": "censusmig.readers.convert",
+    "Explanation": "censusmig.recipes.explain",
     "FileFacts": "censusmig.readers.scan",
     "Measure": "censusmig.tables.plan",
     "OutputFolder": "censusmig.renderers.output_folder",
@@ -921,3 +924,239 @@ def describe_dimension(name: str) -> str:
         hint = f" Did you mean {match!r}?" if match else ""
         raise CensusmigError(f"unknown dimension {name!r}.{hint}")
     return definition.description
+
+
+def explain_recipe(
+    recipe_id: str, recipes_dirs: Iterable[str | Path] = (), *, lang: str = "en"
+) -> Explanation:
+    """Explain a recipe in plain words (what ``censusmig recipes show`` prints).
+
+    Args:
+        recipe_id: The recipe's id.
+        recipes_dirs: Extra folders of user recipes.
+        lang: Language of the fixed sentences and category labels: ``en``, ``es`` or ``fr``.
+
+    Returns:
+        The explanation: universe, dimensions and categories, standards, profile entries
+        needed and an example layout; ``to_dict()`` gives it as JSON-able data.
+
+    Raises:
+        UnknownRecipeError: No recipe has that id (the message names the nearest).
+        CensusmigError: Unknown language, or invalid recipe files.
+    """
+    from censusmig.recipes.explain import check_language, explain
+
+    check_language(lang)  # before the catalogue is read: the cheaper mistake first
+    return explain(get_recipe(recipe_id, recipes_dirs), lang)
+
+
+def validate_recipes(paths: Iterable[str | Path]) -> tuple[Problem, ...]:
+    """Every problem of every recipe file, as ``tabulate --recipes-dir`` would find them.
+
+    Each file is read as the catalogue reads it (its ``id`` must equal its file name, so that
+    a folder of such files loads); a file not named ``*.toml`` is a problem too, since a
+    recipe folder loads only those.
+
+    Args:
+        paths: Recipe files.
+
+    Returns:
+        The problems found, file by file (empty when every file is valid).
+
+    Raises:
+        InputError: A file is missing or cannot be read (nothing to validate).
+    """
+    from censusmig.errors import SpecError
+    from censusmig.recipes.model import read_recipe
+
+    problems: list[Problem] = []
+    for path in (Path(each) for each in paths):
+        if path.is_dir():
+            raise InputError(f"{path} is a folder; give recipe files (e.g. {path}/*.toml)")
+        if path.suffix != ".toml":
+            problems.append(
+                Problem(
+                    str(path),
+                    "(file)",
+                    "a recipe file's name ends in .toml (a recipe folder loads only those)",
+                )
+            )
+        try:
+            read_recipe(path)
+        except SpecError as error:
+            problems.extend(error.problems)
+    return tuple(problems)
+
+
+def validate_profile(
+    path: str | Path,
+    data: str | Path | None = None,
+    *,
+    read_options: ReadOptions | None = None,
+) -> tuple[Problem, ...]:
+    """Every problem of a profile that ``tabulate`` would refuse it for.
+
+    A draft's ``REVIEW`` placeholders (census country, reference date) are problems, as
+    ``tabulate`` refuses them. With ``data``, the columns the profile names are looked up in
+    the data file's header (its records are not read); each missing one is a problem at the
+    profile key that names it, with the nearest column.
+
+    Args:
+        path: The profile file.
+        data: A data file the profile describes, or None.
+        read_options: How to read ``data``.
+
+    Returns:
+        The problems found (empty when the profile is ready to tabulate with).
+
+    Raises:
+        InputError: The profile or the data file is missing or cannot be read.
+    """
+    from censusmig.errors import SpecError
+    from censusmig.profiles.model import read_profile
+    from censusmig.readers.formats import open_microdata
+
+    profile_path = Path(path)
+    problems: list[Problem] = []
+    try:
+        loaded = read_profile(profile_path, reviewed=True)
+    except SpecError as error:
+        problems.extend(error.problems)
+        try:  # a draft whose only problems are its placeholders can still be compared
+            loaded = read_profile(profile_path)
+        except SpecError:
+            return tuple(problems)
+    if data is None:
+        return tuple(problems)
+    data_path = Path(data)
+    with open_microdata(data_path, ids_as_text(read_options, loaded)) as source:
+        names = tuple(source.frame.collect_schema().names())
+    keys = loaded._keys()  # the profile key naming each column
+    for column in loaded.columns():
+        if column not in names:
+            problems.append(
+                Problem(
+                    str(profile_path),
+                    keys.get(column, "(column)"),
+                    f"column not in the data file {data_path}",
+                    column,
+                    names,
+                )
+            )
+    return tuple(problems)
+
+
+NEW_RECIPES_DIR = Path("my_recipes")
+"""Where :func:`new_recipe` writes unless told: a folder for ``--recipes-dir``."""
+
+
+def new_recipe(
+    new_id: str,
+    from_id: str,
+    recipes_dir: str | Path = NEW_RECIPES_DIR,
+    *,
+    force: bool = False,
+    note: Callable[[str], None] | None = None,
+) -> Path:
+    """Copy a recipe as the starting point of a custom table: ``recipes_dir/new_id.toml``.
+
+    The copy keeps the source's text and comments, with its ``id`` set to ``new_id`` and a
+    comment header saying where it came from; it is validated before it is kept. Run it with
+    ``tabulate(..., recipes_dirs=[recipes_dir], recipes=[new_id])``.
+
+    Args:
+        new_id: The new recipe's id: lower-case letters, digits and underscores.
+        from_id: The recipe copied: a bundled one, or one in ``recipes_dir``.
+        recipes_dir: The folder written to (created when missing).
+        force: Replace an existing ``recipes_dir/new_id.toml``.
+        note: Told when the new id is a bundled recipe's, which the copy replaces in runs
+            given ``recipes_dir``.
+
+    Returns:
+        The file written.
+
+    Raises:
+        UnknownRecipeError: No recipe has the id ``from_id`` (the message names the nearest).
+        CensusmigError: A bad ``new_id``, an existing file without ``force``, or a folder
+            that cannot be written.
+    """
+    import re
+
+    from censusmig.readers.cleanup import removed_unless_done
+    from censusmig.recipes.catalog import load_catalog
+    from censusmig.recipes.model import read_recipe
+    from censusmig.resources import bundled
+
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", new_id):
+        raise CensusmigError(
+            f"recipe id {new_id!r} must start with a lower-case letter and hold only "
+            "lower-case letters, digits and underscores (e.g. foreign_born_district_top10)"
+        )
+    folder = Path(recipes_dir)
+    if folder.exists() and not folder.is_dir():
+        raise CensusmigError(f"{folder} is a file; the recipes folder must be a folder")
+    bundled_ids = set(load_catalog())
+    catalog = load_catalog([folder] if folder.is_dir() else [])
+    if from_id not in catalog:
+        from censusmig.errors import UnknownRecipeError
+
+        raise UnknownRecipeError(from_id, list(catalog))
+    source = catalog[from_id]
+    target = folder / f"{new_id}.toml"
+    if target.exists() and target.resolve() == source.path.resolve():
+        raise CensusmigError(f"{target} is the recipe copied itself; choose another id")
+    if target.exists() and not force:
+        raise CensusmigError(f"{target} exists; use ", Setting("force", True), " to replace it")
+    origin = (
+        f"bundled recipe {from_id}"
+        if source.path.parent.resolve() == bundled("recipes").resolve()
+        else f"recipe {from_id} ({source.path})"
+    )
+    text = _renamed(source.path.read_text(encoding="utf-8"), new_id)
+    header = (
+        f"# Copied from the {origin} by 'censusmig recipes new'.\n"
+        "# Edit the title, description, universe, rows and columns, then check it with\n"
+        f"#   censusmig recipes validate {target.as_posix()}\n"
+        f"# and run it with --recipes-dir {folder.as_posix()} --recipe {new_id}.\n"
+    )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        staged = folder / f".{new_id}.toml.partial"
+        with removed_unless_done(staged):  # on any error or interrupt
+            staged.write_text(header + text, encoding="utf-8")
+            _check_copy(read_recipe, staged, target)
+            staged.replace(target)
+    except OSError as error:
+        raise CensusmigError(f"cannot write {target}: {error.strerror or error}") from None
+    if new_id in bundled_ids and note is not None:
+        note(
+            f"{new_id} is also a bundled recipe: runs given --recipes-dir {folder} use this "
+            "copy instead of it"
+        )
+    return target
+
+
+def _renamed(text: str, new_id: str) -> str:
+    """A recipe's text with its top-level ``id`` set to ``new_id`` (added when absent)."""
+    import re
+
+    line = f'id = "{new_id}"'
+    top = re.split(r"(?m)^\s*\[", text, maxsplit=1)  # top-level keys come before any table
+    head = top[0]
+    found = re.search(r"(?m)^id\s*=.*$", head)
+    if found is not None:
+        head = head[: found.start()] + line + head[found.end() :]
+    else:
+        head = head.rstrip("\n") + f"\n{line}\n" if head.strip() else f"{line}\n" + head
+    return head + text[len(top[0]) :]
+
+
+def _check_copy(read: Callable[[Path], Recipe], staged: Path, target: Path) -> None:
+    """Validate a copy under its final name (a recipe's id must equal its file name)."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        named = Path(scratch) / target.name
+        shutil.copyfile(staged, named)
+        read(named)  # a copy that does not validate is a bug, reported as such

@@ -65,6 +65,19 @@ class Problem:
                     parts.append(f"did you mean {match!r}?")
         return "; ".join(parts)
 
+    def to_dict(self) -> dict[str, object]:
+        """The problem as JSON-able data: its fields, the nearest choice and the line shown."""
+        match = nearest(self.value, self.choices) if self.value is not None else None
+        return {
+            "file": self.file,
+            "key": self.key,
+            "message": self.message,
+            "value": self.value,
+            "choices": list(self.choices),
+            "nearest": match,
+            "line": self.render(),
+        }
+
 
 @dataclass(frozen=True)
 class Setting:

@@ -736,50 +736,233 @@ def recipes_list(
         typer.echo(f"  standard: {'; '.join(entry['standard'])}")
 
 
+RecipesDirs = Annotated[
+    list[Path] | None,
+    typer.Option("--recipes-dir", metavar="DIR", help="Folder of extra recipes (repeatable)."),
+]
+AsJson = Annotated[
+    bool, typer.Option("--json", help="Print the result as JSON, as the Python API returns it.")
+]
+
+SHOW_WIDTH = 88
+"""Widest line ``recipes show`` prints, even on a wider terminal: paragraphs stay readable."""
+
+
+def stdout_console() -> Console:
+    """A console on stdout for results drawn with rich: colours only on a terminal."""
+    from rich.console import Console
+
+    width = min(Console().width, SHOW_WIDTH)
+    return Console(width=width, highlight=False, emoji=False)
+
+
 @recipes_app.command("show")
 def recipes_show(
-    recipe_id: Annotated[str, typer.Argument(help="Recipe id, e.g. nativity_age_sex.")],
-    recipes_dir: Annotated[
-        list[Path] | None, typer.Option("--recipes-dir", help="Folder of extra recipes.")
-    ] = None,
+    recipe_id: Annotated[
+        str, typer.Argument(metavar="ID", help="Recipe id, e.g. nativity_age_sex.")
+    ],
+    recipes_dir: RecipesDirs = None,
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang",
+            metavar="LANG",
+            help="Language of the fixed sentences and category labels: en, es or fr.",
+        ),
+    ] = "en",
+    as_json: AsJson = False,
 ) -> None:
-    """Explain a recipe in plain words: who is counted, by what, and from which standard."""
+    """Explain recipe ID in plain words: who is counted, by what, and why.
+
+    Shows each dimension with its categories, the standards spelled out, the profile
+    entries the table needs, and an example layout with no numbers.
+    """
     try:
-        recipe = api.get_recipe(recipe_id, recipes_dir or ())
+        explanation = api.explain_recipe(recipe_id, recipes_dir or (), lang=lang)
     except CensusmigError as error:
         raise fail(error) from None
-    typer.echo(_explain(recipe))
+    if as_json:
+        typer.echo(json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False))
+        return
+    _draw_explanation(explanation, stdout_console())
 
 
-def _explain(recipe: api.Recipe) -> str:
-    """A recipe in plain words: who is counted, by what, and from which standard."""
+def _draw_explanation(explanation: api.Explanation, console: Console) -> None:
+    """Draw an explanation: headed paragraphs, then the example layout as a rich table.
 
-    def words(names: tuple[str, ...]) -> str:
-        return ", then ".join(f"{name} ({api.describe_dimension(name)})" for name in names)
+    Paragraphs are wrapped here rather than by rich, so that no line carries trailing blanks
+    (the output is quoted in the docs and compared by tests).
+    """
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
 
-    universe = "; ".join(str(c) for c in recipe.universe) or "everyone"
-    lines = [
-        recipe.title,
-        "=" * len(recipe.title),
-        textwrap.fill(" ".join(recipe.description.split()), 88),
-        "",
-        f"Who is counted: {recipe.universe_label} (condition: {universe}).",
-        f"Rows: {words(recipe.rows)}.",
-        f"Columns: {words(recipe.columns)}.",
-        "Every table carries its totals (code _T), not stated (_U) and unknown codes (_X).",
-        f"Needs these concepts in the profile: {', '.join(recipe.requires())}.",
-        "Standards: " + "; ".join(recipe.standard) + ".",
-    ]
-    for name, categories in recipe.categories.items():
-        labels = ", ".join(category.label for category in categories.categories)
-        lines.append(f"Categories of {name} redefined: {labels}.")
-    for name, top in recipe.top.items():
-        lines.append(f"Only the {top} largest {name} categories are listed; the rest as other.")
-    if recipe.percent_of:
-        lines.append(f"Also as percentages of the total over {', '.join(recipe.percent_of)}.")
-    lines += [f"Note: {note}" for note in recipe.notes]
-    lines.append(f"File: {recipe.path}")
-    return "\n".join(lines)
+    words = explanation.headings
+
+    def paragraph(bold: str, rest: str = "", level: int = 0, hanging: int = 0) -> None:
+        indent = " " * (2 * level)
+        wrapped = textwrap.fill(
+            bold + rest,
+            console.width,
+            initial_indent=indent,
+            subsequent_indent=indent + " " * hanging,
+            break_on_hyphens=False,
+        )
+        text = Text(wrapped)
+        text.stylize("bold", len(indent), len(indent) + len(bold))
+        console.print(text, soft_wrap=True)
+
+    def heading(key: str, rest: str = "") -> None:
+        console.print()
+        paragraph(words[key], f": {rest}" if rest else "")
+
+    paragraph(explanation.title)
+    console.print("=" * min(len(explanation.title), console.width), markup=False)
+    heading("what")
+    paragraph("", explanation.description, 1)
+    conditions = "; ".join(explanation.conditions)
+    heading("who", explanation.universe + (f" ({conditions})." if conditions else "."))
+    for key, dimensions in (("stub", explanation.stub), ("spanners", explanation.spanners)):
+        if dimensions:
+            heading(key)
+        for dimension in dimensions:
+            rest = f": {dimension.words}; total \u201c{dimension.total}\u201d."
+            paragraph(dimension.title, rest, 1, 2)
+    paragraph("", explanation.specials, 1, 2)
+    heading("standards")
+    for standard in explanation.standards:
+        shown = standard.short_name or standard.citation
+        paragraph(shown, f": {standard.topic}" if standard.short_name else "", 1, 4)
+        if standard.full_title:
+            paragraph("", f"({standard.full_title})", 2, 1)
+    if explanation.why:
+        heading("why")
+        paragraph("", explanation.why, 1)
+    heading("needs")
+    for entry in explanation.needs:
+        paragraph(entry.entry, f"  {entry.description}", 1, 4)
+    heading("example")
+    example = explanation.example
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column(example.stub_title)
+    for column in example.columns:
+        table.add_column("\n".join(column), justify="right")
+    for label, cells in zip(example.rows, example.cells, strict=True):
+        table.add_row(label, *cells)
+    lines = console.render_lines(table, console.options.update(width=console.width - 2))
+    for line in lines:
+        row = Text("  ")
+        for segment in line:
+            row.append(segment.text, segment.style)
+        row.rstrip()
+        console.print(row, soft_wrap=True)
+    if explanation.notes:
+        heading("notes")
+        for note in explanation.notes:
+            paragraph("- ", note, 1, 2)
+    heading("file", explanation.path)
+    console.print()
+    paragraph(words["copy"], ":")
+    console.print(f"  {explanation.copy_command}", markup=False, soft_wrap=True)
+
+
+def _print_problems(problems: tuple[api.Problem, ...], files: int, as_json: bool) -> None:
+    """Print validation problems, one line each and a summary; exit 1 when there are any."""
+    if as_json:
+        typer.echo(json.dumps([p.to_dict() for p in problems], indent=2, ensure_ascii=False))
+    else:
+        for problem in problems:
+            typer.echo(problem.render())
+        noun = "file" if files == 1 else "files"
+        typer.echo(f"{files} {noun}, {len(problems)} problem{'' if len(problems) == 1 else 's'}")
+    if problems:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+@recipes_app.command("validate")
+def recipes_validate(
+    files: Annotated[
+        list[Path], typer.Argument(metavar="FILE...", help="Recipe TOML files to check.")
+    ],
+    as_json: AsJson = False,
+) -> None:
+    """Check recipe files and list every problem at once; exit 1 if any.
+
+    Each problem names the file, the key, the value, the valid choices and the nearest
+    match. A file this accepts is one that tabulate --recipes-dir accepts.
+    """
+    try:
+        problems = api.validate_recipes(files)
+    except CensusmigError as error:
+        raise fail(error) from None
+    _print_problems(problems, len(files), as_json)
+
+
+@recipes_app.command("new")
+def recipes_new(
+    new_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="NEW_ID",
+            help="Id of the new recipe: lower-case letters, digits and underscores.",
+        ),
+    ],
+    from_id: Annotated[
+        str,
+        typer.Option("--from", metavar="EXISTING_ID", help="Id of the recipe to copy."),
+    ],
+    recipes_dir: Annotated[
+        Path,
+        typer.Option(
+            "--recipes-dir",
+            metavar="DIR",
+            help="Folder to write NEW_ID.toml in (created when missing).",
+        ),
+    ] = Path("my_recipes"),
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace DIR/NEW_ID.toml if it exists.")
+    ] = False,
+) -> None:
+    """Copy recipe EXISTING_ID to DIR/NEW_ID.toml to start a custom table.
+
+    The copy keeps the comments, with its id set to NEW_ID and a header saying where it
+    came from. Prints the file written; run it with tabulate --recipes-dir DIR --recipe NEW_ID.
+    """
+    try:
+        path = api.new_recipe(new_id, from_id, recipes_dir, force=force, note=_note)
+    except CensusmigError as error:
+        raise fail(error) from None
+    typer.echo(str(path))
+    status(f"Recipe {new_id} written: edit it, then check it with 'censusmig recipes validate'.")
+
+
+@profile_app.command("validate")
+@reads_data
+def profile_validate(
+    profile: Annotated[Path, typer.Argument(metavar="PROFILE", help="Profile TOML file to check.")],
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            metavar="DATA",
+            help="Data file the profile describes: check that the columns it names exist "
+            "(only the header is read).",
+        ),
+    ] = None,
+    as_json: AsJson = False,
+    *,
+    read_options: ReadOptions,
+) -> None:
+    """Check PROFILE and list every problem at once; exit 1 if any.
+
+    Draft placeholders (REVIEW) that tabulate would refuse are problems too. With --data,
+    so is every column the profile names that DATA lacks, with the nearest column.
+    """
+    try:
+        problems = api.validate_profile(profile, data, read_options=read_options)
+    except CensusmigError as error:
+        raise fail(error) from None
+    _print_problems(problems, 1 + (data is not None), as_json)
 
 
 DEBUG_VARIABLE = "CENSUSMIG_DEBUG"
