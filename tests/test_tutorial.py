@@ -93,23 +93,24 @@ def line_pattern(expected: str) -> re.Pattern[str]:
 
 def matches(expected: Sequence[str], actual: Sequence[str]) -> bool:
     """Whether every line of ``actual`` is accounted for by ``expected`` (``...`` lines skip)."""
-    if not expected:
-        return not actual
-    first, rest = expected[0], expected[1:]
-    if first.strip() == ELLIPSIS:
-        return any(matches(rest, actual[skip:]) for skip in range(len(actual) + 1))
-    return (
-        bool(actual)
-        and line_pattern(first).fullmatch(actual[0].rstrip()) is not None
-        and matches(rest, actual[1:])
-    )
+    reached = {0}  # how many actual lines the expected lines so far can account for
+    for line in expected:
+        if line.strip() == ELLIPSIS:
+            reached = set(range(min(reached), len(actual) + 1)) if reached else set()
+        else:
+            pattern = line_pattern(line)
+            reached = {
+                done + 1
+                for done in reached
+                if done < len(actual) and pattern.fullmatch(actual[done].rstrip())
+            }
+    return len(actual) in reached
 
 
 def contains(expected: Sequence[str], actual: Sequence[str]) -> bool:
     """Whether the expected lines occur somewhere in ``actual``, in order (leading blanks aside)."""
     wanted = [line.strip() for line in expected]
-    stripped = [line.strip() for line in actual]
-    return any(matches([*wanted, ELLIPSIS], stripped[start:]) for start in range(len(stripped) + 1))
+    return matches([ELLIPSIS, *wanted, ELLIPSIS], [line.strip() for line in actual])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -304,6 +305,8 @@ def test_the_custom_recipe_is_the_answer_key(workshop: Workshop) -> None:
 def test_output_matching_follows_the_conventions() -> None:
     assert matches(["a", "...", "d"], ["a", "b", "c", "d"])
     assert matches(["a", "...", "b"], ["a", "b"])
+    assert matches(["...", "c", "..."], ["a", "b", "c"])
+    assert not matches(["a", "...", "d"], ["a", "b", "c"])
     assert not matches(["a", "c"], ["a", "b", "c"])
     assert not matches(["a"], ["a", "b"])
     assert matches(["in ... s; done"], ["in 2.52 s; done"])
