@@ -135,6 +135,8 @@ class _Module:
                     isinstance(t, ast.Name) and t.id == node.id for t in each.targets
                 ):
                     found += self.texts(each.value, each, depth + 1)
+                elif isinstance(each, ast.NamedExpr) and each.target.id == node.id:
+                    found += self.texts(each.value, each, depth + 1)  # (problem := helper())
             return found
         if isinstance(node, ast.Subscript):  # problem[0] of a helper's (message, choices)
             return self.texts(node.value, at, depth + 1)
