@@ -152,7 +152,7 @@ def test_records_come_in_the_order_of_the_sorted_paths(tmp_path: Path) -> None:
 
 
 def test_keys_not_in_the_files_are_integers_only_when_no_code_changes(tmp_path: Path) -> None:
-    folder = tmp_path / "data"
+    folder = tmp_path / "YEAR=2020" / "data"  # a key=value folder above it names no column
     paths = {
         "A=1/D=08/x.parquet": 1,
         "A=-2/D=10/x.parquet": 2,
@@ -362,6 +362,19 @@ def test_options_of_other_formats_are_refused_for_a_folder(folders: dict[str, Pa
     assert "--data-format does not apply" in stderr and "read as one dataset of Parquet" in stderr
     code, _, stderr = invoke("-q", "inspect", str(folders["region"]), "--data-format", "parquet")
     assert code == 0, stderr
+
+
+def test_convert_never_replaces_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for target in (".", str(tmp_path.parent)):
+        code, _, stderr = invoke(
+            "-q", "convert", str(SAMPLE), "--to", target, "--partition-by", "SEX"
+        )
+        assert code == 2
+        assert f"--to {target} holds the current folder" in stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_convert_refuses_what_it_cannot_write(tmp_path: Path, folders: dict[str, Path]) -> None:

@@ -162,6 +162,12 @@ def _check_target(source: Path, target: Path, partition_by: str | None) -> None:
             f" {target} holds the input {source}, and a partitioned conversion replaces the "
             "folder whole; choose another folder",
         )
+    if Path.cwd().resolve().is_relative_to(real):
+        raise CensusmigError(
+            Setting("to"),
+            f" {target} holds the current folder, and a partitioned conversion replaces the "
+            "folder whole; choose another folder, or run from outside it",
+        )
     if target.exists() and not target.is_dir():
         raise CensusmigError(
             Setting("to"),
@@ -203,9 +209,10 @@ def _sink_partitioned(
 ) -> tuple[int, int]:
     """Stream a lazy frame into a hive-partitioned folder of Parquet files, metadata kept.
 
-    The folder is written beside the target (a hidden ``.partial`` folder) and renamed into
-    place when complete; an earlier target is removed only then. Records keep their order
-    within each file. Returns the records and the files written.
+    The column's distinct values are counted first (one more read of that column). The
+    folder is written beside the target (a hidden ``.partial`` folder) and renamed into place
+    when complete; an earlier target is removed only then. Records keep their order within
+    each file. Returns the records and the files written.
 
     Raises:
         CensusmigError: The column has more than :data:`MAX_PARTITIONS` values.

@@ -99,7 +99,7 @@ class Source:
     Use it as a context manager; temporary files made while opening it are removed on exit.
 
     Attributes:
-        path: The file the user named.
+        path: The file (or folder of Parquet files) the user named.
         frame: Lazy frame over the records.
         meta: Value labels, missing codes and column labels from the file.
         text_file: For text formats, the UTF-8 file Polars reads (for error messages).
