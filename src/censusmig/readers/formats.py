@@ -398,12 +398,11 @@ def _same_schema(folder: Path, paths: Sequence[Path]) -> pl.Schema:
     for path in paths:
         try:
             # glob=False: a file named "x[1].parquet" is that file, not a pattern
-            schema = pl.scan_parquet(path, glob=False, hive_partitioning=False).collect_schema()
+            found = pl.scan_parquet(path, glob=False, hive_partitioning=False).collect_schema()
         except (pl.exceptions.PolarsError, OSError) as error:
             raise InputError(f"{path}: cannot read: {polars_message(error)}") from None
         except pl.exceptions.PanicException as error:
             raise _damaged(path, error) from None
-        found = schema
         if first is None:
             first = found
             continue
