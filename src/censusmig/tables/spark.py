@@ -54,6 +54,9 @@ PARTITION_ROWS = 1_000_000
 """Records of a partition aggregated at a time in a worker when the run sets no slice size:
 memory stays bounded by this many records whatever the partition's size."""
 
+LOG_SETTINGS = Path(__file__).with_name("spark-log4j2.properties")
+"""Spark's log settings for a session censusmig starts: errors only, on stderr."""
+
 _FILE = "_spark_file"
 _START = "_spark_start"
 _PARTIAL = "_spark_partial"
@@ -269,11 +272,12 @@ def spark_session(master: str) -> SparkSession:
         "spark.app.name": "censusmig",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
-        "spark.log.level": "ERROR",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.sql.shuffle.partitions": "4",
         "spark.sql.caseSensitive": "true",
         "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
+        # Errors only, from the start (the level set below comes after the start-up lines).
+        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={LOG_SETTINGS.as_uri()}",
     }
     if master.startswith("local"):  # no network: the driver on the loopback address
         settings |= {"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1"}
