@@ -23,6 +23,7 @@ from censusmig import api
 from censusmig.cli.main import app
 from censusmig.errors import CensusmigError, InputError
 from censusmig.profiles.model import read_profile
+from censusmig.protection.keys import records_read
 from censusmig.recipes.catalog import load_catalog, select_recipes
 from censusmig.tables.checks import plan_checks
 from censusmig.tables.engine import RunResult, compute_tables
@@ -162,7 +163,7 @@ def _tables_of_directory(folder: Path, recipes: tuple[str, ...]) -> tuple[RunRes
     chosen, _ = select_recipes(load_catalog([]), profile, recipes)
     frame = pl.scan_parquet(folder, hive_partitioning=True)
     columns = profile.columns()
-    prepare = partial(api.prepared, columns=columns, person_id=profile.person_id, seed=None)
+    prepare = partial(records_read, columns=columns, person_id=profile.person_id, seed=None)
     schema = dict(frame.select(columns).collect_schema())
     backend = Counted(SparkBackend(StoredRecords(folder, schema, prepare), MASTER))
     read = prepare(frame)

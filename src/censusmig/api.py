@@ -278,7 +278,7 @@ def tabulate(
     from censusmig.disclosure import COUNT_ONLY
     from censusmig.profiles.model import read_profile
     from censusmig.protection import Computed, identity, publish
-    from censusmig.protection.keys import RECORD_KEYS
+    from censusmig.protection.keys import RECORD_KEYS, records_read
     from censusmig.protection.methods import protection_for, protects
     from censusmig.readers.formats import open_microdata
     from censusmig.readers.scan import hashing
@@ -327,7 +327,7 @@ def tabulate(
 
         read_columns = list(dict.fromkeys([*columns, *summed]))
         prepare = partial(
-            prepared,
+            records_read,
             columns=read_columns,
             person_id=loaded.person_id,
             seed=next(iter(settings.values())).seed if keyed else None,
@@ -386,28 +386,6 @@ def tabulate(
     if strict and tabulation.attention:
         raise NeedsAttentionError(tabulation)
     return tabulation
-
-
-def prepared(
-    frame: pl.LazyFrame, *, columns: Sequence[str], person_id: Sequence[str], seed: int | None
-) -> pl.LazyFrame:
-    """The person records as the tables read them: the columns read, and the record keys.
-
-    A module-level function (bound with ``functools.partial``), so that a cluster engine can
-    send it to its executors and prepare each partition as this process prepares the file.
-
-    Args:
-        frame: The person records, lazily (the whole file, or one partition of it).
-        columns: The data columns read (the profile's and the summed measures').
-        person_id: The profile's ``[data] person_id``.
-        seed: The record-key seed when the run's protection needs record keys, else None.
-    """
-    from censusmig.protection.keys import RECORD_KEYS, with_record_keys
-
-    if seed is None:
-        return frame.select(columns)
-    keyed = with_record_keys(frame, person_id, seed)
-    return keyed.select(*columns, *([] if RECORD_KEYS in columns else [RECORD_KEYS]))
 
 
 def _check_engine(engine: str, spark_master: str | None, backend: Backend | None) -> None:
