@@ -198,7 +198,11 @@ def test_a_profile_without_a_second_level_skips_or_refuses(tmp_path: Path) -> No
     )
     skipped = {s.recipe_id: s.reason for s in run.skipped}
     assert set(skipped) == set(DISTRICT_RECIPES)
-    assert all(reason == f"profile {profile} maps no district" for reason in skipped.values())
+    expected = (
+        f"profile {profile} maps no district: add [[geography.levels]] entries down to the "
+        "district (level 2 of the areas; the profile has 1)"
+    )
+    assert all(reason == expected for reason in skipped.values())
     assert "migratory_status_sex_age_region" in {t.recipe_id for t in run.tables}
     with pytest.raises(
         RecipeNotServedError, match="'nativity_sex_district' cannot run: .* maps no district"

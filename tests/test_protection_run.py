@@ -35,6 +35,7 @@ def _computed() -> dict[str, Table]:
 @pytest.mark.parametrize("method", METHODS)
 def test_every_recipe_is_protected(method: str) -> None:
     run = _run(method)
+    computed = _computed()
     assert len(run.tables) >= 14
     for table in run.tables:
         report = table.protection
@@ -42,6 +43,8 @@ def test_every_recipe_is_protected(method: str) -> None:
         assert report.cells == table.cells.height
         assert not [c for c in table.cells.columns if c.startswith("_")]
         values = table.cells[VALUE]
+        # A protected count is still a count: written 2375, never 2375.0.
+        assert values.dtype == computed[table.recipe_id].cells[VALUE].dtype, table.recipe_id
         published = table.cells.filter(pl.col(VALUE).is_not_null())
         # No published count from 1 to 2, whatever the method (threshold 3).
         assert published.filter(pl.col(VALUE).is_between(1, 2)).height == 0, table.recipe_id

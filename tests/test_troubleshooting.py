@@ -7,6 +7,8 @@ import re
 import sys
 from types import ModuleType
 
+import pytest
+
 from helpers import ROOT
 from test_error_catalogue import CASES
 
@@ -70,6 +72,51 @@ def test_every_message_is_in_the_troubleshooting_guide() -> None:
 def test_the_generated_list_is_up_to_date() -> None:
     found, _ = docs_errors.messages()
     assert docs_errors.generated(found) in DOC, "run python scripts/docs_errors.py"
+
+
+@pytest.mark.parametrize("group", [group for group, _ in docs_errors.GROUPS])
+def test_every_message_has_its_cause_and_fix(group: str) -> None:
+    found, _ = docs_errors.messages()
+    explained = docs_errors.explanations()
+    unexplained = sorted(
+        {
+            f"{m.where}: {docs_errors.shown(m.template)}"
+            for m in found
+            if m.group == group and docs_errors.shown(m.template) not in explained
+        }
+    )
+    assert not unexplained, "explain in docs/troubleshooting/messages.toml:\n" + "\n".join(
+        unexplained
+    )
+
+
+def test_no_explanation_is_stale_or_empty() -> None:
+    found, _ = docs_errors.messages()
+    texts = {docs_errors.shown(m.template) for m in found}
+    for text, explanation in docs_errors.explanations().items():
+        assert text in texts, f"no message reads {text!r} any more: update or remove its entry"
+        assert explanation.cause.strip() and explanation.fix.strip(), text
+        assert explanation.cause.rstrip().endswith((".", ")")), text
+        assert explanation.fix.rstrip().endswith((".", ")")), text
+
+
+def test_a_message_mostly_of_gaps_shows_an_example() -> None:
+    """A reader cannot tell ``…, line …: …`` apart from another: it needs an example."""
+    for text, explanation in docs_errors.explanations().items():
+        constant = text.replace(docs_errors.GAP, " ")
+        words = [w for w in constant.split() if any(c.isalpha() for c in w)]
+        if docs_errors.GAP in text and len(words) < 3:
+            assert explanation.example, f"{text!r} needs an example"
+        if explanation.example:
+            assert docs_errors.GAP not in explanation.example, text
+
+
+def test_the_doc_shows_each_message_with_its_cause_and_fix() -> None:
+    for text, explanation in docs_errors.explanations().items():
+        entry = f"- **`{text}`**"
+        assert entry in DOC, text
+        line = DOC.split(entry, 1)[1].split("\n", 1)[0]
+        assert explanation.cause in line and f"*Fix:* {explanation.fix}" in line, text
 
 
 def test_every_message_not_followed_is_a_justified_exception() -> None:

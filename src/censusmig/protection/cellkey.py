@@ -494,7 +494,7 @@ def perturb(table: Table, ptable: PTable) -> Table:
     published = pl.Series(N_UNWEIGHTED, count + pvalue, dtype=pl.Int64)
     return replace(
         table,
-        cells=cells.with_columns(published, published.cast(pl.Float64).alias(VALUE)),
+        cells=cells.with_columns(published, published.cast(table.cells.schema[VALUE]).alias(VALUE)),
     )
 
 

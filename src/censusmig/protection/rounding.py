@@ -58,7 +58,7 @@ def round_randomly(table: Table, base: int, seed: int) -> Table:
         rounded.alias(N_UNWEIGHTED)
     )
     cells = cells.with_columns(
-        pl.col(N_UNWEIGHTED).cast(pl.Float64).alias(VALUE),
+        pl.col(N_UNWEIGHTED).cast(table.cells.schema[VALUE]).alias(VALUE),
         table.cells[RECORD_KEYS].alias(RECORD_KEYS),
     )
     return replace(table, cells=cells)

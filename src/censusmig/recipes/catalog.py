@@ -106,6 +106,19 @@ def missing_concepts(recipe: Recipe, profile: Profile) -> tuple[str, ...]:
     )
 
 
+def _how_to_map(name: str, levels: int) -> str:
+    """What a profile adds so that it maps ``name`` (a concept or a geography level)."""
+    if name == GEOGRAPHY:
+        return "a [[geography.levels]] entry (the area of usual residence)"
+    if name in GEOGRAPHY_LEVELS:
+        wanted = GEOGRAPHY_LEVELS.index(name) + 1
+        return (
+            f"[[geography.levels]] entries down to the {name} (level {wanted} of the areas; "
+            f"the profile has {levels})"
+        )
+    return f"[concepts.{name}] with the column that holds it"
+
+
 def select_recipes(
     catalog: Mapping[str, Recipe], profile: Profile, wanted: Iterable[str] = ()
 ) -> tuple[list[Recipe], list[Skipped]]:
@@ -142,7 +155,9 @@ def select_recipes(
             except ValueError as error:
                 reason = str(error)
         else:
-            reason = f"profile {profile.path} maps no {', '.join(missing)}"
+            reason = f"profile {profile.path} maps no {', '.join(missing)}: add " + ", ".join(
+                dict.fromkeys(_how_to_map(name, len(profile.geography)) for name in missing)
+            )
         if wanted:
             raise RecipeNotServedError(f"recipe {recipe.id!r} cannot run: {reason}")
         skipped.append(Skipped(recipe.id, reason))
