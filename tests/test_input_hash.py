@@ -83,8 +83,8 @@ def test_leaving_the_block_stops_the_read(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_a_file_that_cannot_be_read_is_told_clearly(tmp_path: Path) -> None:
-    with hashing(tmp_path) as running:  # a folder: the reader reports it first
-        with pytest.raises(InputError, match="not a regular file; cannot compute its sha256"):
+    with hashing(tmp_path) as running:  # a folder without Parquet files: as the reader says
+        with pytest.raises(InputError, match="is a folder; name the data file inside it"):
             running.result()
     with hashing(tmp_path / "missing.csv") as running:
         with pytest.raises(InputError, match="missing.csv: not a regular file"):

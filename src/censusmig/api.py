@@ -547,9 +547,9 @@ def _run_context(
         RunContext,
         SkippedEntry,
     )
-    from censusmig.readers.scan import file_facts
+    from censusmig.readers.scan import input_facts
 
-    facts = facts or file_facts(data)
+    facts = facts or input_facts(data)
     return RunContext(
         censusmig_version=__version__,
         command=tuple(command if command is not None else sys.argv),
@@ -713,15 +713,20 @@ def convert(
     *,
     profile: str | Path | None = None,
     read_options: ReadOptions | None = None,
+    partition_by: str | None = None,
     progress: Progress | None = None,
 ) -> Conversion:
     """Convert a data file to Parquet (streaming), keeping value labels and missing codes.
 
     Args:
-        data: Any supported data file.
-        to: The ``.parquet`` file to write.
+        data: Any supported data file, or a folder of Parquet files.
+        to: The ``.parquet`` file to write; with ``partition_by``, the folder to write.
         profile: If given, keep only the columns this profile names (checked first).
         read_options: How to read the data file.
+        partition_by: Write a hive-partitioned folder instead of one file: a
+            ``COLUMN=value`` sub-folder per value of this column, each file holding every
+            column (this one included) and the metadata; ``tabulate`` and the other
+            commands read the folder as one dataset.
         progress: Called with (records written, records in all).
 
     Returns:
@@ -740,6 +745,7 @@ def convert(
         ids_as_text(read_options, loaded) if loaded is not None else read_options,
         columns=loaded.columns() if loaded is not None else None,
         check_columns=loaded.check_columns if loaded is not None else None,
+        partition_by=partition_by,
         progress=progress,
     )
 

@@ -30,6 +30,7 @@ OPTIONS: dict[str, str] = {
     "max_codes": "--max-codes",
     "max_ids": "--max-ids",
     "out": "--out",
+    "partition_by": "--partition-by",
     "persons": "--persons",
     "record": "--record",
     "seed": "--seed",

@@ -773,7 +773,14 @@ def sample(
 @reads_data
 def convert(
     data: Annotated[Path, typer.Argument(help=DATA_HELP)],
-    to: Annotated[Path, typer.Option("--to", metavar="FILE", help="Parquet file to write.")],
+    to: Annotated[
+        Path,
+        typer.Option(
+            "--to",
+            metavar="FILE",
+            help="Parquet file to write (with --partition-by, the folder to write).",
+        ),
+    ],
     profile: Annotated[
         Path | None,
         typer.Option(
@@ -783,23 +790,40 @@ def convert(
             help="Keep only the columns this profile names.",
         ),
     ] = None,
+    partition_by: Annotated[
+        str | None,
+        typer.Option(
+            "--partition-by",
+            metavar="COLUMN",
+            help="Write a folder with one COLUMN=value sub-folder of Parquet per value of "
+            "COLUMN (hive-style, as Spark reads it) instead of one file; every command reads "
+            "the folder as one dataset.",
+        ),
+    ] = None,
     *,
     read_options: ReadOptions,
 ) -> None:
     """Convert DATA to Parquet, streaming, keeping value labels and missing-value codes.
 
-    Later runs on the Parquet file are the fast path. Prints the file written on stdout.
+    Later runs on the Parquet file are the fast path. DATA may also be a folder of Parquet
+    files. Prints the file (or folder) written on stdout.
     """
     try:
         with progress_bar(f"Converting {data.name}") as progress:
             done = api.convert(
-                data, to, profile=profile, read_options=read_options, progress=progress
+                data,
+                to,
+                profile=profile,
+                read_options=read_options,
+                partition_by=partition_by,
+                progress=progress,
             )
     except CensusmigError as error:
         raise fail(error) from None
     typer.echo(str(done.target))
+    files = f" in {done.files:,} files" if partition_by is not None else ""
     status(
-        f"{done.records:,} records, {done.columns} columns, value labels of "
+        f"{done.records:,} records{files}, {done.columns} columns, value labels of "
         f"{done.labelled_columns} columns kept"
     )
 

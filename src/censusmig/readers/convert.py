@@ -4,6 +4,11 @@ Later runs on the Parquet file are the fast path: it is scanned lazily, read col
 and the value labels, missing codes and column labels of the original file travel in its schema
 metadata (key :data:`censusmig.readers.meta.PARQUET_KEY`), where ``inspect`` and ``profile
 init`` find them again.
+
+With ``partition_by``, a folder is written instead: one ``COLUMN=value`` sub-folder per value
+of the column (hive-style, as Spark and data lakes keep a census), each file holding every
+column, the partition column included (so it keeps its type), and the metadata. The folder is
+written beside the target and renamed into place whole.
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ from pathlib import Path
 
 import polars as pl
 
-from censusmig.errors import CensusmigError, InputError, Setting
+from censusmig.errors import CensusmigError, InputError, Setting, nearest
 from censusmig.readers.cleanup import remove_surely, removed_unless_done
+from censusmig.readers.dataset import dataset_files
 from censusmig.readers.formats import (
     detect_kind,
     open_microdata,
@@ -29,17 +35,21 @@ from censusmig.readers.stat_child import write_stat_file_isolated
 ROW_GROUP_ROWS = 500_000
 """Records per Parquet row group: big enough for fast scans, small enough to stream."""
 
+MAX_PARTITIONS = 10_000
+"""The most values a ``partition_by`` column may have: one folder (and file) each."""
+
 
 @dataclass(frozen=True)
 class Conversion:
     """What :func:`convert_to_parquet` did.
 
     Attributes:
-        source: The file read.
-        target: The Parquet file written.
+        source: The file (or folder) read.
+        target: The Parquet file written, or the folder with ``partition_by``.
         records: Records written.
         columns: Columns written.
         labelled_columns: Columns whose value labels were kept.
+        files: Parquet files written: one, or one a value of the ``partition_by`` column.
     """
 
     source: Path
@@ -47,6 +57,7 @@ class Conversion:
     records: int
     columns: int
     labelled_columns: int
+    files: int = 1
 
 
 def convert_to_parquet(
@@ -56,18 +67,24 @@ def convert_to_parquet(
     *,
     columns: Sequence[str] | None = None,
     check_columns: Callable[[tuple[str, ...], str], None] | None = None,
+    partition_by: str | None = None,
     progress: Progress | None = None,
 ) -> Conversion:
-    """Stream a data file into a Parquet file, keeping its metadata.
+    """Stream a data file into a Parquet file, or a hive-partitioned folder, keeping its metadata.
 
     Args:
-        source: Any file :func:`censusmig.readers.formats.open_microdata` reads.
-        target: The ``.parquet`` file to write (replaced if it exists).
+        source: Any file (or folder of Parquet files) that
+            :func:`censusmig.readers.formats.open_microdata` reads.
+        target: The ``.parquet`` file to write (replaced if it exists); with
+            ``partition_by``, the folder to write (replaced if it holds only a Parquet
+            dataset, such as an earlier conversion).
         options: How to read the source.
         columns: Keep only these columns (those a profile names); all when None.
         check_columns: Called with the source's column names and its path before anything
             is written, to raise when they lack a column
             (:meth:`censusmig.profiles.model.Profile.check_columns`).
+        partition_by: Write a folder with one ``COLUMN=value`` sub-folder per value of this
+            column (at most :data:`MAX_PARTITIONS`), each holding one Parquet file.
         progress: Called with (records written, records in all) as the conversion goes.
 
     Returns:
@@ -75,19 +92,16 @@ def convert_to_parquet(
 
     Raises:
         InputError: The source cannot be read, or a column asked for is absent.
-        CensusmigError: The target is not a ``.parquet`` path or cannot be written.
+        CensusmigError: The target is not a ``.parquet`` path (a folder that holds other
+            files, with ``partition_by``), lies inside the source or holds it, the partition
+            column is not written or has too many values, or the target cannot be written.
     """
     options = options or ReadOptions()
-    if target.suffix.lower() not in (".parquet", ".pq"):
-        raise CensusmigError(Setting("to"), f" must name a .parquet file (got {target})")
-    if target.resolve() == source.resolve():
-        raise CensusmigError(
-            Setting("to"), f" {target} is the input file itself; choose another name"
-        )
+    _check_target(source, target, partition_by)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        kind = detect_kind(source, options)
-        if columns is None and kind in ("sav", "dta"):
+        kind = "parquet" if source.is_dir() else detect_kind(source, options)
+        if columns is None and kind in ("sav", "dta") and partition_by is None:
             return _convert_stat_file(source, target, kind, progress)
         with open_microdata(source, options, progress) as opened:
             names = opened.frame.collect_schema().names()
@@ -104,12 +118,151 @@ def convert_to_parquet(
             meta = opened.meta if columns is None else _only(opened.meta, keep)
             # Parquet's footer holds the record count: the display can show the size at once
             known = _footer_records(opened.frame) if kind == "parquet" else None
+            if partition_by is not None:
+                _check_partition_column(partition_by, keep, source, columns is not None)
+                column = partition_by
+                records, files = opened.run(
+                    lambda frame: _sink_partitioned(
+                        frame.select(keep), target, column, meta.to_json(), progress, known
+                    )
+                )
+                return Conversion(source, target, records, len(keep), len(meta.value_labels), files)
             records = opened.run(
                 lambda frame: _sink(frame.select(keep), target, meta.to_json(), progress, known)
             )
             return Conversion(source, target, records, len(keep), len(meta.value_labels))
     except OSError as error:
         raise CensusmigError(f"cannot write {target}: {error.strerror or error}") from None
+
+
+def _check_target(source: Path, target: Path, partition_by: str | None) -> None:
+    """Refuse a target of the wrong kind, or one that is, holds or lies in the source.
+
+    A partitioned target replaces a folder whole, so one holding the source (or anything but
+    a Parquet dataset) is refused before the data are read.
+    """
+    if partition_by is None and target.suffix.lower() not in (".parquet", ".pq"):
+        raise CensusmigError(Setting("to"), f" must name a .parquet file (got {target})")
+    real, read = target.resolve(), source.resolve()
+    if real == read:
+        raise CensusmigError(
+            Setting("to"), f" {target} is the input file itself; choose another name"
+        )
+    if source.is_dir() and real.is_relative_to(read):
+        raise CensusmigError(
+            Setting("to"),
+            f" {target} lies inside the folder read ({source}), whose every Parquet file is "
+            "data; write it elsewhere",
+        )
+    if partition_by is None:
+        return
+    if read.is_relative_to(real):
+        raise CensusmigError(
+            Setting("to"),
+            f" {target} holds the input {source}, and a partitioned conversion replaces the "
+            "folder whole; choose another folder",
+        )
+    if Path.cwd().resolve().is_relative_to(real):
+        raise CensusmigError(
+            Setting("to"),
+            f" {target} holds the current folder, and a partitioned conversion replaces the "
+            "folder whole; choose another folder, or run from outside it",
+        )
+    if target.exists() and not target.is_dir():
+        raise CensusmigError(
+            Setting("to"),
+            f" {target} is a file; with ",
+            Setting("partition_by", partition_by),
+            " it names the folder to write",
+        )
+    if target.is_dir() and any(target.iterdir()):
+        try:
+            dataset_files(target)
+        except InputError:
+            raise CensusmigError(
+                Setting("to"),
+                f" {target} is a folder that holds files other than a Parquet dataset, and "
+                "a partitioned conversion replaces the folder whole; choose a new or empty "
+                "folder (or an earlier conversion's)",
+            ) from None
+
+
+def _check_partition_column(
+    column: str, keep: Sequence[str], source: Path, profile_columns: bool
+) -> None:
+    """The partition column must be one of the columns written."""
+    if column in keep:
+        return
+    match = nearest(column, keep)
+    hint = f" (nearest: {match!r})" if match else ""
+    among = "the columns the profile names" if profile_columns else f"the columns of {source}"
+    raise InputError(Setting("partition_by", column), f": no such column among {among}{hint}")
+
+
+def _sink_partitioned(
+    frame: pl.LazyFrame,
+    target: Path,
+    column: str,
+    metadata: bytes,
+    progress: Progress | None,
+    total: int | None = None,
+) -> tuple[int, int]:
+    """Stream a lazy frame into a hive-partitioned folder of Parquet files, metadata kept.
+
+    The column's distinct values are counted first (one more read of that column). The
+    folder is written beside the target (a hidden ``.partial`` folder) and renamed into place
+    when complete; an earlier target is removed only then. Records keep their order within
+    each file. Returns the records and the files written.
+
+    Raises:
+        CensusmigError: The column has more than :data:`MAX_PARTITIONS` values.
+    """
+    values = int(frame.select(pl.col(column).n_unique()).collect().item())
+    if values > MAX_PARTITIONS:
+        raise CensusmigError(
+            Setting("partition_by", column),
+            f": the column has {values:,} distinct values, which would make as many folders "
+            f"(at most {MAX_PARTITIONS:,}); partition by a coarser column, such as a region",
+        )
+    if progress is not None:
+        progress(0, total)
+    stored = {PARQUET_KEY.decode(): metadata.decode("utf-8")}
+    partial = Path(
+        tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    )
+    with removed_unless_done(partial):
+        frame.sink_parquet(
+            pl.PartitionBy(partial, key=column, include_key=True),
+            compression="zstd",
+            row_group_size=ROW_GROUP_ROWS,
+            metadata=stored,
+            mkdir=True,
+        )
+        if not any(partial.iterdir()):  # no records: no partition, but the columns are kept
+            frame.head(0).collect().write_parquet(
+                partial / "part-0.parquet", compression="zstd", metadata=stored
+            )
+        written = [file.path for file in dataset_files(partial)]
+        records = int(pl.scan_parquet(written).select(pl.len()).collect().item())  # footers
+        _replace_folder(partial, target)
+    if progress is not None:
+        progress(records, records)
+    return records, len(written)
+
+
+def _replace_folder(partial: Path, target: Path) -> None:
+    """Move a written folder into place, removing an earlier one only once the new one is in."""
+    if not target.exists():
+        partial.rename(target)
+        return
+    earlier = partial.with_name(partial.name.removesuffix(".partial") + ".old")
+    target.rename(earlier)
+    try:
+        partial.rename(target)
+    except BaseException:
+        earlier.rename(target)
+        raise
+    remove_surely(earlier)
 
 
 def _convert_stat_file(

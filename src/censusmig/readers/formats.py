@@ -10,6 +10,9 @@ CSV / TSV              ``pl.scan_csv`` (lazy); other encodings     none
                        skipped (a copy without them), blanks
                        around fields and names trimmed
 Parquet                ``pl.scan_parquet`` (lazy)                  what ``convert`` stored
+folder of Parquet      ``pl.scan_parquet`` of its files, sorted,   what ``convert`` stored
+files (hive-           partition keys as columns                   (the first file's)
+partitioned or not)    (:func:`open_parquet_folder`)
 SPSS ``.sav``          pyreadstat in chunks -> temporary Parquet   value labels, user missing
                        (dictionary checked first: :mod:`.spss`)
 Stata ``.dta``         pyreadstat in chunks -> temporary Parquet   value labels
@@ -36,7 +39,7 @@ import shutil
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -96,7 +99,7 @@ class Source:
     Use it as a context manager; temporary files made while opening it are removed on exit.
 
     Attributes:
-        path: The file the user named.
+        path: The file (or folder of Parquet files) the user named.
         frame: Lazy frame over the records.
         meta: Value labels, missing codes and column labels from the file.
         text_file: For text formats, the UTF-8 file Polars reads (for error messages).
@@ -274,7 +277,8 @@ def open_microdata(
 
     Args:
         path: The data file (see the module docstring for formats); an IPUMS DDI ``.xml``
-            may be given instead of its data file.
+            may be given instead of its data file; a folder of Parquet files is read as one
+            dataset (:func:`open_parquet_folder`).
         options: How to read it.
         progress: Called while formats that cannot be scanned lazily are unpacked.
 
@@ -288,7 +292,7 @@ def open_microdata(
     options = options or ReadOptions()
     encoding = check_encoding(options.encoding)
     if path.is_dir():
-        raise InputError(f"{path} is a folder; name the data file inside it")
+        return open_parquet_folder(path, options)
     if not path.is_file():
         raise InputError(f"data file not found: {path}")
     kind = detect_kind(path, options)
@@ -307,6 +311,120 @@ def open_microdata(
         raise
     source._workdir = workdir
     return source
+
+
+_FILE_COLUMN = "__censusmig_file__"
+"""The column naming each record's file while partition keys are added (dropped after)."""
+
+
+def open_parquet_folder(folder: Path, options: ReadOptions | None = None) -> Source:
+    """Open a folder of Parquet files, hive-partitioned or not, as one lazy person file.
+
+    Which files are read, in which order, and how ``key=value`` folders name columns:
+    :mod:`censusmig.readers.dataset`. The records are those of the files in that order (each
+    file's in its own order), so record numbers and slices are the same on every machine.
+
+    A partition key's column keeps the type it had before partitioning when the files still
+    hold it (``censusmig convert --partition-by`` keeps it in every file): its values are then
+    read from the files, not the folder names. A key the files do not hold (Spark's and
+    Hive's way) becomes a column after the files' own, read as 64-bit integers when every
+    value is written as an integer without leading zeros (``REGION=12``), else as text
+    (``DISTRICT=0801``, ``AREA=north``), so that no code changes on the way; a null key
+    (``__HIVE_DEFAULT_PARTITION__``) is null. Every file must hold the same columns with the
+    same types. The value labels and missing codes are those stored in the first file.
+
+    Args:
+        folder: The folder.
+        options: How to read it: only its defaults apply to Parquet (a ``data_format``
+            other than ``parquet``, a ``codebook``, ``columns`` or a ``record`` is refused).
+
+    Returns:
+        The opened dataset; nothing to clean up, but usable as a context manager.
+
+    Raises:
+        InputError: The folder holds no Parquet files or other files besides, its files
+            disagree on their columns or partition keys, or one cannot be read.
+        CensusmigError: An option that does not apply to Parquet files.
+    """
+    from censusmig.readers.dataset import dataset_files, key_type
+
+    options = options or ReadOptions()
+    given = check_data_format(options.data_format) if options.data_format is not None else None
+    if given not in (None, "parquet") or options.codebook is not None:
+        setting = Setting("data_format") if given not in (None, "parquet") else Setting("codebook")
+        raise CensusmigError(
+            setting,
+            f" does not apply: {folder} is a folder, read as one dataset of Parquet files",
+        )
+    _check_columns(folder, "parquet", options)
+    if options.record is not None:
+        raise CensusmigError(
+            Setting("record"),
+            f" chooses a record type of a fixed-width file; {folder} is read as parquet",
+        )
+    files = dataset_files(folder)
+    schema = _same_schema(folder, [file.path for file in files])
+    paths = [str(file.path) for file in files]
+    added = [key for key, _ in files[0].keys if key not in schema]
+    if not added:
+        frame = pl.scan_parquet(paths, hive_partitioning=False)
+    else:
+        frame = pl.scan_parquet(paths, hive_partitioning=False, include_file_paths=_FILE_COLUMN)
+        for key in added:
+            values = {str(file.path): dict(file.keys)[key] for file in files}
+            if key_type(list(values.values())) == "integer":
+                kind: pl.DataType = pl.Int64()
+                mapped: dict[str, int | str | None] = {
+                    p: None if v is None else int(v) for p, v in values.items()
+                }
+            else:
+                kind, mapped = pl.String(), dict(values)
+            frame = frame.with_columns(
+                pl.col(_FILE_COLUMN).replace_strict(mapped, return_dtype=kind).alias(key)
+            )
+        frame = frame.drop(_FILE_COLUMN)
+    return Source(folder, _scan(folder, lambda: frame), parquet_metadata(files[0].path))
+
+
+def _same_schema(folder: Path, paths: Sequence[Path]) -> pl.Schema:
+    """The columns of the first file; every other file must hold the same, with the same types.
+
+    Raises:
+        InputError: A file cannot be read, or holds other columns or types than the first.
+    """
+    first: pl.Schema | None = None
+    for path in paths:
+        try:
+            schema = pl.read_parquet_schema(path)
+        except (pl.exceptions.PolarsError, OSError) as error:
+            raise InputError(f"{path}: cannot read: {polars_message(error)}") from None
+        except pl.exceptions.PanicException as error:
+            raise _damaged(path, error) from None
+        found = pl.Schema(schema)
+        if first is None:
+            first = found
+            continue
+        if dict(found) != dict(first):
+            raise InputError(
+                f"{folder}: its files hold different columns: {_schema_difference(first, found)} "
+                f"in {path.relative_to(folder).as_posix()} than in "
+                f"{paths[0].relative_to(folder).as_posix()}; every file of a folder dataset "
+                "must hold the same columns with the same types"
+            )
+    assert first is not None  # dataset_files returns at least one file
+    return first
+
+
+def _schema_difference(first: pl.Schema, other: pl.Schema) -> str:
+    """The first column whose presence or type differs between two files' schemas, in words."""
+    for name in dict.fromkeys([*first, *other]):
+        if name not in other:
+            return f"no column {name!r}"
+        if name not in first:
+            return f"an extra column {name!r}"
+        if first[name] != other[name]:
+            return f"column {name!r} as {other[name]} instead of {first[name]}"
+    return "other columns"
 
 
 def check_encoding(name: str) -> str:

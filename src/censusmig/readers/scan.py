@@ -5,6 +5,11 @@ is in the page cache, seconds from disk). :func:`hashing` computes it in a backg
 while the run scans the same file: ``hashlib`` and the reads release the GIL on large blocks,
 so the hash costs no wall time where a core is free, and the file's pages are read once from
 disk for both.
+
+A folder of Parquet files (:mod:`censusmig.readers.dataset`) is hashed as one input: its files
+in their sorted order, each as its relative path, its size and its bytes; its size is theirs
+in all. Renaming, moving, adding or changing any file changes the hash; where the folder lies
+does not.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from censusmig.errors import InputError
+from censusmig.readers.dataset import dataset_files
 
 HASH_BLOCK = 8 << 20
 """Bytes read and hashed at a time: large blocks keep the GIL released for most of the work."""
@@ -25,12 +31,12 @@ HASH_BLOCK = 8 << 20
 
 @dataclass(frozen=True)
 class FileFacts:
-    """Facts about an input file for the run manifest.
+    """Facts about an input file (or folder of Parquet files) for the run manifest.
 
     Attributes:
-        path: The file.
-        size: Size in bytes.
-        sha256: Hash of its bytes.
+        path: The file, or the folder.
+        size: Size in bytes (of a folder: of its Parquet files, in all).
+        sha256: Hash of its bytes (of a folder: see the module's docstring).
     """
 
     path: Path
@@ -53,6 +59,40 @@ def file_facts(path: Path, stop: threading.Event | None = None) -> FileFacts:
         OSError: The file cannot be read.
     """
     digest = hashlib.sha256()
+    size = _hash_into(digest, path, stop)
+    return FileFacts(path, size, digest.hexdigest())
+
+
+def folder_facts(folder: Path, stop: threading.Event | None = None) -> FileFacts:
+    """Size and sha256 of a folder of Parquet files, as the module's docstring says.
+
+    For each file, sorted by relative path, the hash reads the path (UTF-8), a NUL byte, the
+    size in decimal digits and a NUL byte, then the file's bytes: no two different folders
+    give the same stream.
+
+    Args:
+        folder: The folder (:func:`censusmig.readers.dataset.dataset_files` lists its files).
+        stop: When set, the read stops at the next block (raising ``_Stopped``).
+
+    Raises:
+        InputError: The folder is not a Parquet dataset.
+        OSError: A file cannot be read.
+    """
+    digest = hashlib.sha256()
+    size = 0
+    for file in dataset_files(folder):
+        digest.update(f"{file.relative}\0{file.path.stat().st_size}\0".encode())
+        size += _hash_into(digest, file.path, stop)
+    return FileFacts(folder, size, digest.hexdigest())
+
+
+def input_facts(path: Path, stop: threading.Event | None = None) -> FileFacts:
+    """:func:`folder_facts` of a folder, else :func:`file_facts` of the file."""
+    return folder_facts(path, stop) if path.is_dir() else file_facts(path, stop)
+
+
+def _hash_into(digest: hashlib._Hash, path: Path, stop: threading.Event | None) -> int:
+    """Feed a file's bytes to ``digest`` in blocks; return its size."""
     buffer = bytearray(HASH_BLOCK)
     view = memoryview(buffer)
     with path.open("rb", buffering=0) as handle:
@@ -61,31 +101,32 @@ def file_facts(path: Path, stop: threading.Event | None = None) -> FileFacts:
             if stop is not None and stop.is_set():
                 raise _Stopped
             digest.update(view[:read])
-    return FileFacts(path, size, digest.hexdigest())
+    return size
 
 
 class FileHashing:
     """The facts of a file, computed in a background thread (see :func:`hashing`)."""
 
     def __init__(self, path: Path) -> None:
-        """Start reading ``path`` in a daemon thread, if it is a regular file.
+        """Start reading ``path`` in a daemon thread, if it is a regular file or a folder.
 
-        Anything else (missing, a folder, a named pipe, whose opening would wait for a
-        writer) is left to the reader to report; :meth:`result` fails on it.
+        Anything else (missing, a named pipe, whose opening would wait for a writer) is left
+        to the reader to report; :meth:`result` fails on it, as on a folder that is no
+        Parquet dataset.
         """
         self.path = path
         self._stop = threading.Event()
         self._facts: FileFacts | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._work, name="censusmig-sha256", daemon=True)
-        if path.is_file():
+        if path.is_file() or path.is_dir():
             self._thread.start()
         else:
             self._error = InputError(f"{path}: not a regular file; cannot compute its sha256")
 
     def _work(self) -> None:
         try:
-            self._facts = file_facts(self.path, self._stop)
+            self._facts = input_facts(self.path, self._stop)
         except _Stopped:
             pass
         except BaseException as error:  # handed to the thread that asks for the result
