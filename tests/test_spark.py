@@ -233,6 +233,22 @@ def test_a_partitioned_directory_gives_the_tables_of_the_single_file(
         assert got.accounting == expected.accounting
 
 
+def test_a_folder_converted_with_partition_by_tabulates_as_the_single_file(
+    catalogue: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # The user's path: convert --partition-by, then tabulate the folder with Spark.
+    polars_out, _ = catalogue
+    folder = api.convert(CENSUS, tmp_path / "census", partition_by="DISTRICT").target
+    spark_out = run(folder, SAMPLE_PROFILE, tmp_path / "spark", "spark", formats=("csv",))
+    same_csvs(polars_out, spark_out)
+    expected, found = record(polars_out), record(spark_out)
+    for facts in (expected["input"], found["input"]):
+        assert isinstance(facts, dict)
+        for key in ("path", "size_bytes", "sha256"):
+            facts.pop(key)
+    assert found == expected
+
+
 def _profile_without(tmp_path: Path, source: Path, old: str, new: str) -> Path:
     text = source.read_text(encoding="utf-8")
     assert old in text
