@@ -11,6 +11,7 @@ import importlib.util
 import json
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -294,3 +295,21 @@ def test_engine_options_are_checked_before_the_run(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "--spark-master goes with --engine spark only" in result.stderr
+
+
+def test_a_missing_pyspark_or_java_names_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from censusmig.tables import spark
+
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # import fails as if not installed
+    with pytest.raises(CensusmigError, match=r"pip install 'censusmig\[spark\]'") as found:
+        spark.spark_session("local[1]")
+    assert found.value.exit_code == 2
+    monkeypatch.undo()
+    if importlib.util.find_spec("pyspark") is None:
+        return  # the Java check comes after pyspark's
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setattr(spark.shutil, "which", lambda name: None)
+    with pytest.raises(CensusmigError, match="apt-get install default-jre-headless"):
+        spark.spark_session("local[1]")

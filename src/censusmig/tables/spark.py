@@ -274,6 +274,8 @@ def spark_session(master: str) -> SparkSession:
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.sql.shuffle.partitions": "4",
+        # Fewer, larger Arrow batches per partition: less per-batch work in the workers.
+        "spark.sql.execution.arrow.maxRecordsPerBatch": "100000",
         "spark.sql.caseSensitive": "true",
         "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
         # Errors only, from the start (the level set below comes after the start-up lines).
