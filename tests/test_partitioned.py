@@ -173,6 +173,19 @@ def test_keys_not_in_the_files_are_integers_only_when_no_code_changes(tmp_path: 
     assert partition_keys("2020/A=1/x.parquet") == (("A", "1"),)  # a plain folder names nothing
 
 
+def test_names_that_look_like_patterns_are_names(tmp_path: Path) -> None:
+    source = tmp_path / "areas [draft].parquet"
+    pl.DataFrame({"ID": [1, 2, 3, 4], "AREA": ["x[1]", "São Paulo", "*", "a b"]}).write_parquet(
+        source
+    )
+    target = api.convert(source, tmp_path / "by area?", partition_by="AREA").target
+    assert len(dataset_files(target)) == 4
+    with open_microdata(target) as source_read:
+        read = source_read.frame.collect().sort("ID")
+    assert read["AREA"].to_list() == ["x[1]", "São Paulo", "*", "a b"]
+    assert input_facts(target).size == sum(f.path.stat().st_size for f in dataset_files(target))
+
+
 def test_metadata_come_from_the_first_file_and_convert_keeps_them_in_every_file(
     tmp_path: Path,
 ) -> None:

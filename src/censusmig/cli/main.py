@@ -166,7 +166,8 @@ def stderr() -> Console:
 
 DATA_HELP = (
     "Person file: .csv, .tsv, .parquet, .sav, .dta, fixed-width text with --codebook, or an "
-    "IPUMS DDI .xml; optionally .gz or .zip. Other names: --data-format."
+    "IPUMS DDI .xml; optionally .gz or .zip; or a folder of .parquet files (hive-partitioned, "
+    "key=value sub-folders). Other names: --data-format."
 )
 
 

@@ -243,7 +243,12 @@ def _sink_partitioned(
                 partial / "part-0.parquet", compression="zstd", metadata=stored
             )
         written = [file.path for file in dataset_files(partial)]
-        records = int(pl.scan_parquet(written).select(pl.len()).collect().item())  # footers
+        records = int(  # from the footers
+            pl.scan_parquet(written, glob=False, hive_partitioning=False)
+            .select(pl.len())
+            .collect()
+            .item()
+        )
         _replace_folder(partial, target)
     if progress is not None:
         progress(records, records)
@@ -279,7 +284,7 @@ def _convert_stat_file(
     finally:
         remove_surely(work.cleanup)
     partial.replace(target)
-    written = pl.scan_parquet(target)
+    written = pl.scan_parquet(target, glob=False)
     records = int(written.select(pl.len()).collect().item())  # from the footer
     return Conversion(
         source, target, records, len(written.collect_schema()), len(meta.value_labels)
@@ -329,7 +334,7 @@ def _sink(
             metadata={PARQUET_KEY.decode(): metadata.decode("utf-8")},
         )
     partial.replace(target)
-    total = int(pl.scan_parquet(target).select(pl.len()).collect().item())  # from the footer
+    total = int(pl.scan_parquet(target, glob=False).select(pl.len()).collect().item())  # footer
     if progress is not None:
         progress(total, total)
     return total

@@ -367,9 +367,11 @@ def open_parquet_folder(folder: Path, options: ReadOptions | None = None) -> Sou
     paths = [str(file.path) for file in files]
     added = [key for key, _ in files[0].keys if key not in schema]
     if not added:
-        frame = pl.scan_parquet(paths, hive_partitioning=False)
+        frame = pl.scan_parquet(paths, hive_partitioning=False, glob=False)
     else:
-        frame = pl.scan_parquet(paths, hive_partitioning=False, include_file_paths=_FILE_COLUMN)
+        frame = pl.scan_parquet(
+            paths, hive_partitioning=False, glob=False, include_file_paths=_FILE_COLUMN
+        )
         for key in added:
             values = {str(file.path): dict(file.keys)[key] for file in files}
             if key_type(list(values.values())) == "integer":
@@ -395,12 +397,12 @@ def _same_schema(folder: Path, paths: Sequence[Path]) -> pl.Schema:
     first: pl.Schema | None = None
     for path in paths:
         try:
-            schema = pl.read_parquet_schema(path)
+            # glob=False: a file named "x[1].parquet" is that file, not a pattern
+            found = pl.scan_parquet(path, glob=False, hive_partitioning=False).collect_schema()
         except (pl.exceptions.PolarsError, OSError) as error:
             raise InputError(f"{path}: cannot read: {polars_message(error)}") from None
         except pl.exceptions.PanicException as error:
             raise _damaged(path, error) from None
-        found = pl.Schema(schema)
         if first is None:
             first = found
             continue
@@ -632,7 +634,7 @@ def _open_kind(
     if kind in ("csv", "tsv"):
         return _open_text(path, plain, options, encoding, workdir, kind)
     if kind == "parquet":
-        frame = _scan(path, lambda: pl.scan_parquet(plain))
+        frame = _scan(path, lambda: pl.scan_parquet(plain, glob=False))
         return Source(path, frame, parquet_metadata(plain))
     if kind in ("sav", "dta"):
         parquet = workdir / "data.parquet"
