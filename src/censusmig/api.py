@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from censusmig.recipes.explain import Explanation as Explanation
     from censusmig.recipes.model import Recipe as Recipe
     from censusmig.renderers.output_folder import OutputFolder
-    from censusmig.tables.backend import Backend
+    from censusmig.tables.backend import Backend, ClusterBackend
     from censusmig.tables.checks import CheckReport as CheckReport
     from censusmig.tables.engine import RunResult
     from censusmig.tables.plan import Measure
@@ -58,6 +59,7 @@ LAZY_NAMES: Mapping[str, str] = {
     "Attention": "censusmig.protection.attention",
     "Backend": "censusmig.tables.backend",
     "CheckReport": "censusmig.tables.checks",
+    "ClusterBackend": "censusmig.tables.backend",
     "Conversion": "censusmig.readers.convert",
     "Explanation": "censusmig.recipes.explain",
     "FileFacts": "censusmig.readers.scan",
@@ -110,6 +112,13 @@ MAX_CELLS_LIMIT = 1_000_000_000
 """The most ``max_cells`` of :func:`tabulate` may be raised to."""
 MAX_LISTED = 1_000_000
 """Largest ``max_codes`` (codes listed per column) and ``max_ids`` (ids listed per check)."""
+
+ENGINES = ("polars", "spark")
+"""What :func:`tabulate` aggregates the records with: ``polars`` (embedded, the default) or
+``spark`` (Apache Spark: a cluster, or every core here; ``pip install 'censusmig[spark]'``)."""
+DEFAULT_SPARK_MASTER = "local[*]"
+"""The Spark master of ``engine="spark"`` unless ``spark_master`` names another: Spark in
+this process, on every core."""
 
 TABULATE_STAGES = ("reading", "computing", "writing")
 """The stages :func:`tabulate` tells its ``progress`` callback as each begins, in this order:
@@ -197,6 +206,8 @@ def tabulate(
     protect: str | None = None,
     measures: Sequence[Measure] | None = None,
     backend: Backend | None = None,
+    engine: str = "polars",
+    spark_master: str | None = None,
     strict: bool = False,
     max_cells: int = DEFAULT_MAX_CELLS,
     excel_layout: str = "accessible",
@@ -231,6 +242,14 @@ def tabulate(
             a measure may sum any column of the data file. Measures other than the value
             and the count are internal: the protection method sees them, outputs do not.
         backend: The engine that aggregates the records (default: Polars, in process).
+        engine: One of :data:`ENGINES`: ``polars`` (default) or ``spark``, which reads a
+            Parquet file or a directory of Parquet files (hive-partitioned) with Apache
+            Spark and aggregates each partition with the same code, giving the same tables.
+            It identifies records by ``[data] person_id`` only, so it refuses a Taylor design
+            without ``[design] psu``, and record keys (cell-key method, rounding) without a
+            person id.
+        spark_master: The Spark master URL (``engine="spark"`` only; default
+            :data:`DEFAULT_SPARK_MASTER`, every core of this machine).
         strict: Fail when the run needs attention (:attr:`Tabulation.attention`: failing
             error-level edit checks, unknown codes, bad weights, tables that do not
             reconcile), after the outputs are written.
@@ -259,7 +278,7 @@ def tabulate(
     from censusmig.disclosure import COUNT_ONLY
     from censusmig.profiles.model import read_profile
     from censusmig.protection import Computed, identity, publish
-    from censusmig.protection.keys import RECORD_KEYS, with_record_keys
+    from censusmig.protection.keys import RECORD_KEYS, records_read
     from censusmig.protection.methods import protection_for, protects
     from censusmig.readers.formats import open_microdata
     from censusmig.readers.scan import hashing
@@ -273,6 +292,7 @@ def tabulate(
     if batch_rows is not None:
         check_range(Setting("batch_rows"), batch_rows, 1, MAX_BATCH_ROWS)
     check_range(Setting("max_cells"), max_cells, 1, MAX_CELLS_LIMIT)
+    _check_engine(engine, spark_master, backend)
     measures = tuple(measures) if measures is not None else CELL_MEASURES
     formats = _chosen_formats(formats)
     options = RenderOptions(excel_layout=excel_layout)
@@ -283,6 +303,11 @@ def tabulate(
     check_table_sizes(loaded, chosen, max_cells)
     settings = _protection_settings(loaded, chosen, protect)
     keyed = any(s.method in COUNT_ONLY for s in settings.values())
+    if engine == "spark":
+        from censusmig.tables.spark import check_spark_input, check_spark_run
+
+        check_spark_input(data_path)
+        check_spark_run(loaded, keyed)
     stage = progress or _no_progress
     stage("reading")
     with (
@@ -300,19 +325,30 @@ def tabulate(
             measures = (*measures, Measure(RECORD_KEYS, RECORD_KEYS))
         stage("computing")
 
+        read_columns = list(dict.fromkeys([*columns, *summed]))
+        prepare = partial(
+            records_read,
+            columns=read_columns,
+            person_id=loaded.person_id,
+            seed=next(iter(settings.values())).seed if keyed else None,
+        )
+
         def compute(frame: pl.LazyFrame) -> RunResult:
-            if keyed:
-                seed = next(iter(settings.values())).seed
-                frame = with_record_keys(frame, loaded.person_id, seed)
-            extra = [RECORD_KEYS] if keyed else []
-            read = frame.select(*columns, *(c for c in [*summed, *extra] if c not in columns))
+            read = prepare(frame)
+            engine_backend: Backend | ClusterBackend = backend or POLARS
+            if engine == "spark":
+                from censusmig.tables.spark import SparkBackend, StoredRecords
+
+                schema = frame.select(read_columns).collect_schema()
+                stored = StoredRecords(data_path, dict(schema), prepare)
+                engine_backend = SparkBackend(stored, spark_master or DEFAULT_SPARK_MASTER)
             return compute_tables(
                 read,
                 loaded,
                 chosen,
                 batch_rows,
                 measures=measures,
-                backend=backend or POLARS,
+                backend=engine_backend,
                 max_cells=max_cells,
                 checks=plan_checks(loaded, read.collect_schema()) if edit_checks else None,
             )
@@ -350,6 +386,26 @@ def tabulate(
     if strict and tabulation.attention:
         raise NeedsAttentionError(tabulation)
     return tabulation
+
+
+def _check_engine(engine: str, spark_master: str | None, backend: Backend | None) -> None:
+    """Stop on an engine that is none of :data:`ENGINES`, or options that do not go with it."""
+    if engine not in ENGINES:
+        match = nearest(engine, ENGINES)
+        hint = f" Did you mean {match!r}?" if match else ""
+        raise CensusmigError(
+            Setting("engine"), f": unknown engine {engine!r}.{hint} Valid: {', '.join(ENGINES)}."
+        )
+    if spark_master is not None and engine != "spark":
+        raise CensusmigError(
+            Setting("spark_master"), " goes with ", Setting("engine", "spark"), " only."
+        )
+    if backend is not None and engine != "polars":
+        raise CensusmigError(
+            "give a backend or ",
+            Setting("engine", "spark"),
+            ", not both (the engine is a backend).",
+        )
 
 
 def _protection_settings(

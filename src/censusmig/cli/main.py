@@ -631,6 +631,28 @@ def tabulate(
             "profile's protection table and the recipes' own choice.",
         ),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            metavar="ENGINE",
+            help="What aggregates the records: polars (default: embedded, in this process) "
+            "or spark (Apache Spark, on a cluster or every core here; needs "
+            "pip install 'censusmig[spark]' and Java 17 or later). Spark reads a Parquet file "
+            "or a directory of Parquet files (hive-partitioned) and gives the same tables; it "
+            "needs [data] person_id for --protect cell-key or rounding, and [design] psu for "
+            "a Taylor design.",
+        ),
+    ] = "polars",
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-master",
+            metavar="URL",
+            help="Spark master URL, with --engine spark only (spark://host:7077, yarn, "
+            f"k8s://...). Default: {api.DEFAULT_SPARK_MASTER}, every core of this machine.",
+        ),
+    ] = None,
     *,
     read_options: ReadOptions,
 ) -> None:
@@ -672,6 +694,8 @@ def tabulate(
                 excel_layout=excel_layout,
                 progress=progress,
                 protect=protect,
+                engine=engine,
+                spark_master=spark_master,
             )
     except api.NeedsAttentionError as error:  # the outputs are written: show them, then fail
         run, failure = error.tabulation, error

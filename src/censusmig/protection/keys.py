@@ -141,3 +141,24 @@ def with_record_keys(frame: pl.LazyFrame, person_id: Sequence[str], seed: int) -
         frame = frame.with_row_index(RECORD_NUMBER)
         ids = [RECORD_NUMBER]
     return frame.with_columns(record_key(ids, frame.collect_schema(), seed).alias(RECORD_KEYS))
+
+
+def records_read(
+    frame: pl.LazyFrame, *, columns: Sequence[str], person_id: Sequence[str], seed: int | None
+) -> pl.LazyFrame:
+    """The person records as the tables read them: the columns read, and the record keys.
+
+    A module-level function (bound with ``functools.partial``), so that a cluster engine can
+    send it to its executors and prepare each partition as the driver prepares the file.
+
+    Args:
+        frame: The person records, lazily (the whole file, or one partition of it).
+        columns: The data columns read (the profile's and the summed measures').
+        person_id: The profile's ``[data] person_id``.
+        seed: The record-key seed when the run's protection needs record keys (the
+            :data:`RECORD_KEYS` column is then added), else None.
+    """
+    if seed is None:
+        return frame.select(columns)
+    keyed = with_record_keys(frame, person_id, seed)
+    return keyed.select(*columns, *([] if RECORD_KEYS in columns else [RECORD_KEYS]))

@@ -55,6 +55,33 @@ class Backend(Protocol):
         ...
 
 
+@runtime_checkable
+class ClusterBackend(Protocol):
+    """An engine that reads the stored records itself, partition by partition (a cluster).
+
+    Rather than being handed slices of the driver's frame, it is built on where the records
+    are stored and reads them where they are; what it returns is the same: partials, merged
+    and finished by the engine as the slices of a :class:`Backend` are.
+    """
+
+    name: str
+    """Short name (``spark``)."""
+
+    def partials(self, frame: pl.LazyFrame, plan: Plan, batch_rows: int | None) -> list[Partial]:
+        """Aggregate every partition of the records ``frame`` stands for.
+
+        Args:
+            frame: The records as the driver reads them, lazily (their columns and types;
+                a cluster backend reads the stored records itself).
+            plan: The run's plan.
+            batch_rows: Records aggregated at a time, or None for the backend's choice.
+
+        Returns:
+            One partial or more, in file order, for :func:`censusmig.tables.plan.merge`.
+        """
+        ...
+
+
 class PolarsBackend:
     """The embedded engine: Polars, in one process, one scan per slice.
 

@@ -30,7 +30,7 @@ from censusmig.errors import CensusmigError, InputError, Setting
 from censusmig.profiles.design import TAYLOR
 from censusmig.profiles.model import Profile
 from censusmig.recipes.model import Recipe
-from censusmig.tables.backend import POLARS, Backend
+from censusmig.tables.backend import POLARS, Backend, ClusterBackend
 from censusmig.tables.checks import (
     RECORD_NUMBER,
     CheckPlan,
@@ -377,7 +377,7 @@ def compute_tables(
     batch_rows: int | None = None,
     *,
     measures: Sequence[Measure] = CELL_MEASURES,
-    backend: Backend = POLARS,
+    backend: Backend | ClusterBackend = POLARS,
     max_cells: int | None = None,
     checks: CheckPlan | None = None,
 ) -> RunResult:
@@ -398,7 +398,8 @@ def compute_tables(
         recipes: Recipes the profile can serve.
         batch_rows: Records per slice, or None to read the file in one go.
         measures: The additive measures of every cell (see :func:`plan_run`).
-        backend: The engine that aggregates records.
+        backend: The engine that aggregates records: slice by slice of ``frame``, or a
+            cluster backend that reads the stored records itself, partition by partition.
         max_cells: The most cells a table may have (see :func:`finish`), or None for no
             limit.
         checks: The edit checks to run (:func:`~censusmig.tables.checks.plan_checks`, on
@@ -421,7 +422,10 @@ def compute_tables(
         # Numbered before it is sliced: the checks' record numbers, or a design's PSUs.
         read = frame.with_row_index(RECORD_NUMBER, offset=1)
 
-    partials = [backend.aggregate(part, plan) for part in slices(read, batch_rows)]
+    if isinstance(backend, ClusterBackend):
+        partials = backend.partials(read, plan, batch_rows)
+    else:
+        partials = [backend.aggregate(part, plan) for part in slices(read, batch_rows)]
     aggregated = time.perf_counter()
     merged = merge(partials, plan)
     merged_at = time.perf_counter()
