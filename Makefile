@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SAMPLE := sample_microdata/census.parquet
 PROFILE := sample_microdata/census.profile.toml
 
-.PHONY: demo test lint golden sample-data bench fuzz clean
+.PHONY: demo test lint golden sample-data bench bench-spark fuzz clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,8 +13,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
+# The tests need the development tools and the Spark engine's pyspark (its tests run Spark in
+# local mode on Java; without Java they skip, except in CI).
 $(VENV)/.dev-installed: $(VENV)/.installed pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	touch $@
 
 demo: $(VENV)/.installed
@@ -56,6 +58,12 @@ bench: $(VENV)/.dev-installed
 		$(if $(PANDAS),--pandas,) $(if $(BIG),--big,)
 	$(BIN)/python bench/survey_bench.py $(if $(ROUNDS),--rounds $(ROUNDS),)
 	$(BIN)/python bench/protection_bench.py $(if $(ROUNDS),--rounds $(ROUNDS),)
+	$(MAKE) bench-spark
+
+# The Spark engine beside the default one (local mode, every core), 1M and 10M persons:
+# bench/SPARK.md. Needs Java (apt-get install default-jre-headless).
+bench-spark: $(VENV)/.dev-installed
+	$(BIN)/python bench/spark_bench.py $(if $(SIZES),--sizes $(SIZES),) $(if $(ROUNDS),--rounds $(ROUNDS),)
 
 # Generated-input suite: 1,000 seeded odd inputs through the real CLI, 2 at a time; failures kept
 # under out/fuzz/failures/<signature>/ (`make fuzz CASES=200 SEED=7` for another run).

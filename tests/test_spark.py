@@ -46,7 +46,7 @@ def need_spark() -> None:
     missing = [
         what
         for what, present in (
-            ("pyspark (pip install 'censusmig[spark]')", importlib.util.find_spec("pyspark")),
+            ("pyspark (pip install '.[spark]')", importlib.util.find_spec("pyspark")),
             ("Java (apt-get install default-jre-headless)", shutil.which("java")),
         )
         if not present
@@ -250,6 +250,21 @@ def test_a_folder_converted_with_partition_by_tabulates_as_the_single_file(
     assert found == expected
 
 
+def test_a_partitioned_million_person_census_gives_the_default_engines_tables(
+    spark: object, tmp_path: Path
+) -> None:
+    # The size: 1,000,000 persons, partitioned by region as a data lake holds them
+    # (convert --partition-by), every standard table by each engine, the same bytes.
+    census = api.write_sample(1_000_000, 18, tmp_path / "census.parquet")
+    folder = api.convert(census, tmp_path / "lake", partition_by="REGION").target
+    assert len(list(folder.glob("REGION=*"))) == 6
+    polars_out = run(census, SAMPLE_PROFILE, tmp_path / "polars", "polars", formats=("csv",))
+    spark_out = run(folder, SAMPLE_PROFILE, tmp_path / "spark", "spark", formats=("csv",))
+    assert len(same_csvs(polars_out, spark_out)) == 14
+    expected, found = record(polars_out), record(spark_out)
+    assert found["input"]["records"] == expected["input"]["records"] == 1_000_000  # type: ignore[index]
+
+
 def _profile_without(tmp_path: Path, source: Path, old: str, new: str) -> Path:
     text = source.read_text(encoding="utf-8")
     assert old in text
@@ -303,7 +318,8 @@ def test_a_missing_pyspark_or_java_names_how_to_install_it(
     from censusmig.tables import spark
 
     monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # import fails as if not installed
-    with pytest.raises(CensusmigError, match=r"pip install 'censusmig\[spark\]'") as found:
+    install = r"pip install '\.\[spark\]' in the censusmig folder"
+    with pytest.raises(CensusmigError, match=install) as found:
         spark.spark_session("local[1]")
     assert found.value.exit_code == 2
     monkeypatch.undo()

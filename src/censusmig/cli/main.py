@@ -638,8 +638,9 @@ def tabulate(
             metavar="ENGINE",
             help="What aggregates the records: polars (default: embedded, in this process) "
             "or spark (Apache Spark, on a cluster or every core here; needs "
-            "pip install 'censusmig[spark]' and Java 17 or later). Spark reads a Parquet file "
-            "or a directory of Parquet files (hive-partitioned) and gives the same tables; it "
+            "pip install '.[spark]' in the censusmig folder, and Java 17 or later). Spark reads "
+            "a Parquet file or a directory of Parquet files (hive-partitioned) and gives the "
+            "same tables; it "
             "needs [data] person_id for --protect cell-key or rounding, and [design] psu for "
             "a Taylor design.",
         ),

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import SparkSession
 
-SPARK_INSTALL = "pip install 'censusmig[spark]'"
+SPARK_INSTALL = "pip install '.[spark]' in the censusmig folder (or 'censusmig[spark]')"
 """How to install the Spark engine's Python side (pyspark)."""
 JAVA_INSTALL = "apt-get install default-jre-headless"
 """How to install the Java runtime Spark runs on (Debian, Ubuntu)."""
