@@ -34,8 +34,8 @@ GUIDES = [page for page in PAGES if page.name not in OWN_TESTS]
 PENDING_PAGES: set[str] = set()
 PENDING_OPTIONS: dict[tuple[str, ...], set[str]] = {}
 
-# Options of other programs that the guides show (apt-get).
-FOREIGN_OPTIONS = {"--no-install-recommends"}
+# Options of other programs that the guides show (apt-get, spark-submit).
+FOREIGN_OPTIONS = {"--no-install-recommends", "--archives", "--conf", "--master"}  # spark-submit
 
 FENCE = re.compile(r"^ *```([^\n]*)\n(.*?)^ *```", re.MULTILINE | re.DOTALL)
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
