@@ -13,7 +13,9 @@ written beside the target and renamed into place whole.
 
 from __future__ import annotations
 
+import re
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,7 +24,7 @@ import polars as pl
 
 from censusmig.errors import CensusmigError, InputError, Setting, nearest
 from censusmig.readers.cleanup import remove_surely, removed_unless_done
-from censusmig.readers.dataset import dataset_files
+from censusmig.readers.dataset import SKIPPED_PREFIXES, dataset_files
 from censusmig.readers.formats import (
     detect_kind,
     open_microdata,
@@ -190,13 +192,57 @@ def _check_target(source: Path, target: Path, partition_by: str | None) -> None:
 def _check_partition_column(
     column: str, keep: Sequence[str], source: Path, profile_columns: bool
 ) -> None:
-    """The partition column must be one of the columns written."""
-    if column in keep:
-        return
-    match = nearest(column, keep)
-    hint = f" (nearest: {match!r})" if match else ""
-    among = "the columns the profile names" if profile_columns else f"the columns of {source}"
-    raise InputError(Setting("partition_by", column), f": no such column among {among}{hint}")
+    """The partition column must be one of the columns written, named as a folder can say.
+
+    Polars writes the column's name into every folder name as it is (``NAME=value``), so a
+    name that the folder cannot carry back is refused: one with ``=``, ``/`` or ``%`` (read
+    back as another column, or a folder inside a folder), or starting with ``_`` or ``.``
+    (a folder skipped when the dataset is read, its records with it).
+    """
+    if column not in keep:
+        match = nearest(column, keep)
+        hint = f" (nearest: {match!r})" if match else ""
+        among = "the columns the profile names" if profile_columns else f"the columns of {source}"
+        raise InputError(Setting("partition_by", column), f": no such column among {among}{hint}")
+    if not column or column.startswith(SKIPPED_PREFIXES) or any(c in column for c in "=/%"):
+        raise CensusmigError(
+            Setting("partition_by", column),
+            ": a partition folder is named COLUMN=value, and this column's name would not be "
+            "read back from it (a name with '=', '/' or '%', or starting with '_' or '.', "
+            "which readers skip); partition by a column named otherwise",
+        )
+
+
+_FOLDER_NAME_BYTES = 255
+"""The longest file or folder name most file systems take (bytes)."""
+
+
+def _check_partition_values(frame: pl.LazyFrame, column: str) -> None:
+    """Refuse a column with too many values, or a value too long to name a folder.
+
+    Raises:
+        CensusmigError: More than :data:`MAX_PARTITIONS` values, or a ``COLUMN=value``
+            folder name longer than the file system takes (the value is not shown).
+    """
+    found = frame.select(
+        pl.col(column).n_unique().alias("values"),
+        pl.col(column).cast(pl.String).str.len_bytes().max().alias("longest"),
+    ).collect()
+    values, longest = int(found["values"].item()), found["longest"].item()
+    if values > MAX_PARTITIONS:
+        raise CensusmigError(
+            Setting("partition_by", column),
+            f": the column has {values:,} distinct values, which would make as many folders "
+            f"(at most {MAX_PARTITIONS:,}); partition by a coarser column, such as a region",
+        )
+    name = len(column.encode()) + 1 + (longest or 0)
+    if name > _FOLDER_NAME_BYTES:
+        raise CensusmigError(
+            Setting("partition_by", column),
+            f": a value of the column is {longest:,} bytes long, and a folder named "
+            f"COLUMN=value may be {_FOLDER_NAME_BYTES} bytes at most; partition by a column of "
+            "short codes, such as a region",
+        )
 
 
 def _sink_partitioned(
@@ -217,13 +263,7 @@ def _sink_partitioned(
     Raises:
         CensusmigError: The column has more than :data:`MAX_PARTITIONS` values.
     """
-    values = int(frame.select(pl.col(column).n_unique()).collect().item())
-    if values > MAX_PARTITIONS:
-        raise CensusmigError(
-            Setting("partition_by", column),
-            f": the column has {values:,} distinct values, which would make as many folders "
-            f"(at most {MAX_PARTITIONS:,}); partition by a coarser column, such as a region",
-        )
+    _check_partition_values(frame, column)
     if progress is not None:
         progress(0, total)
     stored = {PARQUET_KEY.decode(): metadata.decode("utf-8")}
@@ -231,13 +271,21 @@ def _sink_partitioned(
         tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
     )
     with removed_unless_done(partial):
-        frame.sink_parquet(
-            pl.PartitionBy(partial, key=column, include_key=True),
-            compression="zstd",
-            row_group_size=ROW_GROUP_ROWS,
-            metadata=stored,
-            mkdir=True,
-        )
+        try:
+            frame.sink_parquet(
+                pl.PartitionBy(partial, key=column, include_key=True),
+                compression="zstd",
+                row_group_size=ROW_GROUP_ROWS,
+                metadata=stored,
+                mkdir=True,
+            )
+        except BaseException as error:
+            # Polars' writers of the other partitions may still be finishing their files
+            # after the failure is raised: the folder is removed once they are done.
+            _wait_for_writers(partial)
+            if isinstance(error, OSError):  # its text may end in a folder named by a value
+                raise CensusmigError(f"cannot write {target}: {_os_reason(error)}") from None
+            raise
         if not any(partial.iterdir()):  # no records: no partition, but the columns are kept
             frame.head(0).collect().write_parquet(
                 partial / "part-0.parquet", compression="zstd", metadata=stored
@@ -253,6 +301,32 @@ def _sink_partitioned(
     if progress is not None:
         progress(records, records)
     return records, len(written)
+
+
+def _wait_for_writers(folder: Path, quiet: float = 0.2, longest: float = 10.0) -> None:
+    """Wait until nothing under ``folder`` has changed for ``quiet`` s (``longest`` at most)."""
+    deadline = time.monotonic() + longest
+    seen: list[tuple[str, int]] | None = None
+    while time.monotonic() < deadline:
+        try:
+            now = sorted((str(path), path.lstat().st_size) for path in folder.rglob("*"))
+        except OSError:  # a file renamed or removed while listed: not settled yet
+            now = None
+        if now is not None and now == seen:
+            return
+        seen = now
+        time.sleep(quiet)
+
+
+_OS_ERROR = re.compile(r"^(.*?\(os error \d+\))")
+
+
+def _os_reason(error: OSError) -> str:
+    """An operating-system error's reason without the path it names (a partition value)."""
+    if error.strerror:
+        return error.strerror
+    found = _OS_ERROR.match(str(error))
+    return found.group(1) if found else "the file system refused a file"
 
 
 def _replace_folder(partial: Path, target: Path) -> None:

@@ -40,7 +40,7 @@ NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 _SHOWN = 5
 """File names listed in a message at most."""
 
-_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
+_INTEGER = re.compile(r"0|-?[1-9][0-9]*")  # as Python writes it: not "-0", which reads as 0
 _INT64 = 1 << 63
 
 
@@ -127,7 +127,7 @@ def key_type(values: Sequence[str | None]) -> str:
 
     Integers (64-bit) when every value that is not null is written as an integer, without
     leading zeros or a plus sign (``-3``, ``0``, ``12``), so that no code changes when read
-    as a number; text otherwise (``08``, ``1.5``, ``north``), codes kept as written.
+    as a number; text otherwise (``08``, ``-0``, ``1.5``, ``north``), codes kept as written.
     """
     for value in values:
         if value is None:
