@@ -2,18 +2,20 @@
 
 Each test is a case ``scripts/fuzz.py`` failed on (seed 5), cut down: a partition value that
 reads as an integer only by changing its code, partition columns whose names a folder cannot
-carry back, and a partitioned conversion that fails half-way.
+carry back, a partitioned conversion that fails half-way, and (found by the data family) a
+zip archive whose offsets point before its start.
 """
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from censusmig import api
-from censusmig.errors import CensusmigError
+from censusmig.errors import CensusmigError, InputError
 from censusmig.readers.dataset import key_type
 from censusmig.readers.formats import open_microdata
 
@@ -76,3 +78,17 @@ def test_a_failed_partitioned_write_leaves_nothing_and_shows_no_value(tmp_path: 
             api.convert(source, tmp_path / "out" / "parted", partition_by="K")
         assert "%C3%BC" not in str(raised.value) and "\u00fc" not in str(raised.value)
         assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_zip_whose_offsets_point_before_its_start_is_damaged(tmp_path: Path) -> None:
+    # A flipped bit in the end record's central-directory offset (a fuzz case, seed 5 case
+    # 67) makes zipfile seek before the file's start: an OSError, once an internal error.
+    path = tmp_path / "census.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("census.csv", "ID,SEX\n1,2\n")
+    data = bytearray(path.read_bytes())
+    end = data.rindex(b"PK\x05\x06")
+    data[end + 16 : end + 20] = (1 << 20).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="damaged or truncated"):
+        open_microdata(path)

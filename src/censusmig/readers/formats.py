@@ -603,8 +603,12 @@ def unpack(path: Path, workdir: Path, *, any_name: bool = False) -> Path:
             return target
         member = _zip_member(path, any_name=any_name)
         target = workdir / Path(member.filename).name
-        with zipfile.ZipFile(path) as archive, archive.open(member) as inner:
-            with target.open("wb") as sink:
+        with zipfile.ZipFile(path) as archive:
+            try:
+                inner = archive.open(member)
+            except OSError as error:  # an offset before the file's start: a damaged archive
+                raise zipfile.BadZipFile(str(error)) from None
+            with inner, target.open("wb") as sink:
                 shutil.copyfileobj(inner, sink, _BLOCK)
         return target
     except (EOFError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile) as error:
