@@ -1,16 +1,21 @@
 """A bounded slice of the generated-input suite (``make fuzz`` runs 1,000+ cases).
 
-Cases 0-47 of seed 12 rotate through the four families (data files, profiles, recipes,
-options), 12 of each; every one runs the real CLI and must keep every promise the oracle checks
-(exit 0/1/2, no traceback, no planted marker in any message or output, no leftover temporary
-file, records counted and tables reconciled). A failure names the case: rerun it alone with
+Cases 0-47 of seed 12 rotate through the five families (data files, profiles, recipes,
+options, and five folders of Parquet files, none of them on Spark); every one runs the real
+CLI and must keep every promise the oracle checks (exit 0/1/2, no traceback, no planted marker
+in any message or output, no leftover temporary file, records counted and tables reconciled;
+a legal folder tabulates as its single file does, an illegal one ends in exit 2 and one line).
+A failure names the case: rerun it alone with
 ``python scripts/fuzz.py --seed 12 --only <id> --keep``.
 """
 
 from __future__ import annotations
 
+import io
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import polars as pl
 
 from fuzz.generators import FAMILIES, Case, generate_case
 from fuzz.oracle import Outcome, run_case
@@ -55,3 +60,18 @@ def test_oracle_sees_a_lost_record_and_a_leaked_marker(tmp_path: Path) -> None:
     outcome = run_case(case, tmp_path)
     assert outcome.exit_code == 0
     assert outcome.problems == ["marker_leak_stdout", "record_count_mismatch"]
+
+
+def test_oracle_sees_a_folder_that_tabulates_unlike_its_single_file(tmp_path: Path) -> None:
+    # A legal folder case whose "single file" lost a record: the folder's tables, right in
+    # themselves, no longer equal the single file's, and the oracle must say so.
+    case = generate_case(SEED, 35)
+    assert case.family == "folder" and [r.label for r in case.reruns] == ["single_file"]
+    single = pl.read_parquet(io.BytesIO(case.files["in/single.parquet"]))
+    assert single.height > 1
+    buffer = io.BytesIO()
+    single.slice(1).write_parquet(buffer)
+    case.files["in/single.parquet"] = buffer.getvalue()
+    outcome = run_case(case, tmp_path)
+    assert outcome.exit_code == 0
+    assert outcome.problems == ["single_file_tables_differ"]

@@ -3,7 +3,8 @@
 A plain ``random.Random`` seeded by ``"<seed>:<index>"`` builds each case, so case 417 of seed 12
 is the same case whatever else runs (no shrinking database, no dependence on a Hypothesis
 version, and a failing case is rebuilt from two numbers). Families rotate with the index
-(data, profile, recipe, options), so any slice of consecutive cases covers all four.
+(data, profile, recipe, options twice, then a folder of Parquet files: :data:`ROTATION`), so
+any slice of nine consecutive cases covers all five.
 
 Every generated data row carries ``ZQX<case id>`` in a free-text column ``NOTE``; the oracle
 fails a case when that string appears in anything censusmig prints or writes.
@@ -23,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from fuzz import toml_text
+from fuzz import folders, toml_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_microdata"
@@ -33,7 +34,9 @@ IPUMS_XML = ROOT / "tests" / "data" / "ipums" / "cps_00160.xml"
 IPUMS_DAT = ROOT / "tests" / "data" / "ipums" / "cps_00160.dat.gz"
 CSPRO_DCF = ROOT / "tests" / "data" / "cspro" / "CensusMainShortForm.dcf"
 
-FAMILIES = ("data", "profile", "recipe", "options")
+FAMILIES = ("data", "profile", "recipe", "options", "folder")
+ROTATION = ("data", "profile", "recipe", "options") * 2 + ("folder",)
+"""Families by case index (``ROTATION[index % 9]``): each file family twice, then a folder."""
 FAST_RECIPES = (
     "nativity_age_sex",
     "foreign_born_period_of_arrival_country_of_birth",
@@ -122,6 +125,11 @@ class Case:
         must_fail: Why the input is invalid (exit 0 is then a failure), or None.
         target: The output the command writes (relative), checked for partial output.
         must_pass: The input is valid as documented (exit 2 is then a failure).
+        must_refuse: An invalid input must end in exit 2 with a one-line message (not
+            merely not exit 0).
+        reruns: Runs after the main one whose outputs must agree with it (folder family).
+        frame_checks: Parquet files written that must hold a reference file's records.
+        partition_checks: Partitioned folders written: each file under its key's value.
     """
 
     case_id: int
@@ -136,6 +144,10 @@ class Case:
     must_fail: str | None = None
     target: str | None = None
     must_pass: bool = False
+    must_refuse: bool = False
+    reruns: list[folders.Rerun] = field(default_factory=list)
+    frame_checks: list[folders.FrameCheck] = field(default_factory=list)
+    partition_checks: list[folders.PartitionCheck] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------- base data
@@ -982,10 +994,38 @@ def _options_case(rng: random.Random, case: Case) -> None:
     case.argv = [*base, option, text]
 
 
+def _folder_case(rng: random.Random, case: Case) -> None:
+    """A folder of Parquet files made of generated rows (:mod:`fuzz.folders`)."""
+    n = rng.choice((0, 1, 3, 20, 60, 150))
+    header, rows, _ = _table(rng, case.marker, n)
+    recipes = rng.sample(FAST_RECIPES, rng.choice((1, 1, 2)))
+    # Folder case number k (one in every len(ROTATION) cases) runs Spark when k is 24, 49...:
+    # a run of the first N cases never holds more than a 25th of its folder cases on Spark.
+    number = case.case_id // len(ROTATION)
+    spark = number % folders.SPARK_EVERY == folders.SPARK_EVERY - 1
+    made = folders.fill_case(rng, header, rows, recipes, spark)
+    case.kind, case.command, case.argv, case.target = (
+        made.kind,
+        made.command,
+        made.argv,
+        made.target,
+    )
+    case.files = {**made.files, "in/profile.toml": PROFILE.read_bytes()}
+    case.folders = made.folders
+    case.expected_records, case.must_fail, case.must_pass = (
+        made.expected_records,
+        made.must_fail,
+        made.must_pass,
+    )
+    case.must_refuse = made.must_fail is not None
+    case.reruns, case.frame_checks = made.reruns, made.frame_checks
+    case.partition_checks = made.partition_checks
+
+
 def generate_case(seed: int, index: int) -> Case:
     """Build case ``index`` of ``seed`` (deterministic, independent of every other case)."""
     rng = random.Random(f"{seed}:{index}")
-    family = FAMILIES[index % len(FAMILIES)]
+    family = ROTATION[index % len(ROTATION)]
     case = Case(case_id=index, family=family, kind="", command="", argv=[])
     case.marker = f"ZQX{seed}Q{index:05d}"
     {
@@ -993,6 +1033,7 @@ def generate_case(seed: int, index: int) -> Case:
         "profile": _profile_case,
         "recipe": _recipe_case,
         "options": _options_case,
+        "folder": _folder_case,
     }[family](rng, case)
     return case
 

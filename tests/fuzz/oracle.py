@@ -8,6 +8,7 @@ case passes when it has none.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -23,9 +24,12 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fuzz.folders import NULL, Rerun, keys_of
 from fuzz.generators import RECIPES, ROOT, Case
 
 TIMEOUT_SECONDS = 60.0
+SPARK_TIMEOUT_SECONDS = 300.0
+"""A Spark rerun starts a JVM (15 s or more on a busy machine)."""
 MEMORY_BYTES = 3 << 30
 _FRAME = re.compile(r'(?:File "([^"]+)", line \d+, in|│ (/\S+?\.py):\d+ in)')
 _EXCEPTION = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning))\b", re.M)
@@ -122,15 +126,48 @@ def run_case(case: Case, root: Path, timeout: float = TIMEOUT_SECONDS) -> Outcom
     materialise(case, folder)
     before_in, before_out = _listing(folder / "in"), _listing(folder / "out")
     target_existed = bool(case.target) and (folder / str(case.target)).exists()
+    exit_code, stdout, stderr, seconds = _execute(case.argv, folder, timeout)
+    outcome = Outcome(case, exit_code, seconds, [], stdout, stderr, folder)
+    problems = outcome.problems
+    problems += _run_problems(exit_code, stdout, stderr)
+    if case.must_fail and exit_code == 0:
+        problems.append(f"accepted_{case.must_fail}")
+    if case.must_refuse and exit_code in (0, 1):
+        problems.append(f"not_refused_{case.must_fail}")
+    if case.must_refuse and exit_code == 2 and not _one_line_error(stderr):
+        problems.append("error_not_one_line")
+    if case.must_pass and exit_code == 2:
+        problems.append("rejected_valid_input")
+    problems += _leaks(case, folder, stdout, stderr)
+    problems += _leftovers(case, folder, before_in, before_out)
+    if exit_code == 2 and case.target and not target_existed:
+        if (folder / case.target).exists():
+            problems.append("partial_output_on_exit2")
+    if exit_code in (0, 1):
+        problems += _counts(case, folder, exit_code, stdout)
+    if exit_code in (0, 1) and not case.must_fail:
+        problems += _reruns(outcome, timeout)
+        problems += _partition_problems(case, folder)
+        problems += _frame_problems(case, folder)
+    return outcome
+
+
+def _execute(
+    argv: list[str], folder: Path, timeout: float, capped: bool = True
+) -> tuple[int | None, bytes, bytes, float]:
+    """Run ``censusmig argv`` in ``folder``: exit code (None on a timeout), stdout, stderr, s.
+
+    ``capped``: under the address-space cap (a JVM reserves more than it, and cannot start).
+    """
     start = time.monotonic()
     process = subprocess.Popen(
-        command_line(case),
+        [sys.executable, "-m", "censusmig", *argv],
         cwd=folder,
         env=environment(folder),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        preexec_fn=_limit,
+        preexec_fn=_limit if capped else None,
         start_new_session=True,
     )
     try:
@@ -140,8 +177,12 @@ def run_case(case: Case, root: Path, timeout: float = TIMEOUT_SECONDS) -> Outcom
         os.killpg(process.pid, signal.SIGKILL)
         stdout, stderr = process.communicate()
         exit_code = None
-    outcome = Outcome(case, exit_code, time.monotonic() - start, [], stdout, stderr, folder)
-    problems = outcome.problems
+    return exit_code, stdout, stderr, time.monotonic() - start
+
+
+def _run_problems(exit_code: int | None, stdout: bytes, stderr: bytes) -> list[str]:
+    """What any run must not do: time out, crash, show a traceback, exit otherwise than 0-2."""
+    problems = []
     text = (stdout + b"\n" + stderr).decode("utf-8", "replace")
     if exit_code is None:
         problems.append("timeout")
@@ -157,18 +198,110 @@ def run_case(case: Case, root: Path, timeout: float = TIMEOUT_SECONDS) -> Outcom
         problems.append(f"exit_{exit_code}")
     if exit_code == 2 and not stderr.strip():
         problems.append("exit2_without_message_on_stderr")
-    if case.must_fail and exit_code == 0:
-        problems.append(f"accepted_{case.must_fail}")
-    if case.must_pass and exit_code == 2:
-        problems.append("rejected_valid_input")
-    problems += _leaks(case, folder, stdout, stderr)
-    problems += _leftovers(case, folder, before_in, before_out)
-    if exit_code == 2 and case.target and not target_existed:
-        if (folder / case.target).exists():
-            problems.append("partial_output_on_exit2")
-    if exit_code in (0, 1):
-        problems += _counts(case, folder, exit_code, stdout)
-    return outcome
+    return problems
+
+
+def _one_line_error(stderr: bytes) -> bool:
+    """The error is one line, the last one printed (status lines may come before it)."""
+    lines = [line for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+    errors = [i for i, line in enumerate(lines) if line.startswith("censusmig: error:")]
+    return errors == [len(lines) - 1]
+
+
+def spark_available() -> bool:
+    """Whether the Spark engine can run here (pyspark importable, a java on the PATH)."""
+    return importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None
+
+
+def _reruns(outcome: Outcome, timeout: float) -> list[str]:
+    """Run the case's reruns; each must exit as the main run did, with the same tables."""
+    case, folder = outcome.case, outcome.folder
+    problems: list[str] = []
+    for rerun in case.reruns:
+        if rerun.spark and not spark_available():
+            continue
+        limit = max(timeout, SPARK_TIMEOUT_SECONDS) if rerun.spark else timeout
+        exit_code, stdout, stderr, _ = _execute(rerun.argv, folder, limit, not rerun.spark)
+        outcome.stdout += f"\n--- {rerun.label} (exit {exit_code}) ---\n".encode() + stdout
+        outcome.stderr += f"\n--- {rerun.label} (exit {exit_code}) ---\n".encode() + stderr
+        problems += [f"{rerun.label}_{p}" for p in _run_problems(exit_code, stdout, stderr)]
+        marker = case.marker.encode()
+        if marker in stdout or marker in stderr:
+            problems.append(f"{rerun.label}_marker_leak")
+        if exit_code != outcome.exit_code and rerun.same_tables_as is not None:
+            problems.append(f"{rerun.label}_exit_{exit_code}_not_{outcome.exit_code}")
+        elif exit_code not in (0, 1):
+            if rerun.same_tables_as is None and exit_code == 2:
+                problems.append(f"{rerun.label}_refused")
+        elif rerun.same_tables_as is not None:
+            problems += _same_tables(folder / rerun.same_tables_as, folder / rerun.target, rerun)
+    return problems
+
+
+def _same_tables(expected: Path, found: Path, rerun: Rerun) -> list[str]:
+    """Every tidy CSV of ``found`` byte-identical to ``expected``'s, and the same files."""
+    mine = {p.name: p for p in (expected / "csv").glob("*.csv")}
+    theirs = {p.name: p for p in (found / "csv").glob("*.csv")}
+    if set(mine) != set(theirs):
+        return [f"{rerun.label}_other_tables"]
+    if any(mine[name].read_bytes() != theirs[name].read_bytes() for name in mine):
+        return [f"{rerun.label}_tables_differ"]
+    return []
+
+
+def _frame_problems(case: Case, folder: Path) -> list[str]:
+    """Parquet files written hold the reference's records (in order, or in any order)."""
+    import polars as pl
+
+    problems = []
+    for check in case.frame_checks:
+        produced = folder / check.produced
+        if not produced.is_file():
+            continue  # its run failed, which the run's own checks report
+        got = pl.read_parquet(produced)
+        want = pl.read_parquet(folder / check.reference)
+        if got.schema != want.schema:
+            problems.append("frame_columns_differ")
+            continue
+        if not check.ordered and got.width:
+            got = got.sort(got.columns, nulls_last=True)
+            want = want.sort(want.columns, nulls_last=True)
+        if not got.equals(want, null_equal=True):
+            problems.append("frame_records_differ")
+    return problems
+
+
+def _partition_problems(case: Case, folder: Path) -> list[str]:
+    """Each file of a partitioned folder holds one value of its key, the one its folder names."""
+    import polars as pl
+
+    problems: set[str] = set()
+    for check in case.partition_checks:
+        root = folder / check.folder
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*")):
+            relative = path.relative_to(root)
+            if not path.is_file() or any(p.startswith(("_", ".")) for p in relative.parts):
+                continue
+            keys = dict(keys_of(relative.as_posix()))
+            records = pl.read_parquet(path)
+            if check.column not in keys:
+                if records.height:  # no records: one file with the columns, no partition
+                    problems.add("partition_folder_names_another_key")
+                continue
+            values = records.get_column(check.column).unique().to_list()
+            if len(values) > 1:
+                problems.add("partition_file_mixes_values")
+            elif values and not isinstance(values[0], float):
+                text = None if values[0] is None else str(values[0])
+                if _null_spelling(text) != _null_spelling(keys[check.column]):
+                    problems.add("partition_folder_names_another_value")
+    return sorted(problems)
+
+
+def _null_spelling(value: str | None) -> str | None:
+    return None if value in (None, "", NULL) else value
 
 
 def _exception(text: str) -> str:
@@ -265,7 +398,12 @@ def _counts(case: Case, folder: Path, exit_code: int, stdout: bytes) -> list[str
             return ["stdout_not_json"]
         if expected is not None and report.get("records") != expected:
             return ["record_count_mismatch"]
-    if case.command == "convert" and exit_code == 0 and case.target:
+    if (
+        case.command == "convert"
+        and exit_code == 0
+        and case.target
+        and "--partition-by" not in case.argv
+    ):
         import pyarrow.parquet as pq
 
         try:
@@ -333,6 +471,12 @@ def save_failure(outcome: Outcome, failures: Path) -> Path:
         'cd "$run" || exit 3\n'
         f'TMPDIR="$run/tmp" PYTHONPATH="$src" "$py" {argv}\n'
         'echo "exit code: $?; outputs and inputs in $run" >&2\n'
+        + "".join(
+            f"# then ({rerun.label}, compared with it): "
+            + " ".join(shlex.quote(a) for a in ["-m", "censusmig", *rerun.argv])
+            + "\n"
+            for rerun in case.reruns
+        )
     )
     (where / "repro.sh").chmod(0o755)
     return where
