@@ -63,14 +63,15 @@ def test_oracle_sees_a_lost_record_and_a_leaked_marker(tmp_path: Path) -> None:
 
 
 def test_oracle_sees_a_folder_that_tabulates_unlike_its_single_file(tmp_path: Path) -> None:
-    # A legal folder case whose "single file" lost a record: the folder's tables, right in
-    # themselves, no longer equal the single file's, and the oracle must say so.
+    # A legal folder case whose "single file" holds every person twice (the copies under
+    # new ids): the folder's tables, right in themselves, no longer equal the single file's.
     case = generate_case(SEED, 35)
     assert case.family == "folder" and [r.label for r in case.reruns] == ["single_file"]
     single = pl.read_parquet(io.BytesIO(case.files["in/single.parquet"]))
-    assert single.height > 1
+    assert single.height
+    copies = single.with_columns(pl.col("PERSON_ID") + 1_000_000)
     buffer = io.BytesIO()
-    single.slice(1).write_parquet(buffer)
+    pl.concat([single, copies]).write_parquet(buffer)
     case.files["in/single.parquet"] = buffer.getvalue()
     outcome = run_case(case, tmp_path)
     assert outcome.exit_code == 0
