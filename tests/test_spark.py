@@ -275,9 +275,17 @@ def _profile_without(tmp_path: Path, source: Path, old: str, new: str) -> Path:
 
 def test_the_spark_engine_refuses_what_it_cannot_compute_the_same(tmp_path: Path) -> None:
     # Refused before any data are read or Spark starts: no session needed.
-    with pytest.raises(InputError, match="convert to Parquet first: censusmig convert") as found:
+    with pytest.raises(InputError, match="convert it to Parquet first with ") as found:
         api.tabulate(SAMPLE_DIR / "census.csv", SAMPLE_PROFILE, engine="spark")
     assert found.value.exit_code == 2
+    assert "censusmig.api.convert()" in str(found.value)
+    result = CliRunner().invoke(
+        app,
+        ["tabulate", str(SAMPLE_DIR / "census.csv"), "-p", str(SAMPLE_PROFILE)]
+        + ["-o", str(tmp_path / "csv_out"), "--engine", "spark"],
+    )
+    assert result.exit_code == 2
+    assert "convert it to Parquet first with 'censusmig convert'" in (result.stderr)
     taylor = _profile_without(
         tmp_path,
         SURVEY_PROFILE,

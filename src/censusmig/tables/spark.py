@@ -33,7 +33,7 @@ from urllib.parse import unquote, urlparse
 
 import polars as pl
 
-from censusmig.errors import CensusmigError, InputError, Setting
+from censusmig.errors import Call, CensusmigError, InputError, Setting
 from censusmig.profiles.design import TAYLOR
 from censusmig.profiles.model import Profile
 from censusmig.tables.backend import POLARS
@@ -231,9 +231,9 @@ def check_spark_input(path: Path) -> None:
     if path.is_dir() or path.suffix.lower() in PARQUET_SUFFIXES:
         return
     raise InputError(
-        f"the Spark engine reads Parquet (a file or a directory of Parquet files), not "
-        f"{path}; convert to Parquet first: censusmig convert {path} --to "
-        f"{path.name.split('.')[0]}.parquet"
+        "the Spark engine reads Parquet (a file or a directory of Parquet files), not "
+        f"{path}; convert it to Parquet first with ",
+        Call("convert"),
     )
 
 
