@@ -418,3 +418,104 @@ def test_convert_refuses_what_it_cannot_write(tmp_path: Path, folders: dict[str,
     assert (holding / "census.parquet").read_bytes() == SAMPLE.read_bytes()
     assert not (tmp_path / "x").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.parquet", "foreign", "holding"]
+
+
+# --- folders whose names or links could change the numbers ---------------------------------
+
+
+def test_a_linked_partition_folder_is_read_and_a_folder_reached_twice_refused(
+    tmp_path: Path,
+) -> None:
+    persons = pl.read_parquet(SAMPLE)
+    folder = tmp_path / "lake"
+    persons.write_parquet(folder, partition_by="REGION")
+    store = tmp_path / "store"
+    store.mkdir()
+    shutil.move(folder / "REGION=3", store / "REGION=3")
+    (folder / "REGION=3").symlink_to(store / "REGION=3", target_is_directory=True)
+    with open_microdata(folder) as source:
+        read = source.frame.collect()
+    assert read.height == persons.height
+    assert read.filter(pl.col("REGION") == 3).height == persons["REGION"].eq(3).sum() > 0
+    (store / "REGION=3" / "back").symlink_to(folder, target_is_directory=True)
+    with pytest.raises(InputError, match=r"REGION=3/back is the folder itself again"):
+        open_microdata(folder)
+    (store / "REGION=3" / "back").unlink()
+    (folder / "REGION=9").symlink_to(store / "REGION=3", target_is_directory=True)
+    with pytest.raises(InputError, match=r"REGION=9 is REGION=3 again .* read twice"):
+        open_microdata(folder)
+
+
+def test_a_partition_folder_must_name_the_value_its_files_hold(tmp_path: Path) -> None:
+    persons = pl.read_parquet(SAMPLE)
+    swapped = tmp_path / "swapped"
+    persons.write_parquet(swapped, partition_by="REGION")
+    (swapped / "REGION=1").rename(swapped / "was1")
+    (swapped / "REGION=2").rename(swapped / "REGION=1")
+    (swapped / "was1").rename(swapped / "REGION=2")
+    code, stdout, stderr = invoke("-q", "inspect", str(swapped))
+    assert (code, stdout) == (2, "")
+    assert "REGION=1/00000000.parquet lies in the folder REGION=1, but its column REGION" in stderr
+    # A file without statistics is read instead; text, nulls and KEY= folders agree.
+    named = persons.with_columns(
+        pl.col("REGION").replace_strict({1: "Petén", 2: ""}, default="x", return_dtype=pl.String)
+    )
+    plain = tmp_path / "plain"
+    named.write_parquet(plain, partition_by="REGION", statistics=False)
+    with open_microdata(plain) as source:
+        assert source.frame.select(pl.len()).collect().item() == persons.height
+    (plain / "REGION=x").rename(plain / "REGION=y")
+    with pytest.raises(InputError, match="REGION=y/00000000.parquet lies in the folder REGION=y"):
+        open_microdata(plain)
+    (plain / "REGION=y").rename(plain / "REGION=x")
+    (plain / "REGION=Pet%C3%A9n").rename(plain / "REGION=Peten")
+    with pytest.raises(InputError, match="in the folder REGION=Peten"):
+        open_microdata(plain)
+
+
+def test_folder_names_not_percent_encoded_in_utf8_are_refused(tmp_path: Path) -> None:
+    # Decoded with replacement characters, K=%e9 and K=%ea would become one value.
+    folder = tmp_path / "latin"
+    for name in ("K=%e9", "K=%ea"):
+        (folder / name).mkdir(parents=True)
+        pl.DataFrame({"A": [1]}).write_parquet(folder / name / "x.parquet")
+    with pytest.raises(InputError, match=r"K=%e9: the folder's name is percent-encoded in bytes"):
+        open_microdata(folder)
+
+
+def test_hidden_partition_names_are_refused_when_written_and_named_when_read(
+    tmp_path: Path,
+) -> None:
+    renamed = tmp_path / "renamed.parquet"
+    pl.read_parquet(SAMPLE).rename({"REGION": "_REGION"}).write_parquet(renamed)
+    code, _, stderr = invoke(
+        "-q", "convert", str(renamed), "--to", str(tmp_path / "out"), "--partition-by", "_REGION"
+    )
+    assert code == 2
+    assert "--partition-by _REGION: its folders would be skipped when read" in stderr
+    assert ".partial" not in stderr and not (tmp_path / "out").exists()
+    hidden = tmp_path / "hidden"
+    (hidden / "_x=1").mkdir(parents=True)
+    shutil.copy(SAMPLE, hidden / "_x=1" / "part-0.parquet")
+    with pytest.raises(InputError, match=r"holds only _x=1, and names starting with _ or \."):
+        open_microdata(hidden)
+
+
+def test_record_keys_from_the_record_order_need_attention(tmp_path: Path) -> None:
+    # Without a person id, another order (a partitioned copy) gets other perturbations.
+    text = SAMPLE_PROFILE.read_text(encoding="utf-8")
+    anonymous = tmp_path / "anonymous.profile.toml"
+    anonymous.write_text(text.replace('person_id = "PERSON_ID"', ""), encoding="utf-8")
+    options = {"recipes": ("nativity_age_sex",), "protect": "cell-key"}
+    run = api.tabulate(SAMPLE, anonymous, **options)  # type: ignore[arg-type]
+    kinds = [item.kind for item in run.attention]
+    assert kinds.count("record_keys") == 1
+    item = next(item for item in run.attention if item.kind == "record_keys")
+    assert "[data] person_id" in item.message and "order" in item.message
+    with pytest.raises(api.NeedsAttentionError) as strict:
+        api.tabulate(SAMPLE, anonymous, strict=True, **options)  # type: ignore[arg-type]
+    assert strict.value.exit_code == 1
+    named = api.tabulate(SAMPLE, SAMPLE_PROFILE, **options)  # type: ignore[arg-type]
+    assert "record_keys" not in [item.kind for item in named.attention]
+    plain = api.tabulate(SAMPLE, anonymous, recipes=("nativity_age_sex",))
+    assert "record_keys" not in [item.kind for item in plain.attention]

@@ -275,9 +275,17 @@ def _profile_without(tmp_path: Path, source: Path, old: str, new: str) -> Path:
 
 def test_the_spark_engine_refuses_what_it_cannot_compute_the_same(tmp_path: Path) -> None:
     # Refused before any data are read or Spark starts: no session needed.
-    with pytest.raises(InputError, match="convert to Parquet first: censusmig convert") as found:
+    with pytest.raises(InputError, match="convert it to Parquet first with ") as found:
         api.tabulate(SAMPLE_DIR / "census.csv", SAMPLE_PROFILE, engine="spark")
     assert found.value.exit_code == 2
+    assert "censusmig.api.convert()" in str(found.value)
+    result = CliRunner().invoke(
+        app,
+        ["tabulate", str(SAMPLE_DIR / "census.csv"), "-p", str(SAMPLE_PROFILE)]
+        + ["-o", str(tmp_path / "csv_out"), "--engine", "spark"],
+    )
+    assert result.exit_code == 2
+    assert "convert it to Parquet first with 'censusmig convert'" in (result.stderr)
     taylor = _profile_without(
         tmp_path,
         SURVEY_PROFILE,
@@ -329,3 +337,73 @@ def test_a_missing_pyspark_or_java_names_how_to_install_it(
     monkeypatch.setattr(spark.shutil, "which", lambda name: None)
     with pytest.raises(CensusmigError, match="apt-get install default-jre-headless"):
         spark.spark_session("local[1]")
+
+
+def test_the_spark_engine_reads_the_files_and_values_the_default_engine_reads(
+    spark: object, tmp_path: Path
+) -> None:
+    # Text keys percent-encoded in UTF-8 (Petén), an empty key (REGION=), a linked folder:
+    # Spark once decoded the first per byte, failed on the second and the default engine
+    # skipped the third.
+    named = pl.read_parquet(CENSUS).with_columns(
+        pl.col("REGION").replace_strict(
+            {1: "Petén", 2: ""}, default=pl.col("REGION").cast(pl.String), return_dtype=pl.String
+        )
+    )
+    census = tmp_path / "named.parquet"
+    named.write_parquet(census)
+    folder = api.convert(census, tmp_path / "lake", partition_by="REGION").target
+    assert (folder / "REGION=Pet%C3%A9n").is_dir() and (folder / "REGION=").is_dir()
+    store = tmp_path / "store"
+    store.mkdir()
+    shutil.move(folder / "REGION=3", store / "REGION=3")
+    (folder / "REGION=3").symlink_to(store / "REGION=3", target_is_directory=True)
+    recipes = ("migratory_status_sex_age_region", "nativity_age_sex")
+    options = {"recipes": recipes, "formats": ("csv",)}
+    expected = run(census, SAMPLE_PROFILE, tmp_path / "file", "polars", **options)
+    for engine in ("polars", "spark"):
+        out = run(folder, SAMPLE_PROFILE, tmp_path / engine, engine, **options)
+        assert len(same_csvs(expected, out)) == len(recipes)
+        found = record(out)
+        assert found["unknown_codes"] == record(expected)["unknown_codes"]
+        assert found["input"]["records"] == named.height  # type: ignore[index]
+
+
+def test_paths_spark_would_read_as_patterns_are_refused(tmp_path: Path) -> None:
+    # Spark read a folder named lake[12] as the pattern lake1|lake2: its sibling lake1.
+    lake = api.convert(CENSUS, tmp_path / "g" / "lake[12]", partition_by="REGION").target
+    (tmp_path / "g" / "lake1").mkdir()
+    shutil.copytree(lake / "REGION=1", tmp_path / "g" / "lake1" / "REGION=1")
+    colon = tmp_path / "a:b.parquet"
+    shutil.copy(CENSUS, colon)
+    for data, character in ((lake, "["), (colon, ":")):
+        result = CliRunner().invoke(
+            app,
+            ["tabulate", str(data), "-p", str(SAMPLE_PROFILE), "-o", str(tmp_path / "out")]
+            + ["--engine", "spark", "--spark-master", MASTER],
+        )
+        assert result.exit_code == 2, result.stderr
+        assert f"the Spark engine reads paths as patterns (a {character!r} in" in result.stderr
+        assert "or run with --engine polars" in result.stderr
+        assert not (tmp_path / "out").exists()
+    # The default engine reads such names as names.
+    run(lake, SAMPLE_PROFILE, tmp_path / "polars", "polars", recipes=("nativity_age_sex",))
+    assert record(tmp_path / "polars")["input"]["records"] == 20_000  # type: ignore[index]
+
+
+class _SparkRefused(Exception):
+    """An error as pyspark raises it for a condition of Spark's own."""
+
+    def getCondition(self) -> str:  # noqa: N802 (pyspark's spelling)
+        return "EMPTY_PARTITION_COLUMN_VALUE"
+
+
+def test_sparks_own_errors_are_named_without_sending_the_user_elsewhere() -> None:
+    from censusmig.tables.spark import _failed
+
+    own = str(_failed(Path("lake"), _SparkRefused("value 'secret' in row 3")))
+    assert "Spark's error EMPTY_PARTITION_COLUMN_VALUE" in own and "secret" not in own
+    assert "to see the problem" not in own
+    worker = str(_failed(Path("lake"), ValueError("boom\nsome.module.KeyError: 'secret'")))
+    assert "(some.module.KeyError)" in worker and "secret" not in worker
+    assert "--engine polars" in worker or "engine='polars'" in worker

@@ -135,12 +135,15 @@ class Tabulation:
         skipped: Recipes not run, with the reason.
         record: The run record (what ``run.json`` holds).
         outputs: Files written.
+        keys_from_record_order: Protection keyed the records by their order in the file (no
+            ``[data] person_id``): an attention item.
     """
 
     tables: tuple[Table, ...]
     skipped: tuple[Skipped, ...]
     record: RunRecord
     outputs: tuple[Path, ...] = field(default_factory=tuple)
+    keys_from_record_order: bool = False
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -161,7 +164,7 @@ class Tabulation:
         """
         from censusmig.protection.attention import attention
 
-        return attention(self.record)
+        return attention(self.record, self.keys_from_record_order)
 
     def to_dict(self) -> dict[str, Any]:
         """What ``tabulate --json`` prints: the run record plus its ``attention`` items.
@@ -382,7 +385,9 @@ def tabulate(
             "total": round(time.perf_counter() - started, 4),
         },
     )
-    tabulation = Tabulation(publication.tables, tuple(skipped), record, outputs)
+    tabulation = Tabulation(
+        publication.tables, tuple(skipped), record, outputs, keyed and not loaded.person_id
+    )
     if strict and tabulation.attention:
         raise NeedsAttentionError(tabulation)
     return tabulation

@@ -46,7 +46,10 @@ A switch is the option that sets the value a message suggests: ``force=True`` is
 """
 
 
-COMMANDS: dict[str, str] = {"list_recipes": "censusmig recipes list"}
+COMMANDS: dict[str, str] = {
+    "list_recipes": "censusmig recipes list",
+    "convert": "censusmig convert",
+}
 """Function of :mod:`censusmig.api` -> the command that does the same."""
 
 

@@ -44,6 +44,7 @@ Kind = Literal[
     "empty",
     "population",
     "sampling_errors",
+    "record_keys",
 ]
 """What an item is about."""
 
@@ -77,7 +78,7 @@ class Attention:
         }
 
 
-def attention(record: RunRecord) -> tuple[Attention, ...]:
+def attention(record: RunRecord, keys_from_record_order: bool = False) -> tuple[Attention, ...]:
     """The items of a run that need attention, in a fixed order; empty when all is well.
 
     Failing error-level edit checks; concepts whose unknown codes reach
@@ -85,10 +86,14 @@ def attention(record: RunRecord) -> tuple[Attention, ...]:
     whose records do not reconcile with their universe; a file of no records, or tables
     whose universe no record is in; records outside the population
     reaching :data:`OUTSIDE_POPULATION_SHARE` of the file; weighted tables without standard
-    errors because the profile states no sampling design (``[design]``).
+    errors because the profile states no sampling design (``[design]``); record keys (cell-key
+    method, rounding) numbered by the records' order because the profile names no person id.
 
     Args:
         record: The published run record.
+        keys_from_record_order: The run's record keys come from the records' numbers in the
+            file (no ``[data] person_id``): the same census in another order or partitioning
+            is perturbed otherwise, and perturbations that differ can be averaged away.
 
     Returns:
         The items, edit checks first, then unknown codes, weights, tables, empty tables and
@@ -162,6 +167,19 @@ def attention(record: RunRecord) -> tuple[Attention, ...]:
                 f"{len(unknown_errors):,} weighted table(s) have no standard errors: the profile "
                 "states no sampling design; add a [design] table (taylor or replicate weights, "
                 'or method = "none" with a note saying why the file allows no variance estimate)',
+            )
+        )
+    if keys_from_record_order:
+        items.append(
+            Attention(
+                "record_keys",
+                "person_id",
+                None,
+                None,
+                "the record keys of the cell-key method or rounding come from the records' "
+                "order in the file (the profile names no person id): the same census in another "
+                "order or partitioning gets other perturbations, which can be averaged away; "
+                "name the person id in [data] person_id",
             )
         )
     outside = record.input.records_outside_population

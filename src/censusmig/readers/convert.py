@@ -143,6 +143,12 @@ def _check_target(source: Path, target: Path, partition_by: str | None) -> None:
     A partitioned target replaces a folder whole, so one holding the source (or anything but
     a Parquet dataset) is refused before the data are read.
     """
+    if partition_by is not None and partition_by.startswith(SKIPPED_PREFIXES):
+        raise InputError(
+            Setting("partition_by", partition_by),
+            ": its folders would be skipped when read, as names starting with _ or . are "
+            "(Spark's and Hive's rule); rename the column first, or partition by another",
+        )
     if partition_by is None and target.suffix.lower() not in (".parquet", ".pq"):
         raise CensusmigError(Setting("to"), f" must name a .parquet file (got {target})")
     real, read = target.resolve(), source.resolve()
@@ -290,7 +296,10 @@ def _sink_partitioned(
             frame.head(0).collect().write_parquet(
                 partial / "part-0.parquet", compression="zstd", metadata=stored
             )
-        written = [file.path for file in dataset_files(partial)]
+        try:
+            written = [file.path for file in dataset_files(partial)]
+        except InputError as error:  # never name the temporary folder
+            raise InputError(f"{target}: the folder written cannot be read back") from error
         records = int(  # from the footers
             pl.scan_parquet(written, glob=False, hive_partitioning=False)
             .select(pl.len())

@@ -24,6 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 from censusmig.errors import InputError
@@ -75,15 +76,26 @@ def dataset_files(folder: Path) -> tuple[DatasetFile, ...]:
     """
     found: list[str] = []
     others: list[str] = []
+    skipped: list[str] = []
+    seen: dict[str, str] = {}  # real path -> the path it was first reached by
     try:
-        for root, folders, names in os.walk(folder, onerror=_raise):
-            folders[:] = sorted(name for name in folders if not name.startswith(SKIPPED_PREFIXES))
+        # Symbolic links are followed (a linked partition folder is data, as Spark reads it);
+        # a folder or file reached twice by its real path would be read twice: refused.
+        for root, folders, names in os.walk(folder, onerror=_raise, followlinks=True):
             inside = Path(root).relative_to(folder)
+            _once(folder, Path(root), inside.as_posix(), seen)
+            skipped += [
+                (inside / name).as_posix()
+                for name in folders + names
+                if name.startswith(SKIPPED_PREFIXES)
+            ]
+            folders[:] = sorted(name for name in folders if not name.startswith(SKIPPED_PREFIXES))
             for name in names:
                 if name.startswith(SKIPPED_PREFIXES):
                     continue
                 relative = (inside / name).as_posix()
                 if name.lower().endswith(PARQUET_SUFFIXES):
+                    _once(folder, Path(root) / name, relative, seen)
                     found.append(relative)
                 else:
                     others.append(relative)
@@ -91,7 +103,15 @@ def dataset_files(folder: Path) -> tuple[DatasetFile, ...]:
         raise InputError(f"{folder}: cannot list the folder: {error.strerror or error}") from None
     others.sort()
     if not found:
-        holds = f"it holds no Parquet files, only {_listed(others)}" if others else "it is empty"
+        if others:
+            holds = f"it holds no Parquet files, only {_listed(others)}"
+        elif skipped:
+            holds = (
+                f"it holds only {_listed(sorted(skipped))}, and names starting with _ or . "
+                "are skipped, as Spark and Hive skip them"
+            )
+        else:
+            holds = "it is empty"
         raise InputError(
             f"{folder} is a folder; name the data file inside it ({holds}; a folder is read "
             "as one dataset when it holds .parquet files)"
@@ -103,23 +123,136 @@ def dataset_files(folder: Path) -> tuple[DatasetFile, ...]:
             "are read, names starting with _ or . skipped); move them out of the folder"
         )
     files = tuple(
-        DatasetFile(folder / relative, relative, partition_keys(relative))
+        DatasetFile(folder / relative, relative, partition_keys(relative, folder))
         for relative in sorted(found)
     )
     _check_same_keys(folder, files)
     return files
 
 
-def partition_keys(relative: str) -> tuple[tuple[str, str | None], ...]:
-    """The ``key=value`` folders of a file's relative path, values decoded (None for null)."""
+def partition_keys(relative: str, folder: Path | None = None) -> tuple[tuple[str, str | None], ...]:
+    """The ``key=value`` folders of a file's relative path, values decoded (None for null).
+
+    Raises:
+        InputError: A key or value is percent-encoded in bytes that are not UTF-8 text
+            (``K=%e9``): decoded, two such folders could become one value.
+    """
     keys: list[tuple[str, str | None]] = []
-    for part in relative.split("/")[:-1]:
+    parts = relative.split("/")[:-1]
+    for number, part in enumerate(parts):
         key, equals, value = part.partition("=")
         if not equals or not key:
             continue  # a folder that is not a partition: it names no column
-        text = unquote(value)
-        keys.append((unquote(key), None if text in ("", NULL_PARTITION) else text))
+        try:
+            text = unquote(value, errors="strict")
+            name = unquote(key, errors="strict")
+        except UnicodeDecodeError:
+            where = "/".join(parts[: number + 1])
+            raise InputError(
+                f"{folder / where if folder is not None else where}: the folder's name is "
+                "percent-encoded in bytes that are not UTF-8 text; rename it with the value "
+                "encoded as UTF-8 (as convert with a partition column, and Spark, write it)"
+            ) from None
+        keys.append((name, None if text in ("", NULL_PARTITION) else text))
     return tuple(keys)
+
+
+def check_stored_keys(folder: Path, files: Sequence[DatasetFile], columns: Sequence[str]) -> None:
+    """A partition key that is also a column of the files must hold its folder's value.
+
+    Both engines read such a column from the files; a file whose column disagrees with the
+    folder it lies in (folders renamed or swapped) is refused, as other readers (Spark, Hive)
+    would read the folder names. A null folder (``KEY=``, ``__HIVE_DEFAULT_PARTITION__``)
+    agrees with nulls and empty text. The files' minimum and maximum statistics are compared
+    (the column is read only when a file has none).
+
+    Args:
+        folder: The dataset's folder (for messages).
+        files: Its files (:func:`dataset_files`).
+        columns: The columns the files hold.
+
+    Raises:
+        InputError: A file's column disagrees with its folder; the message names the file,
+            the key and the folder's value, never the file's values.
+    """
+    for file in files:
+        for key, value in file.keys:
+            if key in columns and not _agrees(file.path, key, value):
+                shown = NULL_PARTITION if value is None else value
+                raise InputError(
+                    f"{folder}: {file.relative} lies in the folder {key}={shown}, but its "
+                    f"column {key} holds other values; a partition folder must name the "
+                    "value its files hold (were folders renamed?)"
+                )
+
+
+def _agrees(path: Path, key: str, value: str | None) -> bool:
+    """Every record of the file holds ``value`` in ``key`` (null for None)."""
+    import polars as pl
+    import pyarrow.parquet as pq
+
+    scan = pl.scan_parquet(path, glob=False, hive_partitioning=False)
+    kind = scan.collect_schema()[key]
+    if value is None:
+        expected: object = None
+    else:
+        typed = pl.Series([value], dtype=pl.String).cast(kind, strict=False)
+        if typed.null_count():
+            return False  # the folder's value is not even of the column's type
+        expected = typed.item()
+    metadata = pq.ParquetFile(path).metadata
+    leaves = [metadata.schema.column(i).path for i in range(metadata.num_columns)]
+    verdict = (
+        _stats_agree(metadata, leaves.index(key), expected) if leaves.count(key) == 1 else None
+    )
+    if verdict is not None:
+        return verdict
+    if value is None:
+        check = (pl.col(key).is_null() | (pl.col(key).cast(pl.String) == "")).all()
+    else:
+        check = (pl.col(key) == pl.lit(expected).cast(kind)).fill_null(False).all()
+    return bool(scan.select(check).collect().item())
+
+
+def _stats_agree(metadata: Any, index: int, expected: object) -> bool | None:
+    """What the row groups' statistics say (None: they cannot tell, read the column)."""
+    for group in range(metadata.num_row_groups):
+        rows = metadata.row_group(group).num_rows
+        if rows == 0:
+            continue
+        stats = metadata.row_group(group).column(index).statistics
+        if stats is None or not stats.has_null_count:
+            return None
+        if expected is None:  # null, or empty text (which a folder KEY= names too)
+            if stats.null_count == rows:
+                continue
+            if not stats.has_min_max:
+                return None
+            if stats.min != "" or stats.max != "":
+                return False
+            continue
+        if stats.null_count:
+            return False
+        if not stats.has_min_max:
+            return None
+        low, high = stats.min, stats.max
+        if type(low) is not type(expected) or type(high) is not type(expected):
+            return None  # another representation (bytes, a logical type): read the column
+        if not low == high == expected:
+            return False
+    return True
+
+
+def _once(folder: Path, path: Path, relative: str, seen: dict[str, str]) -> None:
+    """Refuse a folder or file reached a second time by its real path (through a link)."""
+    real = os.path.realpath(path)
+    earlier = seen.setdefault(real, relative)
+    if earlier != relative:
+        earlier = "the folder itself" if earlier == "." else earlier
+        raise InputError(
+            f"{folder}: {relative} is {earlier} again (through a symbolic link), and would be "
+            "read twice; remove the link or the copy"
+        )
 
 
 def key_type(values: Sequence[str | None]) -> str:

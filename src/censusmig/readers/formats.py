@@ -346,7 +346,7 @@ def open_parquet_folder(folder: Path, options: ReadOptions | None = None) -> Sou
             disagree on their columns or partition keys, or one cannot be read.
         CensusmigError: An option that does not apply to Parquet files.
     """
-    from censusmig.readers.dataset import dataset_files, key_type
+    from censusmig.readers.dataset import check_stored_keys, dataset_files, key_type
 
     options = options or ReadOptions()
     given = check_data_format(options.data_format) if options.data_format is not None else None
@@ -364,6 +364,7 @@ def open_parquet_folder(folder: Path, options: ReadOptions | None = None) -> Sou
         )
     files = dataset_files(folder)
     schema = _same_schema(folder, [file.path for file in files])
+    check_stored_keys(folder, files, schema.names())
     paths = [str(file.path) for file in files]
     added = [key for key, _ in files[0].keys if key not in schema]
     if not added:

@@ -33,7 +33,7 @@ from urllib.parse import unquote, urlparse
 
 import polars as pl
 
-from censusmig.errors import CensusmigError, InputError, Setting
+from censusmig.errors import Call, CensusmigError, InputError, Setting
 from censusmig.profiles.design import TAYLOR
 from censusmig.profiles.model import Profile
 from censusmig.tables.backend import POLARS
@@ -50,12 +50,15 @@ JAVA_INSTALL = "apt-get install default-jre-headless"
 """How to install the Java runtime Spark runs on (Debian, Ubuntu)."""
 PARQUET_SUFFIXES = (".parquet", ".pq")
 """Names of the Parquet files the Spark engine reads (or a directory of them)."""
+PATTERN_CHARACTERS = frozenset("[]*?{}\\:")
+"""Characters Spark (Hadoop) reads in a path as a pattern or a URI's scheme, not as a name."""
 PARTITION_ROWS = 1_000_000
 """Records of a partition aggregated at a time in a worker when the run sets no slice size:
 memory stays bounded by this many records whatever the partition's size."""
 
 LOG_SETTINGS = Path(__file__).with_name("spark-log4j2.properties")
-"""Spark's log settings for a session censusmig starts: errors only, on stderr."""
+"""Spark's log settings for a session censusmig starts: nothing (a failed task's log quotes
+its Python traceback, which may quote records); censusmig says what failed itself."""
 
 _FILE = "_spark_file"
 _START = "_spark_start"
@@ -120,10 +123,20 @@ class SparkBackend:
 
         session = spark_session(self.master)
         records = self.records
-        work = _PartitionWork(plan, dict(records.schema), records.prepare, batch_rows)
+        files = spark_files(records.path)
+        stored = set(pl.read_parquet_schema(files[0][0]))
+        # Keys of a folder the files do not hold: added by the workers from the folder names
+        # the driver's reader decoded, so both engines give each file the same values.
+        added = [name for name in records.schema if name not in stored]
+        keys = {
+            os.path.abspath(path): (number, {key: dict(values)[key] for key in added})
+            for number, (path, values) in enumerate(files)
+        }
+        work = _PartitionWork(plan, dict(records.schema), records.prepare, batch_rows, keys)
         try:
-            read = session.read.parquet(str(records.path)).select(
-                *(F.col(f"`{name}`") for name in records.schema),
+            # Every file named (no folder, no basePath): Spark lists, globs and adds nothing.
+            read = session.read.parquet(*(os.path.abspath(path) for path, _ in files)).select(
+                *(F.col(f"`{name}`") for name in records.schema if name in stored),
                 F.col("_metadata.file_path").alias(_FILE),
                 F.col("_metadata.file_block_start").alias(_START),
             )
@@ -132,7 +145,7 @@ class SparkBackend:
                 rows = read.mapInArrow(work, _RESULT_SCHEMA).collect()
         except Exception as error:  # a Java or a worker's error: named, never shown whole
             raise _failed(records.path, error) from None
-        ordered = sorted(rows, key=lambda row: (_local(row[_FILE]), row[_START]))
+        ordered = sorted(rows, key=lambda row: (keys[_local(row[_FILE])][0], row[_START]))
         partials = [pickle.loads(row[_PARTIAL]) for row in ordered]
         if not partials:  # no records at all: the sums of an empty file
             empty = pl.DataFrame(schema=dict(records.schema)).lazy()
@@ -148,6 +161,9 @@ class _PartitionWork:
     schema: dict[str, pl.DataType]
     prepare: Callable[[pl.LazyFrame], pl.LazyFrame]
     batch_rows: int | None
+    keys: dict[str, tuple[int, dict[str, str | None]]]
+    """Each file (absolute path) -> its place in the dataset and its partition keys' values
+    the files do not hold (decoded by the driver's reader; typed by the cast to ``schema``)."""
 
     def __call__(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         """One record batch per file the partition read from: the file, where, the partial."""
@@ -170,7 +186,12 @@ class _PartitionWork:
                     if current is not None and pending:
                         found.setdefault(current, []).append(self._aggregate(pending))
                     pending, pending_rows, current = [], 0, where
-                pending.append(part.drop(_FILE, _START))
+                values = self.keys[_local(where[0])][1]
+                pending.append(
+                    part.drop(_FILE, _START).with_columns(
+                        pl.lit(value, dtype=pl.String).alias(key) for key, value in values.items()
+                    )
+                )
                 pending_rows += part.height
         if current is not None and pending:
             found.setdefault(current, []).append(self._aggregate(pending))
@@ -223,18 +244,52 @@ def check_spark_run(profile: Profile, keyed: bool) -> None:
 
 
 def check_spark_input(path: Path) -> None:
-    """Stop unless ``path`` is a Parquet file or a directory (of Parquet files).
+    """Stop unless ``path`` is a Parquet file or a folder of them that Spark reads as named.
 
     Raises:
-        InputError: Another format: it must be converted first.
+        InputError: Another format (it must be converted first), a folder that is not a
+            Parquet dataset, or a path Spark would read as a pattern.
     """
-    if path.is_dir() or path.suffix.lower() in PARQUET_SUFFIXES:
-        return
-    raise InputError(
-        f"the Spark engine reads Parquet (a file or a directory of Parquet files), not "
-        f"{path}; convert to Parquet first: censusmig convert {path} --to "
-        f"{path.name.split('.')[0]}.parquet"
-    )
+    if not (path.is_dir() or path.suffix.lower() in PARQUET_SUFFIXES):
+        raise InputError(
+            "the Spark engine reads Parquet (a file or a directory of Parquet files), not "
+            f"{path}; convert it to Parquet first with ",
+            Call("convert"),
+        )
+    spark_files(path)
+
+
+def spark_files(path: Path) -> list[tuple[Path, tuple[tuple[str, str | None], ...]]]:
+    """The files the Spark engine reads, in the driver's reader's order, with their keys.
+
+    A folder is listed by the driver's reader's own rules
+    (:func:`~censusmig.readers.dataset.dataset_files`), so both engines read the same files
+    with the same partition values.
+
+    Raises:
+        InputError: A folder that is not a Parquet dataset, or a path Spark would read as a
+            pattern or a URI (``[ ] * ? { }``, a backslash or ``:`` in it).
+    """
+    from censusmig.readers.dataset import dataset_files
+
+    if path.is_dir():
+        files = [(file.path, file.keys) for file in dataset_files(path)]
+    else:
+        files = [(path, ())]
+    for file, _ in files:
+        absolute = os.path.abspath(file)
+        if any(character in absolute for character in PATTERN_CHARACTERS):
+            raise InputError(
+                f"{file}: the Spark engine reads paths as patterns (a {_pattern(absolute)!r} in "
+                "this path would make it read other files, or none); rename the file or "
+                "folder, or run with ",
+                Setting("engine", "polars"),
+            )
+    return files
+
+
+def _pattern(path: str) -> str:
+    return next(character for character in path if character in PATTERN_CHARACTERS)
 
 
 _SESSIONS: dict[str, SparkSession] = {}
@@ -278,7 +333,7 @@ def spark_session(master: str) -> SparkSession:
         "spark.sql.execution.arrow.maxRecordsPerBatch": "100000",
         "spark.sql.caseSensitive": "true",
         "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
-        # Errors only, from the start (the level set below comes after the start-up lines).
+        # Silent from the start (the level set below comes after the start-up lines).
         "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={LOG_SETTINGS.as_uri()}",
     }
     if master.startswith("local"):  # no network: the driver on the loopback address
@@ -296,7 +351,7 @@ def spark_session(master: str) -> SparkSession:
             f"the Spark engine could not start a session on {master!r} "
             f"({type(error).__name__}); check the master URL and Java ({JAVA_INSTALL})"
         ) from None
-    session.sparkContext.setLogLevel("ERROR")
+    session.sparkContext.setLogLevel("OFF")
     _SESSIONS[master] = session
     return session
 
@@ -314,7 +369,12 @@ def _local(uri: str) -> str:
 
 
 def _failed(path: Path, error: Exception) -> CensusmigError:
-    """Spark's error, named by its kind only: its text may quote records."""
+    """Spark's error, named by its kind only: its text may quote records.
+
+    A condition of Spark's own (it could not read or list the files: ``FAILED_READ_FILE``)
+    is named as such; only a failure in censusmig's code on the workers sends the user to the
+    default engine, which runs the same code and shows the problem.
+    """
     text = str(error)
     kind = type(error).__name__
     for line in reversed(text.splitlines()):
@@ -323,8 +383,30 @@ def _failed(path: Path, error: Exception) -> CensusmigError:
         if head.endswith(("Error", "Exception")) and " " not in head:
             kind = head
             break
+    condition = _condition(error)
+    if condition is not None and type(error).__name__ != "PythonException":
+        return CensusmigError(
+            f"Spark could not read {path} (Spark's error {condition}); the Spark engine reads "
+            "the files the default engine reads, so this is Spark's own limit: see Spark's "
+            "documentation of that error, or run with ",
+            Setting("engine", "polars"),
+        )
     return CensusmigError(
         f"the Spark engine failed while aggregating {path} ({kind}); run the same with ",
         Setting("engine", "polars"),
         " to see the problem",
     )
+
+
+def _condition(error: Exception) -> str | None:
+    """The error condition Spark names (``EMPTY_PARTITION_COLUMN_VALUE``), if any."""
+    for name in ("getCondition", "getErrorClass"):
+        method = getattr(error, name, None)
+        if callable(method):
+            try:
+                found = method()
+            except Exception:  # an older pyspark without conditions on this error
+                continue
+            if isinstance(found, str) and found:
+                return found
+    return None
