@@ -202,20 +202,20 @@ def _check_partition_column(
 
     Polars writes the column's name into every folder name as it is (``NAME=value``), so a
     name that the folder cannot carry back is refused: one with ``=``, ``/`` or ``%`` (read
-    back as another column, or a folder inside a folder), or starting with ``_`` or ``.``
-    (a folder skipped when the dataset is read, its records with it).
+    back as another column, or a folder inside a folder). A name starting with ``_`` or
+    ``.`` is refused before (:func:`_check_target`).
     """
     if column not in keep:
         match = nearest(column, keep)
         hint = f" (nearest: {match!r})" if match else ""
         among = "the columns the profile names" if profile_columns else f"the columns of {source}"
         raise InputError(Setting("partition_by", column), f": no such column among {among}{hint}")
-    if not column or column.startswith(SKIPPED_PREFIXES) or any(c in column for c in "=/%"):
+    if not column or any(c in column for c in "=/%"):
         raise CensusmigError(
             Setting("partition_by", column),
             ": a partition folder is named COLUMN=value, and this column's name would not be "
-            "read back from it (a name with '=', '/' or '%', or starting with '_' or '.', "
-            "which readers skip); partition by a column named otherwise",
+            "read back from it (a name with '=', '/' or '%' reads back as another column); "
+            "rename the column first, or partition by another",
         )
 
 
