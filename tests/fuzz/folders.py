@@ -190,12 +190,46 @@ class _Key:
 
 @dataclass
 class Layout:
-    """A folder dataset: files (relative path -> records), what else lies in it, its kind."""
+    """A folder dataset: files (relative path -> records), what else lies in it, its kind.
+
+    ``mislabelled``: a key the files hold lies in folders naming other values (refused);
+    ``respelled``: in folders naming the same numbers otherwise spelt (``08`` for 8), which
+    a reader may accept or refuse, but not read otherwise.
+    """
 
     files: dict[str, pl.DataFrame]
     extra: dict[str, bytes]
     kinds: list[str]
     added: list[tuple[str, pl.DataType]]  # keys only in folder names: the columns they add
+    mislabelled: bool = False
+    respelled: bool = False
+
+
+def _kept_values(rng: random.Random, codes: list[int | None]) -> tuple[dict[Any, str], str]:
+    """Folder values of a key the files hold: exact, respelt or wrong; the way chosen.
+
+    The files' column is what both engines read; its folders must name the same values
+    (checked when the dataset is opened), nulls as ``__HIVE_DEFAULT_PARTITION__`` or empty.
+    """
+    how = rng.choice(("exact", "exact", "exact", "respelled", "mislabelled"))
+    names: dict[Any, str] = {}
+    numbers = [code for code in codes if code is not None]
+    for code in codes:
+        if code is None:
+            names[code] = rng.choice((NULL, ""))
+        elif how == "respelled":
+            names[code] = rng.choice(("0", "00", "+", "%30")) + str(code)
+        else:
+            names[code] = str(code)
+    if how == "mislabelled":
+        if len(numbers) > 1:  # folders swapped: each names its neighbour's value
+            for code, other in zip(numbers, numbers[1:] + numbers[:1], strict=True):
+                names[code] = str(other)
+        elif numbers:
+            names[numbers[0]] = rng.choice((str(numbers[0] + 1), "x", NULL, "1.5"))
+        else:
+            names[None] = "7"
+    return names, how
 
 
 def _folder_values(rng: random.Random, codes: list[int | None], odd: bool) -> dict[Any, str]:
@@ -212,10 +246,15 @@ def _folder_values(rng: random.Random, codes: list[int | None], odd: bool) -> di
     return names
 
 
-def build_layout(rng: random.Random, frame: pl.DataFrame) -> Layout:
-    """Split ``frame`` into a legal folder dataset, its files named in odd ways."""
+def build_layout(rng: random.Random, frame: pl.DataFrame, spark: bool = False) -> Layout:
+    """Split ``frame`` into a folder dataset, its files named in odd ways.
+
+    ``spark``: no file name with a character Spark reads as a pattern (``[ ] * ?``), which
+    the Spark engine refuses.
+    """
     kinds: list[str] = []
     keys: list[_Key] = []
+    mislabelled = respelled = False
     present = [column for column in KEY_COLUMNS if column in frame.columns]
     for column in rng.sample(present, rng.choice((0, 1, 1, 1, 2, 2, 3))):
         kept = rng.random() < 0.4
@@ -227,10 +266,17 @@ def build_layout(rng: random.Random, frame: pl.DataFrame) -> Layout:
                 .alias(column)
             )
             kinds.append(f"nulls_{column}")
-        odd = rng.random() < 0.45
-        codes = frame.get_column(column).unique().to_list()
-        keys.append(_Key(column, kept, _folder_values(rng, sorted(codes, key=str), odd)))
-        kinds.append(f"key_{column}_{'kept' if kept else 'folder_only'}{'_odd' if odd else ''}")
+        codes = sorted(frame.get_column(column).unique().to_list(), key=str)
+        if kept:
+            names, how = _kept_values(rng, codes)
+            mislabelled = mislabelled or how == "mislabelled"
+            respelled = respelled or how == "respelled"
+            kinds.append(f"key_{column}_kept_{how}")
+        else:
+            odd = rng.random() < 0.45
+            names = _folder_values(rng, codes, odd)
+            kinds.append(f"key_{column}_folder_only{'_odd' if odd else ''}")
+        keys.append(_Key(column, kept, names))
     if not keys:
         kinds.append("no_keys")
     deep = rng.random() < 0.2
@@ -238,7 +284,7 @@ def build_layout(rng: random.Random, frame: pl.DataFrame) -> Layout:
     prefix = prefix if deep else ""
     if deep:
         kinds.append("deep")
-    style = rng.choice(FILE_NAMES)
+    style = rng.choice([n for n in FILE_NAMES if not (spark and any(c in n for c in "[]*?"))])
     many = rng.random() < 0.12
     kinds.append("many_small_files" if many else f"names_{FILE_NAMES.index(style)}")
     groups: list[tuple[str, pl.DataFrame]] = [("", frame)]
@@ -265,6 +311,7 @@ def build_layout(rng: random.Random, frame: pl.DataFrame) -> Layout:
             counter += 1
     if not files:  # no records, so no partition: one file with every column
         files[prefix + style.format(i=0)] = frame.head(0)
+        mislabelled = respelled = False
         if keys:
             kinds.append("no_records_no_partition")
             keys = []
@@ -289,7 +336,7 @@ def build_layout(rng: random.Random, frame: pl.DataFrame) -> Layout:
         if not key.kept:
             values = [decoded(name) for name in key.names.values()]
             added.append((key.column, key_dtype(values)))
-    return Layout(files, extra, kinds, added)
+    return Layout(files, extra, kinds, added, mislabelled, respelled)
 
 
 def quote_folder(column: str) -> str:
@@ -336,6 +383,7 @@ ILLEGAL = (
     "empty_parquet_file",
     "nothing_to_read",
     "only_hidden",
+    "not_utf8_folder",
 )
 
 
@@ -391,6 +439,15 @@ def make_illegal(rng: random.Random, layout: Layout) -> str:
         files.clear()
         if rng.random() < 0.5:
             extra["_SUCCESS"] = b""
+    elif reason == "not_utf8_folder":  # %E9: latin-1's é, not UTF-8 text once decoded
+        parts = some.split("/")
+        at = [i for i, part in enumerate(parts[:-1]) if part.partition("=")[0] and "=" in part]
+        if at:
+            parts[at[-1]] = parts[at[-1]].partition("=")[0] + "=%E9"
+            files["/".join(parts)] = files.pop(some)
+        else:
+            for path in list(files):
+                files["K=%E9/" + path] = files.pop(path)
     else:  # only_hidden: every file under a folder skipped by name
         for path in list(files):
             files["_temporary/" + path] = files.pop(path)
@@ -472,8 +529,10 @@ def fill_case(
     frame = person_frame(header, rows)
     if not spark and rng.random() < 0.15:
         return _partition_by_case(rng, frame)
-    layout = build_layout(rng, frame)
+    layout = build_layout(rng, frame, spark)
     illegal = make_illegal(rng, layout) if not spark and rng.random() < 0.3 else None
+    if illegal is None and layout.mislabelled:
+        illegal = "mislabelled_folders"
     files = {f"in/ds/{path}": parquet_bytes(part) for path, part in layout.files.items()}
     files.update({f"in/ds/{path}": data for path, data in layout.extra.items()})
     kinds = list(layout.kinds)
@@ -519,7 +578,7 @@ def fill_case(
         folders=folders,
         expected_records=expected,
         must_fail=illegal,
-        must_pass=illegal is None,
+        must_pass=illegal is None and not layout.respelled,
         target=target,
         reruns=reruns,
         frame_checks=checks,
@@ -549,8 +608,8 @@ def _partition_by_case(rng: random.Random, frame: pl.DataFrame) -> FolderCase:
         kinds.append(f"renamed_{ODD_COLUMN_NAMES.index(name)}")
     files: dict[str, bytes] = {}
     source = "in/data.parquet"
-    if rng.random() < 0.3:
-        layout = build_layout(rng, frame)
+    layout = build_layout(rng, frame) if rng.random() < 0.3 else None
+    if layout is not None and not (layout.mislabelled or layout.respelled):
         kinds += ["from_folder", *layout.kinds]
         files.update({f"in/ds/{p}": parquet_bytes(part) for p, part in layout.files.items()})
         files.update({f"in/ds/{p}": data for p, data in layout.extra.items()})
