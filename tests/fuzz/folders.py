@@ -205,13 +205,17 @@ class Layout:
     respelled: bool = False
 
 
-def _kept_values(rng: random.Random, codes: list[int | None]) -> tuple[dict[Any, str], str]:
+def _kept_values(
+    rng: random.Random, codes: list[int | None], legal: bool
+) -> tuple[dict[Any, str], str]:
     """Folder values of a key the files hold: exact, respelt or wrong; the way chosen.
 
     The files' column is what both engines read; its folders must name the same values
     (checked when the dataset is opened), nulls as ``__HIVE_DEFAULT_PARTITION__`` or empty.
+    ``legal``: never wrong.
     """
-    how = rng.choice(("exact", "exact", "exact", "respelled", "mislabelled"))
+    ways = ("exact", "exact", "exact", "respelled") + (() if legal else ("mislabelled",))
+    how = rng.choice(ways)
     names: dict[Any, str] = {}
     numbers = [code for code in codes if code is not None]
     for code in codes:
@@ -268,7 +272,7 @@ def build_layout(rng: random.Random, frame: pl.DataFrame, spark: bool = False) -
             kinds.append(f"nulls_{column}")
         codes = sorted(frame.get_column(column).unique().to_list(), key=str)
         if kept:
-            names, how = _kept_values(rng, codes)
+            names, how = _kept_values(rng, codes, legal=spark)
             mislabelled = mislabelled or how == "mislabelled"
             respelled = respelled or how == "respelled"
             kinds.append(f"key_{column}_kept_{how}")
