@@ -12,9 +12,17 @@ and the run manifest's hash (:mod:`censusmig.readers.scan`):
 - **Order:** the files sorted by their path relative to the folder (``/``-separated, as text):
   the record order of the dataset, hence of slices, record numbers and messages, is the same
   on every machine.
+- **Links:** symbolic links to folders and files are followed (a data lake may link a
+  partition in from elsewhere); a folder or file reached twice by its real path is an error
+  naming both paths, so no record is read twice and no link loop runs forever.
 - **Partition keys:** each ``key=value`` folder on a file's path is a column of its records
-  (value percent-decoded; ``__HIVE_DEFAULT_PARTITION__`` or an empty value is null). Every file
-  must lie under the same keys, in the same order.
+  (value percent-decoded as UTF-8; a name whose percent-encoding is not UTF-8 is an error
+  naming the folder, never two folders merged into one value; ``__HIVE_DEFAULT_PARTITION__``
+  or an empty value is null). Every file must lie under the same keys, in the same order. A
+  key the files also hold as a column must agree with its folder (checked on each file's
+  min/max statistics, or its column when they are missing): a file under ``REGION=1`` whose
+  REGION column holds anything else is an error naming the file, the key and the folder's
+  value, never the file's values.
 """
 
 from __future__ import annotations
