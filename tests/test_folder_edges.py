@@ -16,7 +16,7 @@ import pytest
 
 from censusmig import api
 from censusmig.errors import CensusmigError, InputError
-from censusmig.readers.dataset import key_type
+from censusmig.readers.dataset import NULL_PARTITION, key_type
 from censusmig.readers.formats import open_microdata
 
 
@@ -101,3 +101,37 @@ def test_a_zip_whose_offsets_point_before_its_start_is_damaged(tmp_path: Path) -
     path.write_bytes(bytes(data))
     with pytest.raises(InputError, match="damaged or truncated"):
         open_microdata(path)
+
+
+def test_the_text_of_the_null_folder_is_refused_and_read_as_written(tmp_path: Path) -> None:
+    # Polars writes a null and the text __HIVE_DEFAULT_PARTITION__ to one file of the folder
+    # KEY=__HIVE_DEFAULT_PARTITION__, the one over the other: a record was lost (seed 7,
+    # cases 98 and 989, found as a read-back the reader refused). convert now refuses it.
+    source = tmp_path / "d.parquet"
+    records = pl.DataFrame({"ID": [1, 2, 3, 4], "K": [NULL_PARTITION, None, "", "a"]})
+    records.write_parquet(source)
+    with pytest.raises(CensusmigError, match="the name of the folder of its nulls"):
+        api.convert(source, tmp_path / "out", partition_by="K")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.parquet"]
+    # Written by another tool, without nulls, the text agrees with its folder as "" does.
+    folder = tmp_path / "lake"
+    without_nulls = records.filter(pl.col("ID") != 2)
+    without_nulls.lazy().sink_parquet(pl.PartitionBy(folder, key="K"), mkdir=True)
+    with open_microdata(folder) as read:
+        assert read.frame.collect().sort("ID").equals(without_nulls)
+
+
+def test_a_folder_short_of_records_is_not_left_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The safety net behind the refusals above: should any two values still share a file,
+    # the records written fall short of those read, and the conversion fails whole.
+    from censusmig.readers import convert
+
+    source = tmp_path / "d.parquet"
+    pl.DataFrame({"ID": [1, 2, 3], "K": [1, 1, 2]}).write_parquet(source)
+    checked = convert._check_partition_values
+    monkeypatch.setattr(convert, "_check_partition_values", lambda f, c: checked(f, c) + 1)
+    with pytest.raises(CensusmigError, match="4 records read but 3 written"):
+        api.convert(source, tmp_path / "out", partition_by="K")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.parquet"]

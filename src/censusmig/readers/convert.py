@@ -24,7 +24,7 @@ import polars as pl
 
 from censusmig.errors import CensusmigError, InputError, Setting, nearest
 from censusmig.readers.cleanup import remove_surely, removed_unless_done
-from censusmig.readers.dataset import SKIPPED_PREFIXES, dataset_files
+from censusmig.readers.dataset import NULL_PARTITION, SKIPPED_PREFIXES, dataset_files
 from censusmig.readers.formats import (
     detect_kind,
     open_microdata,
@@ -223,18 +223,32 @@ _FOLDER_NAME_BYTES = 255
 """The longest file or folder name most file systems take (bytes)."""
 
 
-def _check_partition_values(frame: pl.LazyFrame, column: str) -> None:
-    """Refuse a column with too many values, or a value too long to name a folder.
+def _check_partition_values(frame: pl.LazyFrame, column: str) -> int:
+    """Refuse a column a folder per value cannot hold faithfully; return the records.
+
+    Too many values, a value too long to name a folder, or one spelt as the null folder.
 
     Raises:
-        CensusmigError: More than :data:`MAX_PARTITIONS` values, or a ``COLUMN=value``
-            folder name longer than the file system takes (the value is not shown).
+        CensusmigError: More than :data:`MAX_PARTITIONS` values, a ``COLUMN=value``
+            folder name longer than the file system takes (the value is not shown), or the
+            text ``__HIVE_DEFAULT_PARTITION__``, whose folder is the nulls' (Polars writes
+            both to one file, the one over the other).
     """
+    text = pl.col(column).cast(pl.String)
     found = frame.select(
+        pl.len().alias("records"),
         pl.col(column).n_unique().alias("values"),
-        pl.col(column).cast(pl.String).str.len_bytes().max().alias("longest"),
+        text.str.len_bytes().max().alias("longest"),
+        (text == NULL_PARTITION).any().alias("null_text"),
     ).collect()
     values, longest = int(found["values"].item()), found["longest"].item()
+    if found["null_text"].item():
+        raise CensusmigError(
+            Setting("partition_by", column),
+            f": the column holds the text {NULL_PARTITION}, the name of the folder of its "
+            "nulls, which other readers (Spark, Hive) read as null; partition by a column "
+            "without it",
+        )
     if values > MAX_PARTITIONS:
         raise CensusmigError(
             Setting("partition_by", column),
@@ -249,6 +263,7 @@ def _check_partition_values(frame: pl.LazyFrame, column: str) -> None:
             f"COLUMN=value may be {_FOLDER_NAME_BYTES} bytes at most; partition by a column of "
             "short codes, such as a region",
         )
+    return int(found["records"].item())
 
 
 def _sink_partitioned(
@@ -269,7 +284,7 @@ def _sink_partitioned(
     Raises:
         CensusmigError: The column has more than :data:`MAX_PARTITIONS` values.
     """
-    _check_partition_values(frame, column)
+    expected = _check_partition_values(frame, column)
     if progress is not None:
         progress(0, total)
     stored = {PARQUET_KEY.decode(): metadata.decode("utf-8")}
@@ -306,6 +321,12 @@ def _sink_partitioned(
             .collect()
             .item()
         )
+        if records != expected:  # two values' files of one name, the one over the other
+            raise CensusmigError(
+                f"cannot write {target}: {expected:,} records read but {records:,} written "
+                f"(two values of {column} named one folder?); nothing was written. Please "
+                "report it, with the column's type"
+            )
         _replace_folder(partial, target)
     if progress is not None:
         progress(records, records)

@@ -171,8 +171,9 @@ def check_stored_keys(folder: Path, files: Sequence[DatasetFile], columns: Seque
     Both engines read such a column from the files; a file whose column disagrees with the
     folder it lies in (folders renamed or swapped) is refused, as other readers (Spark, Hive)
     would read the folder names. A null folder (``KEY=``, ``__HIVE_DEFAULT_PARTITION__``)
-    agrees with nulls and empty text. The files' minimum and maximum statistics are compared
-    (the column is read only when a file has none).
+    agrees with nulls, empty text and the text ``__HIVE_DEFAULT_PARTITION__`` (the folder
+    Polars, and so ``convert --partition-by``, writes each of them to). The files' minimum and
+    maximum statistics are compared (the column is read only when a file has none).
 
     Args:
         folder: The dataset's folder (for messages).
@@ -216,10 +217,14 @@ def _agrees(path: Path, key: str, value: str | None) -> bool:
     if verdict is not None:
         return verdict
     if value is None:
-        check = (pl.col(key).is_null() | (pl.col(key).cast(pl.String) == "")).all()
+        check = (pl.col(key).is_null() | pl.col(key).cast(pl.String).is_in(_NULL_TEXTS)).all()
     else:
         check = (pl.col(key) == pl.lit(expected).cast(kind)).fill_null(False).all()
     return bool(scan.select(check).collect().item())
+
+
+_NULL_TEXTS = ("", NULL_PARTITION)
+"""Texts written to a null folder as nulls are: Polars names the folder of each so."""
 
 
 def _stats_agree(metadata: Any, index: int, expected: object) -> bool | None:
@@ -231,14 +236,16 @@ def _stats_agree(metadata: Any, index: int, expected: object) -> bool | None:
         stats = metadata.row_group(group).column(index).statistics
         if stats is None or not stats.has_null_count:
             return None
-        if expected is None:  # null, or empty text (which a folder KEY= names too)
+        if expected is None:  # null, or a text a null folder names too
             if stats.null_count == rows:
                 continue
             if not stats.has_min_max:
                 return None
-            if stats.min != "" or stats.max != "":
-                return False
-            continue
+            if stats.min == stats.max and stats.min in _NULL_TEXTS:
+                continue
+            if stats.min in _NULL_TEXTS and stats.max in _NULL_TEXTS:
+                return None  # both texts, or others between them: read the column
+            return False
         if stats.null_count:
             return False
         if not stats.has_min_max:
