@@ -141,3 +141,22 @@ def test_a_reviewed_value_is_never_mistaken_for_the_placeholder(tmp_path: Path) 
     reviewed = draft.read_text(encoding="utf-8").replace(f'"{PLACEHOLDER}"', '"QUE"')
     draft.write_text(reviewed, encoding="utf-8")
     assert read_profile(draft, reviewed=True).placeholders == ()
+
+
+def test_an_edit_check_count_withheld_by_suppression_is_told_without_its_number(
+    tmp_path: Path,
+) -> None:
+    # Two children under 5 with a residence five years ago: the check fails for 2 records, a
+    # count the threshold rule withholds; the summary says so instead of crashing on None.
+    import polars as pl
+
+    census = pl.read_parquet(SAMPLE_DIR / "census.parquet").with_row_index("_n")
+    flagged = census.filter((pl.col("AGE") < 5) & (pl.col("RES5") == 1))["_n"].to_list()
+    assert len(flagged) == 6
+    kept = census.filter(~pl.col("_n").is_in(flagged[2:])).drop("_n")
+    data = tmp_path / "census.parquet"
+    kept.write_parquet(data)
+    run = api.tabulate(data, SAMPLE_PROFILE, recipes=RECIPES, protect="suppress")
+    item = next(i for i in run.attention if i.subject == "residence_5y_under_5")
+    assert item.records is None
+    assert "failed for a few (withheld: fewer than the threshold) record(s)" in item.message

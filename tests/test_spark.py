@@ -407,3 +407,40 @@ def test_sparks_own_errors_are_named_without_sending_the_user_elsewhere() -> Non
     worker = str(_failed(Path("lake"), ValueError("boom\nsome.module.KeyError: 'secret'")))
     assert "(some.module.KeyError)" in worker and "secret" not in worker
     assert "--engine polars" in worker or "engine='polars'" in worker
+
+
+def test_a_worker_failure_is_told_by_its_type_never_its_message() -> None:
+    # Spark prints a failed worker's exception on stderr: what censusmig raises there names
+    # the error's type only, never a message that may quote a record's value.
+    import pyarrow as pa
+
+    from censusmig.tables.engine import plan_run
+    from censusmig.tables.plan import CELL_MEASURES
+    from censusmig.tables.spark import _FILE, _START, _PartitionWork
+
+    profile = read_profile(SAMPLE_PROFILE, reviewed=True)
+    chosen, _ = select_recipes(load_catalog([]), profile, ("nativity_age_sex",))
+    plan = plan_run(profile, chosen, CELL_MEASURES, None)
+    schema = {"AGE": pl.Int64()}
+    work = _PartitionWork(plan, schema, lambda frame: frame, None, {})
+    batch = pa.RecordBatch.from_pydict(
+        {"AGE": ["SECRETVALUE123"], _FILE: ["file:///census.parquet"], _START: [0]}
+    )
+    with pytest.raises(RuntimeError) as found:
+        list(work([batch]))
+    assert str(found.value).startswith("censusmig worker: ")
+    assert "SECRETVALUE123" not in str(found.value)
+    assert found.value.__cause__ is None and found.value.__suppress_context__
+
+
+def test_a_stale_checksum_file_beside_a_part_is_ignored_as_by_the_default_engine(
+    catalogue: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # Hadoop's checksummed local file system would check .NAME.crc and fail; the default
+    # engine skips dot-files, and so must Spark.
+    polars_out, _ = catalogue
+    folder = api.convert(CENSUS, tmp_path / "lake", partition_by="REGION").target
+    part = next(folder.glob("REGION=1/*.parquet"))
+    (part.parent / f".{part.name}.crc").write_bytes(b"not the checksum of that file")
+    spark_out = run(folder, SAMPLE_PROFILE, tmp_path / "spark", "spark", formats=("csv",))
+    same_csvs(polars_out, spark_out)

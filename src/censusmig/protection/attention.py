@@ -110,7 +110,7 @@ def attention(record: RunRecord, keys_from_record_order: bool = False) -> tuple[
                     result.id,
                     result.records,
                     None,
-                    f"edit check {result.id} failed for {result.records:,} record(s): "
+                    f"edit check {result.id} failed for {_count(result.records)} record(s): "
                     f"{result.title}",
                 )
             )
@@ -243,3 +243,8 @@ def _codes(codes: Mapping[str, int | None]) -> str:
         f"{code}: {'x' if count is None else f'{count:,}'}" for code, count in ranked[:SHOWN_CODES]
     )
     return shown + (", ..." if len(ranked) > SHOWN_CODES else "")
+
+
+def _count(records: int | None) -> str:
+    """A count as published: withheld by disclosure control (None) reads "a few" (1 to k - 1)."""
+    return "a few (withheld: fewer than the threshold)" if records is None else f"{records:,}"

@@ -166,7 +166,18 @@ class _PartitionWork:
     the files do not hold (decoded by the driver's reader; typed by the cast to ``schema``)."""
 
     def __call__(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        """One record batch per file the partition read from: the file, where, the partial."""
+        """One record batch per file the partition read from: the file, where, the partial.
+
+        A failure is raised again as its type's name only: Spark's worker prints the
+        exception's message and traceback on stderr, and a message of Polars may quote a value
+        of the records.
+        """
+        try:
+            yield from self._partials(batches)
+        except Exception as error:  # noqa: BLE001 - told by type only (see above)
+            raise RuntimeError(f"censusmig worker: {type(error).__name__}") from None
+
+    def _partials(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         import pyarrow as pa
 
         limit = self.batch_rows or PARTITION_ROWS
@@ -333,6 +344,9 @@ def spark_session(master: str) -> SparkSession:
         "spark.sql.execution.arrow.maxRecordsPerBatch": "100000",
         "spark.sql.caseSensitive": "true",
         "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
+        # Local files as they are: Hadoop's checksummed local file system would fail on a
+        # stale .NAME.crc beside a Parquet file, which the default engine never reads.
+        "spark.hadoop.fs.file.impl": "org.apache.hadoop.fs.RawLocalFileSystem",
         # Silent from the start (the level set below comes after the start-up lines).
         "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={LOG_SETTINGS.as_uri()}",
     }
